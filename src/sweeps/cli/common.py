@@ -1,0 +1,67 @@
+"""What the subcommands share: the --spec/--site options and error translation."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sweeps.spec import SpecError, SweepSpec, load_spec
+from sweeps.study import StudyMismatch
+
+DEFAULT_SPEC = Path("config/sweeps/default.yaml")
+
+# Exceptions that are the user's to fix: shown as one clear message, exit code 2.
+USER_ERRORS: tuple[type[Exception], ...] = (SpecError, StudyMismatch, LookupError, ValueError)
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def add_spec_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help=f"the sweep file (default: {DEFAULT_SPEC})"
+    )
+    parser.add_argument(
+        "--site",
+        type=Path,
+        default=None,
+        help="a site settings file merged over the sweep (from a profile)",
+    )
+
+
+def spec_from_args(args: argparse.Namespace) -> SweepSpec:
+    """Load the sweep named by --spec, with --site merged over it."""
+    try:
+        return load_spec(args.spec, overrides=read_site(args.site))
+    except SpecError as err:
+        raise UserError(str(err)) from None
+
+
+def read_site(path: Path | None) -> dict[str, Any] | None:
+    """A profile's sweep-side settings (a partial sweep file)."""
+    if path is None:
+        return None
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise UserError(f"{path}: cannot read site settings: {err}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: site settings must be a YAML mapping, got {type(data).__name__}")
+    return data
+
+
+def user_errors(func: Any) -> Any:
+    """Turn the user-fixable exceptions raised by ``func`` into :class:`UserError`."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            result: int = func(args)
+        except USER_ERRORS as err:
+            raise UserError(str(err)) from None
+        return result
+
+    return wrapper

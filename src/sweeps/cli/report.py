@@ -1,0 +1,31 @@
+"""``sweeps report``: trials.csv, best.json and report.html for a sweep."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
+from sweeps.report.html import write_html_report
+from sweeps.report.tables import write_tables
+from sweeps.study import load_study
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="write trials.csv, best.json and report.html")
+    add_spec_options(parser)
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output directory (default: results/<study>)"
+    )
+    parser.set_defaults(run=run)
+
+
+@user_errors
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    out = args.out or Path("results") / spec.study
+    study = load_study(spec, check=False)
+    csv_path, best_path = write_tables(study, spec, out)
+    html_path = write_html_report(study, spec, out / "report.html")
+    print(f"wrote {csv_path}, {best_path}, {html_path}")
+    return 0

@@ -1,0 +1,43 @@
+"""``sweeps study prepare``: create or load the sweep's study (the first Snakemake rule)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
+from sweeps.storage import redact_url
+from sweeps.study import FINGERPRINT, prepare_study
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("study", help="create or load a sweep's study")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    prepare = verbs.add_parser("prepare", help="create the study, or check a stored one matches")
+    add_spec_options(prepare)
+    prepare.add_argument(
+        "--force", action="store_true", help="resume even if the pinned settings changed"
+    )
+    prepare.add_argument("--receipt", type=Path, default=None, help="write a JSON receipt here")
+    prepare.set_defaults(run=run)
+
+
+@user_errors
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    study = prepare_study(spec, force=args.force)
+    info = {
+        "study": spec.study,
+        "storage": redact_url(spec.storage_url),
+        "fingerprint": study.user_attrs.get(FINGERPRINT),
+        "n_trials": spec.budget.n_trials,
+    }
+    if args.receipt:
+        args.receipt.parent.mkdir(parents=True, exist_ok=True)
+        args.receipt.write_text(json.dumps(info, indent=2) + "\n")
+    print(
+        f"study {spec.study!r} ready in {info['storage']} "
+        f"({len(study.trials)} trials so far, budget {spec.budget.n_trials})"
+    )
+    return 0

@@ -1,0 +1,84 @@
+"""The executor abstraction: build a submitit executor for a sweep and read a job's outcome."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import submitit
+from submitit.core.utils import FailedJobError, UncompletedJobError
+
+from sweeps.spec import SweepSpec
+from sweeps.trial.task import TrialOutcome
+
+LOG_TAIL_CHARS = 8_000
+
+
+def jobs_folder(spec: SweepSpec) -> Path:
+    """Where submitit keeps the sweep's pickles and logs (``%j`` is the job id)."""
+    base = Path(spec.dispatch.folder) if spec.dispatch.folder else Path("results") / spec.study
+    return base / "jobs" / "%j"
+
+
+def make_executor(spec: SweepSpec) -> submitit.Executor:
+    """The submitit executor the sweep asks for."""
+    folder = jobs_folder(spec)
+    if spec.dispatch.executor == "local":
+        from sweeps.dispatch.local import local_executor
+
+        return local_executor(spec, folder)
+    raise NotImplementedError(f"dispatch.executor {spec.dispatch.executor!r} is not available")
+
+
+@dataclass
+class JobHandle:
+    """A submitted job and what we record about it on the trial."""
+
+    job: submitit.Job[Any]
+    executor: str
+
+    @property
+    def job_id(self) -> str:
+        return str(self.job.job_id)
+
+    def wait(self, poll_s: float) -> None:
+        """Block until the job has ended."""
+        while not self.job.done():
+            time.sleep(poll_s)
+
+
+def collect_outcome(handle: JobHandle) -> TrialOutcome:
+    """The outcome of an ended job; a job that died without a result is a failed attempt."""
+    facts = {"executor": handle.executor, "job_id": handle.job_id}
+    try:
+        outcome: TrialOutcome = handle.job.result()
+    except FailedJobError as err:
+        message = str(err)
+        return TrialOutcome(
+            "fail", reason=_last_line(message), traceback=message[-LOG_TAIL_CHARS:], facts=facts
+        )
+    except UncompletedJobError as err:
+        return TrialOutcome(
+            "fail",
+            reason=f"job ended without a result (killed?): {_last_line(str(err))}",
+            traceback=_log_tail(handle.job),
+            facts=facts,
+        )
+    outcome.facts = {**outcome.facts, **facts}
+    return outcome
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else text
+
+
+def _log_tail(job: submitit.Job[Any]) -> str:
+    parts = []
+    for name, reader in (("stderr", job.stderr), ("stdout", job.stdout)):
+        text = reader() or ""
+        if text:
+            parts.append(f"--- {name} (tail) ---\n{text[-LOG_TAIL_CHARS // 2 :]}")
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""Reference objectives. ``digits`` needs the ``torch`` extra; ``toy`` needs nothing."""

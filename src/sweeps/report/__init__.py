@@ -1,0 +1,1 @@
+"""Reports on a sweep: progress lines, summaries, trials.csv, best.json, report.html."""

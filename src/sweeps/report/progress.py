@@ -1,0 +1,25 @@
+"""One line per finished trial slot, for the terminal running the sweep."""
+
+from __future__ import annotations
+
+import optuna
+
+from sweeps.report.summary import summarize
+from sweeps.spec import SweepSpec
+from sweeps.trial.receipt import Receipt
+
+
+def progress_line(study: optuna.Study, spec: SweepSpec, receipt: Receipt) -> str:
+    """``[study] trial 7 COMPLETE 0.93 | 8/20 done: 6 complete, 1 pruned, 1 failed | best …``."""
+    summary = summarize(study, spec)
+    value = "" if receipt.values is None else " " + ", ".join(f"{v:.6g}" for v in receipt.values)
+    counts = summary.final_counts
+    best = summary.best[0] if summary.best else None
+    best_text = "none yet"
+    if best is not None:
+        best_text = ", ".join(f"{v:.6g}" for v in best["values"]) + f" (trial {best['number']})"
+    return (
+        f"[{spec.study}] trial {receipt.number} {receipt.state}{value} | "
+        f"{summary.slots_done}/{summary.n_trials} done: {counts['COMPLETE']} complete, "
+        f"{counts['PRUNED']} pruned, {counts['FAIL']} failed | best {best_text}"
+    )

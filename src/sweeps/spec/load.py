@@ -1,0 +1,90 @@
+"""Reading a sweep file: YAML in, a validated :class:`SweepSpec` out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sweeps.spec.errors import MISSING, SpecError
+from sweeps.spec.model import SweepSpec
+from sweeps.spec.samplers import check_pruner, check_sampler
+
+
+def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
+    """Load and validate a sweep file; ``overrides`` are deep-merged over it first."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise SpecError(path, [("", MISSING, f"cannot read file: {err.strerror}")]) from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SpecError(path, [("", MISSING, f"not valid YAML: {err}")]) from err
+    if not isinstance(data, dict):
+        raise SpecError(path, [("", data, "a sweep file must be a YAML mapping")])
+    if overrides:
+        data = deep_merge(data, overrides)
+    return spec_from_dict(data, source=path)
+
+
+def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> SweepSpec:
+    """Validate an already-parsed sweep mapping."""
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(source, [_describe(e, data) for e in err.errors()]) from None
+    problems = check_sampler(spec) + check_pruner(spec)
+    if problems:
+        raise SpecError(source, problems)
+    return spec
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``extra`` merged in, mappings merged key by key."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: Any, data: dict[str, Any]) -> tuple[str, Any, str]:
+    loc = _as_written(tuple(error["loc"]), data)
+    key = ".".join(str(part) for part in loc)
+    value = _lookup(data, loc)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "missing":
+        value = MISSING
+        message = "required key is missing"
+    return key, value, message
+
+
+def _as_written(loc: tuple[Any, ...], data: dict[str, Any]) -> tuple[Any, ...]:
+    """Map pydantic's location back to the key as the user wrote it."""
+    if len(loc) >= 3 and loc[0] == "space" and loc[2] in {"float", "int", "categorical"}:
+        return loc[:2] + loc[3:]  # drop the union discriminator pydantic inserts
+    if loc[:1] == ("directions",) and "direction" in data:
+        return ("direction",)
+    if loc[:1] == ("objective",) and isinstance(data.get("objective"), str):
+        return ("objective",)
+    return loc
+
+
+def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+        else:
+            return MISSING
+    return node

@@ -1,0 +1,191 @@
+"""The sweep file's data model: what a sweep pins, validated with pydantic."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_OBJECTIVE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FloatParam(_Strict):
+    """A real-valued parameter, optionally log-scaled or quantised by ``step``."""
+
+    type: Literal["float"]
+    low: float
+    high: float
+    log: bool = False
+    step: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> FloatParam:
+        _check_bounds(self.low, self.high, self.log)
+        if self.step is not None and self.log:
+            raise ValueError("'step' and 'log: true' cannot be combined")
+        if self.step is not None and self.step <= 0:
+            raise ValueError(f"'step' must be positive, got {self.step}")
+        return self
+
+
+class IntParam(_Strict):
+    """An integer parameter, optionally log-scaled or with a ``step``."""
+
+    type: Literal["int"]
+    low: int
+    high: int
+    log: bool = False
+    step: int = 1
+
+    @model_validator(mode="after")
+    def _check(self) -> IntParam:
+        _check_bounds(self.low, self.high, self.log)
+        if self.step != 1 and self.log:
+            raise ValueError("'step' and 'log: true' cannot be combined")
+        if self.step <= 0:
+            raise ValueError(f"'step' must be positive, got {self.step}")
+        return self
+
+
+class CategoricalParam(_Strict):
+    """A parameter drawn from a list of choices (None, bool, int, float or str)."""
+
+    type: Literal["categorical"]
+    choices: list[bool | int | float | str | None] = Field(min_length=1)
+
+
+Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator="type")]
+
+
+def _check_bounds(low: float, high: float, log: bool) -> None:
+    if low > high:
+        raise ValueError(f"'low' ({low}) must not exceed 'high' ({high})")
+    if log and low <= 0:
+        raise ValueError(f"'low' must be > 0 with 'log: true', got {low}")
+
+
+class ObjectiveSpec(_Strict):
+    """An importable ``module:function`` and the fixed keyword arguments it receives."""
+
+    function: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("function")
+    @classmethod
+    def _importable(cls, value: str) -> str:
+        if not _OBJECTIVE.match(value):
+            raise ValueError(f"must look like 'package.module:function', got {value!r}")
+        return value
+
+
+class SamplerSpec(_Strict):
+    """An Optuna sampler by class name, its arguments and its seed."""
+
+    name: str = "TPESampler"
+    seed: int | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class PrunerSpec(_Strict):
+    """An Optuna pruner by class name and its arguments."""
+
+    name: str = "NopPruner"
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class Budget(_Strict):
+    """How much the sweep may spend. ``n_trials`` counts across restarts."""
+
+    n_trials: int = Field(gt=0)
+    max_retries: int = Field(default=2, ge=0)
+
+
+class Resources(_Strict):
+    """What one trial needs from the machine that runs it."""
+
+    gpus: int = Field(default=0, ge=0)
+    cpus: int = Field(default=1, ge=1)
+    mem_gb: float = Field(default=4, gt=0)
+    time_min: int = Field(default=60, gt=0)
+    nodes: int = Field(default=1, ge=1)
+
+
+class Dispatch(_Strict):
+    """Where trials run. ``folder`` holds submitit's pickles and logs."""
+
+    executor: Literal["local", "slurm"] = "local"
+    folder: str | None = None
+    poll_interval_s: float = Field(default=0.5, gt=0)
+
+
+class SweepSpec(_Strict):
+    """A whole sweep: everything needed to re-run it and compare."""
+
+    study: str
+    description: str = ""
+    storage: str = "sqlite:///results/{study}/study.db"
+    objective: ObjectiveSpec
+    directions: list[Literal["minimize", "maximize"]] = Field(min_length=1)
+    metrics: list[str] | None = None
+    space: dict[str, Param] = Field(min_length=1)
+    sampler: SamplerSpec = Field(default_factory=SamplerSpec)
+    pruner: PrunerSpec = Field(default_factory=PrunerSpec)
+    budget: Budget
+    parallelism: int = Field(default=1, ge=1)
+    reproducible: bool = False
+    seed: int = 0
+    resources: Resources = Field(default_factory=Resources)
+    dispatch: Dispatch = Field(default_factory=Dispatch)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "direction" in data:
+            if "directions" in data:
+                raise ValueError("give either 'direction' or 'directions', not both")
+            data["directions"] = [data.pop("direction")]
+        if isinstance(data.get("objective"), str):
+            data["objective"] = {"function": data["objective"]}
+        return data
+
+    @field_validator("study")
+    @classmethod
+    def _study_name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(
+                f"must start with a letter or digit and use only letters, digits, '.', '_', '-'"
+                f"; got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepSpec:
+        if self.metrics is not None and len(self.metrics) != len(self.directions):
+            raise ValueError(
+                f"'metrics' names {len(self.metrics)} values but 'directions' has "
+                f"{len(self.directions)}"
+            )
+        return self
+
+    @property
+    def storage_url(self) -> str:
+        """The storage setting with ``{study}`` filled in (secrets still unexpanded)."""
+        return self.storage.replace("{study}", self.study)
+
+    @property
+    def sampler_seed(self) -> int:
+        """The sampler's seed: its own, else the sweep's."""
+        return self.sampler.seed if self.sampler.seed is not None else self.seed
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.directions) > 1

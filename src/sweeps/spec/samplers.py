@@ -1,0 +1,155 @@
+"""Samplers and pruners: names checked, every argument resolved, objects built."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import optuna
+
+from sweeps.spec.model import SweepSpec
+from sweeps.spec.seeds import derive_seed
+from sweeps.spec.space import grid_search_space
+
+# Arguments we fill in from the sweep itself rather than the file.
+_DERIVED = {"seed", "search_space"}
+
+
+def _signature_defaults(cls: type) -> dict[str, Any]:
+    params = inspect.signature(cls).parameters
+    return {
+        name: (None if p.default is inspect.Parameter.empty else p.default)
+        for name, p in params.items()
+        if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    }
+
+
+def _lookup_class(module: Any, name: str, base: type) -> type | None:
+    cls = getattr(module, name, None)
+    if isinstance(cls, type) and issubclass(cls, base):
+        return cls
+    return None
+
+
+def _known(module: Any, base: type) -> list[str]:
+    return sorted(n for n in dir(module) if _lookup_class(module, n, base) is not None)
+
+
+def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
+    """Problems with the sampler section, as (key, value, message)."""
+    cls = _lookup_class(optuna.samplers, spec.sampler.name, optuna.samplers.BaseSampler)
+    if cls is None:
+        known = ", ".join(_known(optuna.samplers, optuna.samplers.BaseSampler))
+        return [("sampler.name", spec.sampler.name, f"not an Optuna sampler; known: {known}")]
+    problems = _check_args("sampler.args", cls, spec.sampler.args)
+    if "search_space" in _signature_defaults(cls):
+        try:
+            grid_search_space(spec)
+        except ValueError as err:
+            problems.append(("sampler.name", spec.sampler.name, str(err)))
+    return problems
+
+
+def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
+    """Problems with the pruner section, as (key, value, message)."""
+    cls = _lookup_class(optuna.pruners, spec.pruner.name, optuna.pruners.BasePruner)
+    if cls is None:
+        known = ", ".join(_known(optuna.pruners, optuna.pruners.BasePruner))
+        return [("pruner.name", spec.pruner.name, f"not an Optuna pruner; known: {known}")]
+    problems = _check_args("pruner.args", cls, spec.pruner.args)
+    if spec.multi_objective and spec.pruner.name != "NopPruner":
+        problems.append(("pruner.name", spec.pruner.name, "pruning needs a single objective"))
+    return problems
+
+
+def _check_args(key: str, cls: type, args: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    defaults = _signature_defaults(cls)
+    problems = []
+    for name, value in args.items():
+        if name in _DERIVED:
+            problems.append((f"{key}.{name}", value, f"set by the sweep, not here ({name})"))
+        elif name not in defaults:
+            allowed = ", ".join(sorted(set(defaults) - _DERIVED))
+            problems.append(
+                (
+                    f"{key}.{name}",
+                    value,
+                    f"{cls.__name__} takes no such argument; it takes: {allowed}",
+                )
+            )
+    return problems
+
+
+def describe_value(value: Any) -> Any:
+    """A JSON-able description of an argument value (callables by qualified name)."""
+    if callable(value):
+        return f"<{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', value)}>"
+    return value
+
+
+def resolved_sampler_args(spec: SweepSpec) -> dict[str, Any]:
+    """Every argument the sampler is built with, defaults made explicit."""
+    cls = getattr(optuna.samplers, spec.sampler.name)
+    args = _signature_defaults(cls) | spec.sampler.args
+    if "seed" in args:
+        args["seed"] = spec.sampler_seed
+    if "search_space" in args:
+        args["search_space"] = grid_search_space(spec)
+    return {name: describe_value(value) for name, value in sorted(args.items())}
+
+
+def resolved_pruner_args(spec: SweepSpec) -> dict[str, Any]:
+    """Every argument the pruner is built with, defaults made explicit."""
+    cls = getattr(optuna.pruners, spec.pruner.name)
+    args = _signature_defaults(cls) | spec.pruner.args
+    return {name: describe_value(value) for name, value in sorted(args.items())}
+
+
+def unpinned_sampler_args(spec: SweepSpec) -> list[str]:
+    """Sampler arguments the file could pin but leaves to the installed Optuna's defaults."""
+    cls = getattr(optuna.samplers, spec.sampler.name)
+    params = inspect.signature(cls).parameters
+    pinnable = {n for n, p in params.items() if "Callable" not in str(p.annotation)}
+    return sorted(pinnable & set(_signature_defaults(cls)) - set(spec.sampler.args) - _DERIVED)
+
+
+def build_sampler(spec: SweepSpec, stream: int | None = None) -> optuna.samplers.BaseSampler:
+    """The sampler the sweep pins.
+
+    Each trial slot samples in its own process; ``stream`` (the slot) gives each its own seed
+    derived from the sweep's, so parallel slots never draw identical configurations.
+    """
+    cls = getattr(optuna.samplers, spec.sampler.name)
+    args = dict(spec.sampler.args)
+    params = _signature_defaults(cls)
+    if "seed" in params:
+        seed = spec.sampler_seed
+        # GridSampler maps trial numbers to grid points through its seeded shuffle: every
+        # process must share one seed for that mapping to agree.
+        shared = stream is None or cls is optuna.samplers.GridSampler
+        args["seed"] = seed if shared or stream is None else derive_seed(seed, stream)
+    if "search_space" in params:
+        args["search_space"] = grid_search_space(spec)
+    if cls is optuna.samplers.GridSampler:
+        cls = _GridSampler
+    sampler: optuna.samplers.BaseSampler = cls(**args)
+    return sampler
+
+
+class _GridSampler(optuna.samplers.GridSampler):
+    """GridSampler for ask/tell: the sweep's budget ends it, not ``study.stop()``.
+
+    Optuna's GridSampler calls ``study.stop()`` after the last grid point, which raises
+    outside ``Study.optimize``; our controllers tell trials from their own processes.
+    """
+
+    def after_trial(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def build_pruner(spec: SweepSpec) -> optuna.pruners.BasePruner:
+    """The pruner the sweep pins."""
+    pruner: optuna.pruners.BasePruner = getattr(optuna.pruners, spec.pruner.name)(
+        **spec.pruner.args
+    )
+    return pruner

@@ -1,0 +1,44 @@
+"""The search space as Optuna distributions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+from sweeps.spec.model import CategoricalParam, FloatParam, IntParam, SweepSpec
+
+
+def distribution(param: FloatParam | IntParam | CategoricalParam) -> BaseDistribution:
+    """The Optuna distribution for one parameter of the sweep file."""
+    if isinstance(param, FloatParam):
+        return FloatDistribution(param.low, param.high, log=param.log, step=param.step)
+    if isinstance(param, IntParam):
+        return IntDistribution(param.low, param.high, log=param.log, step=param.step)
+    return CategoricalDistribution(param.choices)
+
+
+def distributions(spec: SweepSpec) -> dict[str, BaseDistribution]:
+    """All parameters of the sweep, in file order."""
+    return {name: distribution(param) for name, param in spec.space.items()}
+
+
+def grid_search_space(spec: SweepSpec) -> dict[str, list[Any]]:
+    """The grid of every parameter, for ``GridSampler``; floats need a ``step``."""
+    grid: dict[str, list[Any]] = {}
+    for name, param in spec.space.items():
+        if isinstance(param, CategoricalParam):
+            grid[name] = list(param.choices)
+        elif isinstance(param, IntParam) and not param.log:
+            grid[name] = list(range(param.low, param.high + 1, param.step))
+        elif isinstance(param, FloatParam) and param.step is not None:
+            count = round((param.high - param.low) / param.step)
+            grid[name] = [param.low + i * param.step for i in range(count + 1)]
+        else:
+            raise ValueError(f"space.{name}: a grid needs choices, an int range or a float step")
+    return grid

@@ -1,0 +1,79 @@
+"""Trial slots: slot ``i`` of ``n_trials`` is one Snakemake job and ends in one final trial.
+
+A slot may hold several Optuna trials when an attempt was lost to the infrastructure (a killed
+job, a dead controller); each such attempt is marked retryable, and the slot's newest trial
+decides what happens next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+SLOT = "sweeps:slot"
+ATTEMPT = "sweeps:attempt"
+RETRYABLE = "sweeps:retryable"
+JOB_ID = "sweeps:job_id"
+
+Action = Literal["done", "new", "retry", "running"]
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """What the slot's controller should do, and with which trial."""
+
+    action: Action
+    trial: FrozenTrial | None = None
+    attempt: int = 0
+
+
+def slot_trials(study: optuna.Study, slot: int) -> list[FrozenTrial]:
+    """The slot's trials, oldest first."""
+    trials = study.get_trials(deepcopy=False)
+    return [t for t in trials if t.system_attrs.get(SLOT) == slot]
+
+
+def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:
+    """Decide from a slot's trials whether it is done, running, to retry or new."""
+    if not trials:
+        return SlotPlan("new")
+    last = trials[-1]
+    attempt = int(last.system_attrs.get(ATTEMPT, 0))
+    if last.state == TrialState.RUNNING:
+        return SlotPlan("running", last, attempt)
+    retryable = last.state == TrialState.FAIL and last.system_attrs.get(RETRYABLE)
+    if retryable and attempt < max_retries:
+        return SlotPlan("retry", last, attempt + 1)
+    if last.state == TrialState.WAITING:
+        return SlotPlan("new", last, attempt)
+    return SlotPlan("done", last, attempt)
+
+
+def create_slot_trial(
+    study: optuna.Study, slot: int, attempt: int, params: FrozenTrial | None = None
+) -> optuna.Trial:
+    """A new RUNNING trial already tagged with its slot, so no untagged trial can leak.
+
+    With ``params`` (a previous attempt), the new trial reuses that attempt's parameters.
+    """
+    system_attrs: dict[str, Any] = {SLOT: slot, ATTEMPT: attempt}
+    template = FrozenTrial(
+        number=-1,
+        state=TrialState.RUNNING,
+        value=None,
+        datetime_start=datetime.now(UTC),
+        datetime_complete=None,
+        params=dict(params.params) if params else {},
+        distributions=dict(params.distributions) if params else {},
+        user_attrs={},
+        system_attrs=system_attrs,
+        intermediate_values={},
+        trial_id=-1,
+    )
+    # Study.ask() cannot tag a trial atomically; the storage API can.
+    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+    return optuna.Trial(study, trial_id)

@@ -1,0 +1,152 @@
+"""The controller side of a trial slot (one Snakemake job): ask, dispatch, wait, tell, receipt.
+
+The controller is the only writer of a trial's final state. It runs on the submit host (a
+laptop or a login node) and needs neither torch nor a GPU.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.dispatch import JobHandle, collect_outcome, make_executor
+from sweeps.spec import SweepSpec
+from sweeps.spec.model import FloatParam, IntParam
+from sweeps.spec.seeds import derive_seed
+from sweeps.study import load_study
+from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
+from sweeps.trial.receipt import Receipt, write_receipt
+from sweeps.trial.runner import run_trial
+from sweeps.trial.task import TrialOutcome, TrialTask
+
+USER_ATTR_LIMIT = 16_000
+
+
+def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False) -> Receipt:
+    """Bring slot ``slot`` to a final trial and write its receipt."""
+    if not 0 <= slot < spec.budget.n_trials:
+        raise ValueError(f"slot {slot} is outside the budget (n_trials={spec.budget.n_trials})")
+    study = load_study(spec, force=force, stream=slot)
+    plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
+    if plan.action == "running":
+        assert plan.trial is not None
+        _abandon(study, plan.trial, "its controller died before the trial ended")
+        plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
+    if plan.action == "done":
+        assert plan.trial is not None
+        receipt = Receipt.from_trial(spec.study, slot, plan.trial)
+    else:
+        previous = plan.trial if plan.action == "retry" else None
+        trial = create_slot_trial(study, slot, plan.attempt, params=previous)
+        if previous is None:
+            _suggest_all(trial, spec)
+        outcome = _dispatch(spec, study, trial, slot, plan.attempt)
+        frozen = _tell(study, trial, outcome)
+        receipt = Receipt.from_trial(spec.study, slot, frozen)
+        if outcome.retryable and plan.attempt < spec.budget.max_retries:
+            return run_slot(spec, slot, receipt_path, force)
+    write_receipt(receipt, receipt_path)
+    return receipt
+
+
+def _suggest_all(trial: optuna.Trial, spec: SweepSpec) -> None:
+    for name, param in spec.space.items():
+        if isinstance(param, FloatParam):
+            trial.suggest_float(name, param.low, param.high, step=param.step, log=param.log)
+        elif isinstance(param, IntParam):
+            trial.suggest_int(name, param.low, param.high, step=param.step, log=param.log)
+        else:
+            trial.suggest_categorical(name, param.choices)
+
+
+def _dispatch(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, slot: int, attempt: int
+) -> TrialOutcome:
+    seed = derive_seed(spec.seed, trial.number)
+    task = TrialTask(
+        spec=spec,
+        trial_id=trial._trial_id,
+        number=trial.number,
+        slot=slot,
+        attempt=attempt,
+        params=dict(trial.params),
+        seed=seed,
+        checkpoint_dir=str(Path("results") / spec.study / "checkpoints" / str(trial.number)),
+    )
+    executor = make_executor(spec)
+    job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor)
+    study._storage.set_trial_system_attr(trial._trial_id, JOB_ID, job.job_id)
+    trial.set_user_attr("executor", spec.dispatch.executor)
+    trial.set_user_attr("job_id", job.job_id)
+    trial.set_user_attr("seed", seed)
+    with _cancel_on_interrupt(study, trial, job):
+        job.wait(spec.dispatch.poll_interval_s)
+    return collect_outcome(job)
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
+    for key, value in _flatten(outcome.facts).items():
+        trial.set_user_attr(key, value)
+    if outcome.reason:
+        trial.set_user_attr("fail_reason" if outcome.state == "fail" else "reason", outcome.reason)
+    if outcome.traceback:
+        trial.set_user_attr("traceback", outcome.traceback[-USER_ATTR_LIMIT:])
+    if outcome.retryable:
+        study._storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
+    if outcome.state == "complete":
+        return study.tell(trial, outcome.values)
+    state = TrialState.PRUNED if outcome.state == "pruned" else TrialState.FAIL
+    return study.tell(trial, state=state)
+
+
+def _abandon(study: optuna.Study, trial: FrozenTrial, why: str) -> None:
+    """Fail a RUNNING trial whose controller is gone, so the slot can retry it."""
+    storage = study._storage
+    storage.set_trial_user_attr(trial._trial_id, "fail_reason", why)
+    storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
+    storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+
+
+def _flatten(facts: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in facts.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+class _cancel_on_interrupt:
+    """Cancel the job and fail the trial (retryable) when the controller is interrupted."""
+
+    def __init__(self, study: optuna.Study, trial: optuna.Trial, job: JobHandle) -> None:
+        self.study, self.trial, self.job = study, trial, job
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        self._previous = signal.signal(signal.SIGTERM, self._raise)
+
+    def _raise(self, signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: Any) -> None:
+        signal.signal(signal.SIGTERM, self._previous)
+        if kind is KeyboardInterrupt:
+            self.job.job.cancel(check=False)
+            _abandon(
+                self.study,
+                self.study._storage.get_trial(self.trial._trial_id),
+                "interrupted: the sweep was stopped; its job was cancelled",
+            )
+            print(
+                f"sweeps: trial {self.trial.number} interrupted; cancelled job {self.job.job_id}",
+                file=sys.stderr,
+                flush=True,
+            )

@@ -1,0 +1,111 @@
+"""The job side of a trial: import the objective, run it, describe how it ended.
+
+This module runs inside the submitit job (a local process or a Slurm job). It never tells the
+study the final state: the controller does, so a job that dies without returning is handled the
+same way as one that fails.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+import os
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import optuna
+
+from sweeps.study.provenance import host_facts, package_versions
+from sweeps.trial.handle import TrialHandle
+from sweeps.trial.task import TrialOutcome, TrialTask
+
+TRACEBACK_LIMIT = 16_000
+
+
+def import_objective(path: str) -> Callable[..., Any]:
+    """The callable named by ``package.module:function``."""
+    module_name, _, attr = path.partition(":")
+    module = importlib.import_module(module_name)
+    try:
+        objective: Callable[..., Any] = getattr(module, attr)
+    except AttributeError:
+        raise ImportError(f"module {module_name!r} has no attribute {attr!r}") from None
+    return objective
+
+
+def run_trial(task: TrialTask) -> TrialOutcome:
+    """Run one attempt of a trial and return its outcome (never raises for objective errors)."""
+    _limit_threads(task.spec.resources.cpus)
+    started = time.time()
+    handle = TrialHandle(task)
+    facts: dict[str, Any] = {
+        **host_facts(),
+        "pid": os.getpid(),
+        "started_at": datetime.now(UTC).isoformat(),
+        "seed": task.seed,
+        "versions": package_versions(),
+        **handle.environment(),
+    }
+    try:
+        objective = import_objective(task.spec.objective.function)
+        result = _call(objective, task, handle)
+        outcome = _judge(result, len(task.spec.directions))
+    except optuna.TrialPruned as pruned:
+        outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
+    except Exception as err:
+        outcome = TrialOutcome(
+            "fail",
+            reason=f"{type(err).__name__}: {err}",
+            traceback=traceback.format_exc()[-TRACEBACK_LIMIT:],
+        )
+    facts["device"] = _device_name(handle)
+    facts["finished_at"] = datetime.now(UTC).isoformat()
+    facts["runtime_s"] = round(time.time() - started, 3)
+    if handle.last_step is not None:
+        facts["last_step"] = handle.last_step
+    outcome.facts = facts
+    return outcome
+
+
+def _call(objective: Callable[..., Any], task: TrialTask, handle: TrialHandle) -> Any:
+    args = task.spec.objective.args
+    positional = [
+        p
+        for p in inspect.signature(objective).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in args
+    ]
+    if len(positional) >= 2:
+        return objective(dict(task.params), handle, **args)
+    return objective(dict(task.params), **args)
+
+
+def _judge(result: Any, n_values: int) -> TrialOutcome:
+    values = list(result) if isinstance(result, Sequence) else [result]
+    if len(values) != n_values:
+        return TrialOutcome(
+            "fail", reason=f"objective returned {len(values)} values, the sweep expects {n_values}"
+        )
+    try:
+        floats = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return TrialOutcome("fail", reason=f"objective returned a non-number: {result!r}")
+    if any(math.isnan(v) for v in floats):
+        return TrialOutcome("fail", reason=f"objective returned NaN: {floats}")
+    return TrialOutcome("complete", values=floats)
+
+
+def _limit_threads(cpus: int) -> None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, str(cpus))
+
+
+def _device_name(handle: TrialHandle) -> str:
+    if "device" not in handle.__dict__ or handle.device == "cpu":
+        return "cpu"
+    import torch
+
+    return f"cuda:{torch.cuda.get_device_name()}"

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from support.specs import REPO, base_spec
+
+from sweeps.cli import main
+
+
+def test_validate_good_file(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["validate", str(REPO / "config/sweeps/default.yaml")]) == 0
+    assert "valid sweep 'digits-mlp'" in capsys.readouterr().out
+
+
+def test_validate_json(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["validate", str(REPO / "config/sweeps/default.yaml"), "--json"]) == 0
+    resolved = json.loads(capsys.readouterr().out)
+    assert resolved["sampler"]["args"]["n_startup_trials"] == 6
+    assert resolved["pruner"]["args"]["n_warmup_steps"] == 3
+
+
+def test_validate_bad_file_exits_nonzero_with_key_and_value(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(base_spec(budget={"n_trials": -3})))
+    run = subprocess.run(
+        [sys.executable, "-m", "sweeps", "validate", str(path)], capture_output=True, text=True
+    )
+    assert run.returncode == 2
+    assert str(path) in run.stderr
+    assert "budget.n_trials = -3" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_status_json(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, _ = make_spec()
+    assert main(["study", "prepare", "--spec", str(path)]) == 0
+    assert main(["trial", "--spec", str(path), "--slot", "0", "--receipt", "r/0.json"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--spec", str(path), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["counts"]["COMPLETE"] == 1
+    assert status["slots_done"] == 1 and status["budget"] == 4
+    assert status["best"][0]["number"] == 0
+    assert main(["status", "--spec", str(path)]) == 0
+    assert "1/4 trial slots done" in capsys.readouterr().out
+
+
+def test_status_of_unknown_study_is_a_clear_error(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, _ = make_spec()
+    assert main(["status", "--spec", str(path)]) == 2
+    assert "does not exist" in capsys.readouterr().err

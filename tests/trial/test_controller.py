@@ -1,0 +1,113 @@
+"""A trial slot end to end through submitit's LocalExecutor (real processes, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from optuna.trial import TrialState
+
+from sweeps.study import load_study, prepare_study
+from sweeps.study.slots import slot_trials
+from sweeps.trial.controller import run_slot
+
+MODES = {"type": "categorical", "choices": ["ok", "raise", "nan", "kill", "prune"]}
+
+
+def run_mode(make_spec, mode: str, slot: int = 0):  # type: ignore[no-untyped-def]
+    _, spec = make_spec(
+        objective="support.objectives:misbehave",
+        space={"mode": {"type": "categorical", "choices": [mode]}},
+    )
+    prepare_study(spec)
+    receipt = run_slot(spec, slot, Path(f"results/t/trials/{slot}.json"))
+    trial = load_study(spec).trials[-1]
+    return spec, receipt, trial
+
+
+def test_complete_trial_is_told_with_provenance(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    prepare_study(spec)
+    receipt = run_slot(spec, 2, Path("results/t/trials/2.json"))
+    trial = load_study(spec).trials[0]
+    assert trial.state == TrialState.COMPLETE
+    assert trial.value == pytest.approx((trial.params["x"] - 2) ** 2)
+    assert trial.intermediate_values  # reported from the job process
+    attrs = trial.user_attrs
+    for key in (
+        "hostname",
+        "started_at",
+        "finished_at",
+        "runtime_s",
+        "executor",
+        "job_id",
+        "device",
+        "seed",
+        "versions.optuna",
+    ):
+        assert key in attrs, key
+    assert attrs["executor"] == "local" and attrs["device"] == "cpu"
+    saved = json.loads(Path("results/t/trials/2.json").read_text())
+    assert saved["state"] == "COMPLETE" and saved["number"] == receipt.number == 0
+    assert saved["slot"] == 2
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("raise", "RuntimeError: objective exploded on purpose"),
+        ("nan", "objective returned NaN"),
+        ("kill", "job ended without a result"),
+    ],
+)
+def test_failures_are_recorded_and_final(make_spec, mode: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    spec, receipt, trial = run_mode(make_spec, mode)
+    assert trial.state == TrialState.FAIL
+    assert receipt.state == "FAIL"
+    assert reason in trial.user_attrs["fail_reason"]
+    if mode == "raise":
+        assert "Traceback" in trial.user_attrs["traceback"]
+    # A failed trial is final: running the slot again does not run it again.
+    run_slot(spec, 0, Path("results/t/trials/0.json"))
+    assert len(load_study(spec).trials) == 1
+
+
+def test_pruned_trial(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, receipt, trial = run_mode(make_spec, "prune")
+    assert trial.state == TrialState.PRUNED
+    assert trial.user_attrs["reason"] == "told to prune"
+    assert receipt.state == "PRUNED"
+
+
+def test_rerun_of_a_finished_slot_rewrites_only_the_receipt(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    prepare_study(spec)
+    receipt_path = Path("results/t/trials/1.json")
+    first = run_slot(spec, 1, receipt_path)
+    receipt_path.unlink()
+    second = run_slot(spec, 1, receipt_path)
+    assert second == first
+    assert len(load_study(spec).trials) == 1
+
+
+def test_dead_controller_leaves_a_trial_that_is_retried_with_its_params(make_spec) -> None:  # type: ignore[no-untyped-def]
+    from sweeps.study.slots import create_slot_trial
+
+    _, spec = make_spec()
+    study = prepare_study(spec)
+    orphan = create_slot_trial(study, slot=0, attempt=0)
+    x = orphan.suggest_float("x", -5, 5)
+    # The controller that created `orphan` died: the next run of the slot retries it.
+    run_slot(spec, 0, Path("results/t/trials/0.json"))
+    trials = slot_trials(load_study(spec), 0)
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]
+    assert trials[1].params == {"x": x}
+    assert "controller died" in trials[0].user_attrs["fail_reason"]
+
+
+def test_slot_outside_budget(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    prepare_study(spec)
+    with pytest.raises(ValueError, match="outside the budget"):
+        run_slot(spec, 4, Path("x.json"))

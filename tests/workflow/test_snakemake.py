@@ -1,0 +1,124 @@
+"""The whole workflow through the real `snakemake` command, in a scratch directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from optuna.trial import TrialState
+from support.specs import REPO, base_spec
+
+pytestmark = pytest.mark.e2e
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def project(tmp: Path, **overrides: object) -> Path:
+    """A copy of the workflow with a tiny sweep (6 trials, parallelism 2)."""
+    shutil.copy(REPO / "Snakefile", tmp / "Snakefile")
+    shutil.copytree(REPO / "workflow", tmp / "workflow")
+    (tmp / "config" / "sweeps").mkdir(parents=True)
+    settings: dict[str, object] = {
+        "budget": {"n_trials": 6},
+        "parallelism": 2,
+        "pruner": {"name": "MedianPruner", "args": {"n_startup_trials": 2}},
+    }
+    sweep = base_spec(**{**settings, **overrides})
+    (tmp / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
+    (tmp / "config" / "config.yaml").write_text(
+        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
+    )
+    return tmp
+
+
+def snakemake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{REPO / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    return subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def load(cwd: Path) -> optuna.Study:
+    return optuna.load_study(study_name="t", storage=f"sqlite:///{cwd}/results/t/study.db")
+
+
+def test_sweep_runs_reruns_nothing_and_repairs_one_slot(tmp_path: Path) -> None:
+    cwd = project(tmp_path)
+    first = snakemake(cwd)
+    assert first.returncode == 0, first.stderr[-3000:]
+    study = load(cwd)
+    trials = study.trials
+    assert len(trials) == 6
+    assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    assert sum(t.state == TrialState.COMPLETE for t in trials) >= 2
+    assert sorted(t.system_attrs["sweeps:slot"] for t in trials) == list(range(6))
+    for t in trials:
+        if t.state == TrialState.COMPLETE:
+            assert t.value == pytest.approx((t.params["x"] - 2) ** 2)
+    assert len({t.params["x"] for t in trials}) == 6  # parallel slots never duplicate
+    results = cwd / "results" / "t"
+    best = json.loads((results / "best.json").read_text())
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert best["best"][0]["values"][0] == pytest.approx(min(t.value for t in complete))
+    assert (results / "trials.csv").read_text().count("\n") == 7
+    assert "Optimization history" in (results / "report.html").read_text()
+    assert "6/6 done" in first.stderr  # progress lines reach the terminal
+
+    second = snakemake(cwd)
+    assert second.returncode == 0
+    assert "Nothing to be done" in second.stdout + second.stderr
+    assert len(load(cwd).trials) == 6
+
+    before = {t.number: (t.state, t.values, t.params) for t in load(cwd).trials}
+    receipt = results / "trials" / "3.json"
+    old = json.loads(receipt.read_text())
+    receipt.unlink()
+    third = snakemake(cwd)
+    assert third.returncode == 0, third.stderr[-3000:]
+    log = third.stdout + third.stderr
+    assert len(re.findall(r"^(?:local)?rule trial:", log, re.MULTILINE)) == 1
+    assert "wildcards: slot=3" in log
+    assert json.loads(receipt.read_text()) == old
+    after = {t.number: (t.state, t.values, t.params) for t in load(cwd).trials}
+    assert after == before
+
+
+def test_bad_sweep_file_fails_before_anything_runs(tmp_path: Path) -> None:
+    cwd = project(tmp_path, parallelism=0)
+    run = snakemake(cwd)
+    assert run.returncode != 0
+    assert "config/sweeps/default.yaml" in run.stderr
+    assert "parallelism = 0" in run.stderr
+    assert not (cwd / "results").exists()
+
+
+def test_failing_trials_do_not_stop_the_sweep(tmp_path: Path) -> None:
+    cwd = project(
+        tmp_path,
+        objective="support.objectives:misbehave",
+        space={"mode": {"type": "categorical", "choices": ["ok", "raise", "nan"]}},
+        sampler={"name": "GridSampler"},
+        budget={"n_trials": 3},
+        pruner=None,
+    )
+    run = snakemake(cwd)
+    assert run.returncode == 0, run.stderr[-3000:]
+    states = {t.params["mode"]: t.state for t in load(cwd).trials}
+    assert states == {"ok": TrialState.COMPLETE, "raise": TrialState.FAIL, "nan": TrialState.FAIL}
+    assert (cwd / "results" / "t" / "report.html").exists()
