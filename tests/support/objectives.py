@@ -34,7 +34,7 @@ def misbehave(params: dict[str, Any], trial: TrialHandle) -> float:
     if mode == "prune":
         raise TrialPruned("told to prune")
     if mode == "sleep":
-        time.sleep(60)
+        time.sleep(float(os.environ.get("SWEEPS_TEST_SLEEP_S", "60")))
     return float(params.get("x", 1.0))
 
 

@@ -6,8 +6,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import optuna
@@ -56,6 +58,13 @@ def snakemake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def load(cwd: Path) -> optuna.Study:
     return optuna.load_study(study_name="t", storage=f"sqlite:///{cwd}/results/t/study.db")
+
+
+def started(cwd: Path) -> list[optuna.trial.FrozenTrial]:
+    try:
+        return load(cwd).trials
+    except KeyError:  # the study is not created yet
+        return []
 
 
 def test_sweep_runs_reruns_nothing_and_repairs_one_slot(tmp_path: Path) -> None:
@@ -122,3 +131,69 @@ def test_failing_trials_do_not_stop_the_sweep(tmp_path: Path) -> None:
     states = {t.params["mode"]: t.state for t in load(cwd).trials}
     assert states == {"ok": TrialState.COMPLETE, "raise": TrialState.FAIL, "nan": TrialState.FAIL}
     assert (cwd / "results" / "t" / "report.html").exists()
+
+
+CONTROLLER_MODES = {
+    "processes": (),
+    "threads": ("--config", "controllers=threads", "--force-use-threads"),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(CONTROLLER_MODES))
+def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
+    tmp_path: Path, mode: str
+) -> None:
+    cwd = project(
+        tmp_path,
+        objective="support.objectives:misbehave",
+        space={
+            "mode": {"type": "categorical", "choices": ["sleep"]},
+            "x": {"type": "float", "low": 0.0, "high": 1.0},
+        },
+        budget={"n_trials": 3},
+        pruner=None,
+    )
+    path = os.pathsep.join(p for p in (str(REPO / "tests"), os.environ.get("PYTHONPATH")) if p)
+    proc = subprocess.Popen(
+        [*SNAKEMAKE, "--cores", "2", *CONTROLLER_MODES[mode]],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": path},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    db = cwd / "results" / "t" / "study.db"
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until two trials run in their jobs
+        if db.exists() and sum(bool(t.intermediate_values) for t in started(cwd)) >= 2:
+            break
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("trials did not start")
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the whole group
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "interrupted; cancelled job" in output
+    trials = load(cwd).trials
+    assert len(trials) >= 2
+    assert all(t.state == TrialState.FAIL for t in trials)
+    assert all(t.system_attrs.get("sweeps:retryable") for t in trials)
+    for trial in trials:  # the trial jobs were cancelled, not left running
+        pid = int(trial.user_attrs["job_id"])
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
+    params = sorted(t.params["x"] for t in trials)
+
+    os.environ["SWEEPS_TEST_SLEEP_S"] = "0"
+    try:
+        rerun = snakemake(cwd, *CONTROLLER_MODES[mode][:2])
+    finally:
+        del os.environ["SWEEPS_TEST_SLEEP_S"]
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    final = [t for t in load(cwd).trials if not t.system_attrs.get("sweeps:retryable")]
+    assert len(final) == 3 and all(t.state == TrialState.COMPLETE for t in final)
+    retried = sorted(t.params["x"] for t in final if t.system_attrs["sweeps:attempt"] == 1)
+    assert retried == params  # interrupted trials re-ran with their own parameters

@@ -14,7 +14,15 @@ SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"
 SPEC_ARGS = f"--spec {shlex.quote(config['sweep'])}" + (
     f" --site {shlex.quote(SITE)}" if SITE else ""
 )
-FORCE = "--force" if config.get("force") else ""
+FORCE_FLAG = bool(config.get("force"))
+FORCE = "--force" if FORCE_FLAG else ""
+CONTROLLERS = config.get("controllers", "processes")
+
+if CONTROLLERS == "threads":
+    from sweeps.trial.interrupt import relay_sigint
+    from sweeps.trial.slot_job import run_slot_job
+
+    relay_sigint()  # Ctrl-C also stops the controller threads (they cancel their jobs)
 
 # Trials in flight are bounded by the sweep's parallelism unless --resources sweep_trials=N.
 if "sweep_trials" not in workflow.global_resources:

@@ -1,22 +1,52 @@
 # One Snakemake job per trial slot. A slot with a receipt is done; re-running a slot whose
 # trial already ended only rewrites the receipt from the study, so nothing is run twice.
+#
+# The slot's controller runs as a process (`sweeps trial`, the default) or, with
+# `--config controllers=threads` and `--force-use-threads`, as a thread of this Snakemake
+# process: 17x less submit-host memory with 32 trials in flight (benchmarks/submit_host.py).
+
+TRIAL_RECEIPT = f"{RESULTS}/trials/{{slot}}.json"
+TRIAL_LOG = f"{RESULTS}/logs/trial-{{slot}}.log"
+TRIAL_THREADS = SPEC.resources.cpus if SPEC.dispatch.executor == "local" else 1
 
 
-rule trial:
-    input:
-        ancient(f"{RESULTS}/study.json"),
-    output:
-        f"{RESULTS}/trials/{{slot}}.json",
-    log:
-        f"{RESULTS}/logs/trial-{{slot}}.log",
-    wildcard_constraints:
-        slot=r"\d+",
-    threads: SPEC.resources.cpus if SPEC.dispatch.executor == "local" else 1
-    resources:
-        sweep_trials=1,
-    localrule: True
-    conda:
-        "../envs/sweeps.yaml"
-    shell:
-        f"{SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} --receipt {{output}} "
-        "--log {log}"
+if CONTROLLERS == "threads":
+
+    rule trial:
+        input:
+            ancient(f"{RESULTS}/study.json"),
+        output:
+            TRIAL_RECEIPT,
+        log:
+            TRIAL_LOG,
+        wildcard_constraints:
+            slot=r"\d+",
+        threads: TRIAL_THREADS
+        resources:
+            sweep_trials=1,
+        localrule: True
+        conda:
+            "../envs/sweeps.yaml"
+        run:
+            run_slot_job(SPEC, int(wildcards.slot), Path(output[0]), Path(log[0]), FORCE_FLAG)
+
+else:
+
+    rule trial:
+        input:
+            ancient(f"{RESULTS}/study.json"),
+        output:
+            TRIAL_RECEIPT,
+        log:
+            TRIAL_LOG,
+        wildcard_constraints:
+            slot=r"\d+",
+        threads: TRIAL_THREADS
+        resources:
+            sweep_trials=1,
+        localrule: True
+        conda:
+            "../envs/sweeps.yaml"
+        shell:
+            f"{SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} "
+            "--receipt {output} --log {log}"

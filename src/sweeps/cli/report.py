@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
-from sweeps.report.html import write_html_report
-from sweeps.report.tables import write_tables
-from sweeps.study import load_study
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    from sweeps.report.html import write_html_report
+    from sweeps.report.tables import write_tables
+    from sweeps.study import load_study
+
     spec = spec_from_args(args)
     out = args.out or Path("results") / spec.study
     study = load_study(spec, check=False)

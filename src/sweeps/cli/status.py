@@ -5,13 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
-from rich.table import Table
-
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
-from sweeps.report.summary import summarize
-from sweeps.storage import redact_url
-from sweeps.study import load_study
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +17,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sweeps.report.summary import summarize
+    from sweeps.storage import redact_url
+    from sweeps.study import load_study
+
     spec = spec_from_args(args)
     summary = summarize(load_study(spec, check=False), spec)
     if args.json:

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
-from sweeps.storage import redact_url
-from sweeps.study import FINGERPRINT, prepare_study
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    from sweeps.storage import redact_url
+    from sweeps.study import FINGERPRINT, prepare_study
+
     spec = spec_from_args(args)
     study = prepare_study(spec, force=args.force)
     info = {

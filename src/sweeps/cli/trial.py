@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
-from sweeps.report.progress import progress_line
-from sweeps.study import load_study
-from sweeps.trial.controller import run_slot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,15 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    from sweeps.trial.slot_job import run_slot_job
+
     spec = spec_from_args(args)
     try:
-        receipt = run_slot(spec, args.slot, args.receipt, force=args.force)
+        run_slot_job(spec, args.slot, args.receipt, log=args.log, force=args.force)
     except KeyboardInterrupt:
         return 130
-    line = progress_line(load_study(spec, check=False), spec, receipt)
-    print(line, file=sys.stderr, flush=True)
-    if args.log:
-        args.log.parent.mkdir(parents=True, exist_ok=True)
-        with args.log.open("a") as log:
-            log.write(line + "\n")
     return 0

@@ -6,11 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-import optuna
-
 from sweeps.cli.common import spec_from_args, user_errors
-from sweeps.spec.samplers import resolved_pruner_args, resolved_sampler_args, unpinned_sampler_args
-from sweeps.study.fingerprint import fingerprint, pinned_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    import optuna
+
+    from sweeps.spec.samplers import (
+        resolved_pruner_args,
+        resolved_sampler_args,
+        unpinned_sampler_args,
+    )
+    from sweeps.study.fingerprint import fingerprint, pinned_settings
+
     spec = spec_from_args(args)
     unpinned = unpinned_sampler_args(spec)
     resolved = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +44,13 @@ class JobHandle:
     def job_id(self) -> str:
         return str(self.job.job_id)
 
-    def wait(self, poll_s: float) -> None:
-        """Block until the job has ended."""
+    def wait(self, poll_s: float, stop: threading.Event | None = None) -> None:
+        """Block until the job has ended; raise KeyboardInterrupt once ``stop`` is set."""
         while not self.job.done():
-            time.sleep(poll_s)
+            if stop is not None and stop.wait(poll_s):
+                raise KeyboardInterrupt
+            if stop is None:
+                time.sleep(poll_s)
 
 
 def collect_outcome(handle: JobHandle) -> TrialOutcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -21,6 +22,7 @@ from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
 from sweeps.study import load_study
 from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
+from sweeps.trial.interrupt import STOP
 from sweeps.trial.receipt import Receipt, write_receipt
 from sweeps.trial.runner import run_trial
 from sweeps.trial.task import TrialOutcome, TrialTask
@@ -86,7 +88,7 @@ def _dispatch(
     trial.set_user_attr("job_id", job.job_id)
     trial.set_user_attr("seed", seed)
     with _cancel_on_interrupt(study, trial, job):
-        job.wait(spec.dispatch.poll_interval_s)
+        job.wait(spec.dispatch.poll_interval_s, stop=STOP)
     return collect_outcome(job)
 
 
@@ -131,13 +133,15 @@ class _cancel_on_interrupt:
         self._previous: Any = None
 
     def __enter__(self) -> None:
-        self._previous = signal.signal(signal.SIGTERM, self._raise)
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._raise)
 
     def _raise(self, signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     def __exit__(self, kind: type[BaseException] | None, *rest: Any) -> None:
-        signal.signal(signal.SIGTERM, self._previous)
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
         if kind is KeyboardInterrupt:
             self.job.job.cancel(check=False)
             _abandon(

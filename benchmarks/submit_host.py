@@ -1,0 +1,138 @@
+"""Submit-host cost of trial controllers: one process per trial vs one thread per trial.
+
+Each Snakemake trial job runs a controller that asks, dispatches and waits for its trial. With
+many trials in flight, the submit host (a login node) holds one controller per trial. This
+measures, with N trials in flight (each sleeping, so all are in flight together), the memory
+(RSS and PSS) and CPU time of the controllers alone (the trial jobs, which would run on compute
+nodes, are excluded), for:
+
+- processes: N `python -m sweeps trial` processes, what the workflow's shell rule runs;
+- threads:   N threads in one process calling the same controller code (what a `run:` rule
+             under `--force-use-threads` would do).
+
+    python benchmarks/submit_host.py [--trials 32] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+from _proc import cmdline, cpu_seconds, memory_kb, tree
+
+HERE = Path(__file__).resolve().parent
+
+
+def write_spec(root: Path, study: str, trials: int, seconds: float) -> Path:
+    spec = {
+        "study": study,
+        "storage": f"sqlite:///{root}/study.db",
+        "objective": {"function": "sweeps.objectives.toy:sleep", "args": {"seconds": seconds}},
+        "direction": "minimize",
+        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        "sampler": {"name": "RandomSampler"},
+        "budget": {"n_trials": trials},
+        "parallelism": trials,
+        "resources": {"time_min": 10},
+        "dispatch": {"poll_interval_s": 0.5},
+    }
+    path = root / f"{study}.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    subprocess.run([sys.executable, "-m", "sweeps", "study", "prepare", "--spec", str(path)],
+                   cwd=root, check=True, capture_output=True)
+    return path
+
+
+def controllers(roots: list[int]) -> list[int]:
+    """Controller processes under ``roots``: everything but the submitit trial jobs."""
+    pids = [pid for root in roots for pid in tree(root)]
+    return [pid for pid in pids if "submitit" not in cmdline(pid)]
+
+
+def watch(roots: list[int], done: threading.Event) -> dict[str, float]:
+    peak_rss = peak_pss = 0
+    cpu: dict[int, float] = {}
+    while not done.is_set():
+        pids = controllers(roots)
+        rss = pss = 0
+        for pid in pids:
+            r, p = memory_kb(pid)
+            rss, pss = rss + r, pss + p
+            cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.5)
+    return {"peak_rss_mb": peak_rss / 1024, "peak_pss_mb": peak_pss / 1024,
+            "cpu_s": sum(cpu.values())}
+
+
+def measure(launch: list[list[str]], cwd: Path) -> dict[str, float]:
+    start = time.perf_counter()
+    procs = [subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for cmd in launch]
+    done = threading.Event()
+    result: dict[str, float] = {}
+    watcher = threading.Thread(target=lambda: result.update(watch([p.pid for p in procs], done)))
+    watcher.start()
+    codes = [p.wait() for p in procs]
+    done.set()
+    watcher.join()
+    result["wall_s"] = time.perf_counter() - start
+    result["failed_controllers"] = sum(code != 0 for code in codes)
+    return result
+
+
+def thread_worker(spec_path: str, trials: int) -> None:
+    """Run every slot's controller in a thread of this one process."""
+    from sweeps.spec import load_spec
+    from sweeps.trial.controller import run_slot
+
+    spec = load_spec(spec_path)
+    threads = [
+        threading.Thread(target=run_slot, args=(spec, slot, Path(f"receipts/{slot}.json")))
+        for slot in range(trials)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--thread-worker", nargs=2, metavar=("SPEC", "TRIALS"))
+    args = parser.parse_args()
+    if args.thread_worker:
+        thread_worker(args.thread_worker[0], int(args.thread_worker[1]))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        procs_spec = write_spec(root, "procs", args.trials, args.seconds)
+        threads_spec = write_spec(root, "threads", args.trials, args.seconds)
+        processes = measure(
+            [[sys.executable, "-m", "sweeps", "trial", "--spec", str(procs_spec), "--slot",
+              str(slot), "--receipt", f"receipts-p/{slot}.json"] for slot in range(args.trials)],
+            root,
+        )
+        threads = measure(
+            [[sys.executable, str(HERE / "submit_host.py"), "--thread-worker", str(threads_spec),
+              str(args.trials)]],
+            root,
+        )
+    report = {"trials_in_flight": args.trials, "processes": processes, "threads": threads,
+              "ratio_processes_over_threads": {
+                  key: processes[key] / threads[key] for key in ("peak_rss_mb", "peak_pss_mb",
+                                                                  "cpu_s") if threads[key]}}
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

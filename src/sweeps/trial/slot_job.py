@@ -1,0 +1,26 @@
+"""One Snakemake trial job: run the slot's controller, then print and log its progress line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sweeps.report.progress import progress_line
+from sweeps.spec import SweepSpec
+from sweeps.study import load_study
+from sweeps.trial.controller import run_slot
+from sweeps.trial.receipt import Receipt
+
+
+def run_slot_job(
+    spec: SweepSpec, slot: int, receipt: Path, log: Path | None = None, force: bool = False
+) -> Receipt:
+    """What the workflow's trial rule runs, as a process (`sweeps trial`) or a thread."""
+    result = run_slot(spec, slot, receipt, force=force)
+    line = progress_line(load_study(spec, check=False), spec, result)
+    print(line, file=sys.stderr, flush=True)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as out:
+            out.write(line + "\n")
+    return result
