@@ -45,8 +45,12 @@ def write_spec(root: Path, study: str, trials: int, seconds: float) -> Path:
     }
     path = root / f"{study}.yaml"
     path.write_text(yaml.safe_dump(spec))
-    subprocess.run([sys.executable, "-m", "sweeps", "study", "prepare", "--spec", str(path)],
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "sweeps", "study", "prepare", "--spec", str(path)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     return path
 
 
@@ -68,14 +72,19 @@ def watch(roots: list[int], done: threading.Event) -> dict[str, float]:
             cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.5)
-    return {"peak_rss_mb": peak_rss / 1024, "peak_pss_mb": peak_pss / 1024,
-            "cpu_s": sum(cpu.values())}
+    return {
+        "peak_rss_mb": peak_rss / 1024,
+        "peak_pss_mb": peak_pss / 1024,
+        "cpu_s": sum(cpu.values()),
+    }
 
 
 def measure(launch: list[list[str]], cwd: Path) -> dict[str, float]:
     start = time.perf_counter()
-    procs = [subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for cmd in launch]
+    procs = [
+        subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for cmd in launch
+    ]
     done = threading.Event()
     result: dict[str, float] = {}
     watcher = threading.Thread(target=lambda: result.update(watch([p.pid for p in procs], done)))
@@ -118,19 +127,45 @@ def main() -> None:
         procs_spec = write_spec(root, "procs", args.trials, args.seconds)
         threads_spec = write_spec(root, "threads", args.trials, args.seconds)
         processes = measure(
-            [[sys.executable, "-m", "sweeps", "trial", "--spec", str(procs_spec), "--slot",
-              str(slot), "--receipt", f"receipts-p/{slot}.json"] for slot in range(args.trials)],
+            [
+                [
+                    sys.executable,
+                    "-m",
+                    "sweeps",
+                    "trial",
+                    "--spec",
+                    str(procs_spec),
+                    "--slot",
+                    str(slot),
+                    "--receipt",
+                    f"receipts-p/{slot}.json",
+                ]
+                for slot in range(args.trials)
+            ],
             root,
         )
         threads = measure(
-            [[sys.executable, str(HERE / "submit_host.py"), "--thread-worker", str(threads_spec),
-              str(args.trials)]],
+            [
+                [
+                    sys.executable,
+                    str(HERE / "submit_host.py"),
+                    "--thread-worker",
+                    str(threads_spec),
+                    str(args.trials),
+                ]
+            ],
             root,
         )
-    report = {"trials_in_flight": args.trials, "processes": processes, "threads": threads,
-              "ratio_processes_over_threads": {
-                  key: processes[key] / threads[key] for key in ("peak_rss_mb", "peak_pss_mb",
-                                                                  "cpu_s") if threads[key]}}
+    report = {
+        "trials_in_flight": args.trials,
+        "processes": processes,
+        "threads": threads,
+        "ratio_processes_over_threads": {
+            key: processes[key] / threads[key]
+            for key in ("peak_rss_mb", "peak_pss_mb", "cpu_s")
+            if threads[key]
+        },
+    }
     print(json.dumps(report, indent=2))
 
 

@@ -41,13 +41,27 @@ def project(tmp: Path, **overrides: object) -> Path:
     return tmp
 
 
+def max_overlap(trials: list[optuna.trial.FrozenTrial]) -> int:
+    """The most trials that were running at the same moment."""
+    events = sorted(
+        [(t.datetime_start, 1) for t in trials] + [(t.datetime_complete, -1) for t in trials],
+        key=lambda event: (event[0], event[1]),
+    )
+    running = peak = 0
+    for _, change in events:
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
 def snakemake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": f"{REPO / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
     }
+    cores = () if "--cores" in args else ("--cores", "2")
     return subprocess.run(
-        [*SNAKEMAKE, "--cores", "2", *args],
+        [*SNAKEMAKE, *cores, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -69,11 +83,12 @@ def started(cwd: Path) -> list[optuna.trial.FrozenTrial]:
 
 def test_sweep_runs_reruns_nothing_and_repairs_one_slot(tmp_path: Path) -> None:
     cwd = project(tmp_path)
-    first = snakemake(cwd)
+    first = snakemake(cwd, "--cores", "4")  # more cores than the sweep's parallelism (2)
     assert first.returncode == 0, first.stderr[-3000:]
     study = load(cwd)
     trials = study.trials
     assert len(trials) == 6
+    assert max_overlap(trials) <= 2
     assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
     assert sum(t.state == TrialState.COMPLETE for t in trials) >= 2
     assert sorted(t.system_attrs["sweeps:slot"] for t in trials) == list(range(6))
