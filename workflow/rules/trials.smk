@@ -5,6 +5,7 @@
 rule trial:
     input:
         ancient(f"{RESULTS}/study.json"),
+        slot_batch,
     output:
         f"{RESULTS}/trials/{{slot}}.json",
     log:
