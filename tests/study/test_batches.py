@@ -12,7 +12,10 @@ from sweeps.study.batches import BatchOrderError, ask_batch, batch_sampler
 from sweeps.study.slots import slot_trials
 from sweeps.trial.controller import run_slot
 
-SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}, "n": {"type": "int", "low": 1, "high": 9}}
+SPACE = {
+    "x": {"type": "float", "low": -5.0, "high": 5.0},
+    "n": {"type": "int", "low": 1, "high": 9},
+}
 
 
 def test_batches_ask_in_order_and_refuse_to_run_ahead(make_spec) -> None:  # type: ignore[no-untyped-def]
