@@ -1,6 +1,6 @@
 """Compare the shipped Bayesmark sweeps with the NeurIPS 2020 BBO challenge baselines.
 
-    python benchmarks/bayesmark_compare.py [--published DIR] [--n-random 500] [--tpe-seeds 10]
+    python benchmarks/bayesmark_compare.py [--published DIR] [--n-random 501] [--tpe-seeds 10]
 
 Reads ``bbo-challenge-baselines/baseline-15-1.json`` from the published-material directory
 (default: the nearest ``shared/published`` beside the repository), prints a Markdown table and

@@ -49,6 +49,7 @@ def test_export_writes_a_self_contained_bundle(make_spec, workdir: Path) -> None
     assert [float(r["params_x"]) for r in rows] == [t["params"]["x"] for t in bundle.trials]
 
 
+@pytest.mark.e2e
 def test_reproduce_replays_every_trial_through_snakemake(make_spec, workdir: Path) -> None:  # type: ignore[no-untyped-def]
     path, _ = finished_sweep(make_spec)
     main(["export", "--spec", str(path), "--out", "bundle"])
