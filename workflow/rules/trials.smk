@@ -15,6 +15,7 @@ if CONTROLLERS == "threads":
     rule trial:
         input:
             ancient(f"{RESULTS}/study.json"),
+            slot_batch,
         output:
             TRIAL_RECEIPT,
         log:
@@ -35,6 +36,7 @@ else:
     rule trial:
         input:
             ancient(f"{RESULTS}/study.json"),
+            slot_batch,
         output:
             TRIAL_RECEIPT,
         log:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sweeps.trial.determinism import seed_torch
 from sweeps.trial.handle import TrialHandle, TrialPruned
 
 ACTIVATIONS = ("relu", "gelu", "tanh")
@@ -21,7 +22,7 @@ def train_mlp(
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    torch.manual_seed(trial.seed)
+    seed_torch(trial.seed)
     device = torch.device(trial.device)
     x, y = load_digits(return_X_y=True)
     x_train, x_val, y_train, y_val = train_test_split(

@@ -142,6 +142,8 @@ class SweepSpec(_Strict):
     seed: int = 0
     resources: Resources = Field(default_factory=Resources)
     dispatch: Dispatch = Field(default_factory=Dispatch)
+    # Published parameters to re-run: slot i runs replay[i] instead of sampling.
+    replay: list[dict[str, Any]] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -174,6 +176,13 @@ class SweepSpec(_Strict):
                 f"'metrics' names {len(self.metrics)} values but 'directions' has "
                 f"{len(self.directions)}"
             )
+        for slot, params in enumerate(self.replay):
+            if set(params) != set(self.space):
+                raise ValueError(
+                    f"replay[{slot}] names {sorted(params)}, the space has {sorted(self.space)}"
+                )
+        if len(self.replay) > self.budget.n_trials:
+            raise ValueError(f"replay lists {len(self.replay)} trials, n_trials is smaller")
         return self
 
     @property

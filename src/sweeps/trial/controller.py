@@ -21,6 +21,8 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
 from sweeps.study import load_study
+from sweeps.study.batches import claim, require_batch
+from sweeps.study.replay import replay_template
 from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
 from sweeps.trial.interrupt import STOP
 from sweeps.trial.receipt import Receipt, write_receipt
@@ -44,10 +46,15 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
         assert plan.trial is not None
         receipt = Receipt.from_trial(spec.study, slot, plan.trial)
     else:
-        previous = plan.trial if plan.action == "retry" else None
-        trial = create_slot_trial(study, slot, plan.attempt, params=previous)
-        if previous is None:
-            _suggest_all(trial, spec)
+        previous = plan.trial if plan.action == "retry" else replay_template(spec, slot)
+        if plan.action == "new" and plan.trial is not None:  # asked ahead by its batch
+            trial = claim(study, plan.trial)
+        else:
+            if previous is None:
+                require_batch(spec, slot)
+            trial = create_slot_trial(study, slot, plan.attempt, params=previous)
+            if previous is None:
+                _suggest_all(trial, spec)
         outcome = _dispatch(spec, study, trial, slot, plan.attempt)
         frozen = _tell(study, trial, outcome)
         receipt = Receipt.from_trial(spec.study, slot, frozen)

@@ -20,6 +20,7 @@ from typing import Any
 import optuna
 
 from sweeps.study.provenance import host_facts, package_versions
+from sweeps.trial.determinism import seed_everything
 from sweeps.trial.handle import TrialHandle
 from sweeps.trial.task import TrialOutcome, TrialTask
 
@@ -52,6 +53,8 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     }
     try:
         objective = import_objective(task.spec.objective.function)
+        if task.spec.reproducible:
+            seed_everything(task.seed)
         result = _call(objective, task, handle)
         outcome = _judge(result, len(task.spec.directions))
     except optuna.TrialPruned as pruned:

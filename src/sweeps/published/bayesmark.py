@@ -1,0 +1,192 @@
+"""Our Bayesmark sweeps against the NeurIPS 2020 BBO challenge's random-search baselines.
+
+For each problem: draw random configurations from the sweep file's space with its sampler,
+evaluate them, and check (1) the median single-evaluation loss equals the published ``clip``;
+(2) random search's expected best (clipped at ``clip``, as the baseline's ``mean``) at 1, 5
+and 10 evaluations lies in a bootstrap CI around the published ``mean``; (3) TPE's mean best
+after 15 evaluations beats random search's expected best at 15.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+
+from sweeps.objectives.bayesmark import problem as evaluate_problem
+from sweeps.published.stats import bootstrap_ci, expected_best
+from sweeps.spec import load_spec
+from sweeps.spec.space import distributions
+
+PROBLEMS = (
+    "SVM_wine_acc",
+    "kNN_wine_acc",
+    "kNN_breast_acc",
+    "DT_wine_nll",
+    "RF_breast_acc",
+    "linear_breast_nll",
+)
+# Problems whose median single random loss is expected to equal the published clip exactly.
+EXACT_CLIP = frozenset(PROBLEMS) - {"linear_breast_nll"}
+SWEEPS = Path(__file__).resolve().parents[3] / "config" / "sweeps" / "published"
+CHECKPOINTS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class Published:
+    clip: float
+    best: float
+    mean: list[float]
+
+
+@dataclass
+class ProblemResult:
+    problem: str
+    n_random: int
+    median: float
+    published: Published
+    expected: dict[int, float] = field(default_factory=dict)
+    ci: dict[int, tuple[float, float]] = field(default_factory=dict)
+    random_best15: float = float("nan")
+    tpe_best15: float | None = None
+
+    @property
+    def median_ok(self) -> bool:
+        return abs(self.median - self.published.clip) <= 1e-9
+
+    def in_ci(self, n: int) -> bool:
+        low, high = self.ci[n]
+        return low <= self.published.mean[n - 1] <= high
+
+    @property
+    def tpe_beats_random(self) -> bool | None:
+        return None if self.tpe_best15 is None else self.tpe_best15 < self.random_best15
+
+
+def read_published(path: Path, problem: str) -> Published:
+    """The published figures of one problem from ``baseline-15-1.json`` (``_visible_to_opt``)."""
+    data = json.loads(path.read_text())["data"]
+    index = data["coords"]["function"]["data"].index(problem)
+    objective = data["coords"]["objective"]["data"].index("_visible_to_opt")
+    values = data["data_vars"]
+    iters = len(data["coords"]["iter"]["data"])
+    return Published(
+        clip=values["clip"]["data"][index][objective],
+        best=values["best"]["data"][index][objective],
+        mean=[values["mean"]["data"][t][index][objective] for t in range(iters)],
+    )
+
+
+def sweep_file(problem: str) -> Path:
+    return SWEEPS / f"bayesmark-{problem}.yaml"
+
+
+def sample_losses(problem: str, n: int, seed: int, sampler: str | None = None) -> list[float]:
+    """``n`` evaluations asked by the sweep's sampler (or ``sampler``), in order."""
+    spec = load_spec(sweep_file(problem))
+    dists = distributions(spec)
+    args = spec.objective.args
+    chosen = _sampler(sampler or spec.sampler.name, seed)
+    study = optuna.create_study(direction="minimize", sampler=chosen)
+    losses = []
+    for _ in range(n):
+        trial = study.ask(dists)
+        loss = evaluate_problem(dict(trial.params), **args)
+        study.tell(trial, loss)
+        losses.append(loss)
+    return losses
+
+
+def _sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    if name == "TPESampler":
+        # Pinned: the challenge's budget is 15, so start modelling after 5 random points.
+        return optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=5, multivariate=True, constant_liar=False
+        )
+    sampler: optuna.samplers.BaseSampler = getattr(optuna.samplers, name)(seed=seed)
+    return sampler
+
+
+def compare_problem(
+    problem: str,
+    published: Published,
+    n_random: int,
+    tpe_seeds: int,
+    seed: int = 0,
+    resamples: int = 2000,
+) -> ProblemResult:
+    """Run the comparison for one problem."""
+    losses = np.asarray(sample_losses(problem, n_random, seed))
+    result = ProblemResult(problem, n_random, float(np.median(losses)), published)
+    rng = np.random.default_rng(seed)
+    for n in CHECKPOINTS:
+        result.expected[n] = expected_best(losses, n, published.clip)
+        result.ci[n] = bootstrap_ci(losses, n, published.clip, rng, resamples)
+    result.random_best15 = expected_best(losses, 15, published.clip)
+    if tpe_seeds:
+        bests = [
+            min(min(sample_losses(problem, 15, seed + 1 + s, "TPESampler")), published.clip)
+            for s in range(tpe_seeds)
+        ]
+        result.tpe_best15 = float(np.mean(bests))
+    return result
+
+
+def markdown_table(results: list[ProblemResult]) -> str:
+    """The comparison as a Markdown table."""
+    lines = [
+        "| problem | n | median loss | published clip | = clip | "
+        + " | ".join(f"E[best@{n}] (95% CI) vs published" for n in CHECKPOINTS)
+        + " | random E[best@15] | TPE mean best@15 | TPE wins |",
+        "|" + " --- |" * (5 + len(CHECKPOINTS) + 3),
+    ]
+    for r in results:
+        cells = [
+            r.problem,
+            str(r.n_random),
+            f"{r.median:.6f}",
+            f"{r.published.clip:.6f}",
+            _mark(r.median_ok)
+            if r.problem in EXACT_CLIP
+            else f"({r.median - r.published.clip:+.4f})",
+        ]
+        for n in CHECKPOINTS:
+            low, high = r.ci[n]
+            cells.append(
+                f"{r.expected[n]:.4f} [{low:.4f}, {high:.4f}] vs {r.published.mean[n - 1]:.4f} "
+                f"{_mark(r.in_ci(n))}"
+            )
+        cells.append(f"{r.random_best15:.4f}")
+        cells.append("-" if r.tpe_best15 is None else f"{r.tpe_best15:.4f}")
+        cells.append("-" if r.tpe_beats_random is None else _mark(r.tpe_beats_random))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def passed(result: ProblemResult) -> bool:
+    """The required checks: clip (where exact) and the CI at 1, 5, 10 evaluations."""
+    clip_ok = result.median_ok or result.problem not in EXACT_CLIP
+    return clip_ok and all(result.in_ci(n) for n in CHECKPOINTS)
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def as_json(result: ProblemResult) -> dict[str, Any]:
+    return {
+        "problem": result.problem,
+        "n_random": result.n_random,
+        "median": result.median,
+        "clip": result.published.clip,
+        "expected": result.expected,
+        "ci": result.ci,
+        "published_mean": {n: result.published.mean[n - 1] for n in CHECKPOINTS},
+        "random_best15": result.random_best15,
+        "tpe_best15": result.tpe_best15,
+        "passed": passed(result),
+    }

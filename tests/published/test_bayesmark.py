@@ -1,0 +1,67 @@
+"""The Bayesmark problems: spaces as bayesmark's, and a small published comparison."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from support.published import PUBLISHED
+
+from sweeps.objectives.bayesmark import model_params, problem, sweep_space
+from sweeps.published.bayesmark import PROBLEMS, compare_problem, read_published, sweep_file
+from sweeps.published.stats import expected_best
+from sweeps.spec import load_spec
+
+
+def test_expected_best_matches_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    losses = rng.normal(size=7)
+    draws = rng.choice(losses, size=(200_000, 4))
+    assert expected_best(losses, 4) == pytest.approx(draws.min(axis=1).mean(), abs=5e-3)
+    assert expected_best(losses, 1) == pytest.approx(losses.mean())
+    assert expected_best(losses, 1, clip=0.0) == pytest.approx(np.minimum(losses, 0).mean())
+
+
+def test_spaces_are_bayesmarks_in_warped_coordinates() -> None:
+    space = sweep_space("DT")
+    assert space["max_depth"] == {"type": "float", "low": 1.0, "high": 15.0}
+    assert space["logit_max_features"]["low"] == pytest.approx(math.log(0.01 / 0.99))
+    assert space["logit_min_samples_leaf"]["high"] == pytest.approx(math.log(0.49 / 0.51))
+    assert sweep_space("SVM")["gamma"] == {"type": "float", "low": 1e-4, "high": 1e-3, "log": True}
+    params = model_params(
+        "DT",
+        {
+            "max_depth": 14.6,
+            "logit_min_samples_split": 0.0,
+            "logit_min_samples_leaf": -4.59511985013459,
+            "logit_min_weight_fraction_leaf": -1.0,
+            "logit_max_features": 4.595119850134589,
+            "min_impurity_decrease": 0.1,
+        },
+    )
+    assert params["max_depth"] == 15 and params["min_samples_split"] == pytest.approx(0.5)
+    assert params["min_samples_leaf"] == pytest.approx(0.01)
+    assert params["max_features"] == pytest.approx(0.99)
+
+
+def test_every_problem_has_a_valid_sweep_file() -> None:
+    for name in PROBLEMS:
+        spec = load_spec(sweep_file(name))
+        assert spec.objective.args == {"problem": name} and spec.budget.n_trials == 15
+
+
+def test_knn_wine_loss_is_negated_cv_accuracy() -> None:
+    loss = problem({"n_neighbors": 1.0, "p": 2.0}, "kNN_wine_acc")
+    assert -1.0 < loss < -0.5
+
+
+@pytest.mark.skipif(PUBLISHED is None, reason="published baselines not present")
+def test_small_random_search_matches_the_published_baseline() -> None:
+    assert PUBLISHED is not None
+    baseline = PUBLISHED / "bbo-challenge-baselines" / "baseline-15-1.json"
+    result = compare_problem(
+        "kNN_wine_acc", read_published(baseline, "kNN_wine_acc"), 61, 0, resamples=500
+    )
+    assert result.median == pytest.approx(result.published.clip, abs=1e-9)
+    assert all(result.in_ci(n) for n in (1, 5, 10))

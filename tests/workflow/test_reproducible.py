@@ -1,0 +1,112 @@
+"""Reproducible mode end to end: two runs of one sweep, trials finishing in random order, ask
+identical parameters per trial number and give identical values (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+import sqlalchemy
+import yaml
+from optuna.trial import TrialState
+from support.specs import REPO, base_spec
+
+pytestmark = pytest.mark.e2e
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def project(tmp: Path, storage: str) -> Path:
+    shutil.copy(REPO / "Snakefile", tmp / "Snakefile")
+    shutil.copytree(REPO / "workflow", tmp / "workflow")
+    (tmp / "config" / "sweeps").mkdir(parents=True)
+    sweep = base_spec(
+        study="repro",
+        storage=storage,
+        objective="support.repro_objectives:jittered",
+        space={
+            "x": {"type": "float", "low": -5.0, "high": 5.0},
+            "n": {"type": "int", "low": 1, "high": 8},
+            "c": {"type": "categorical", "choices": ["a", "b"]},
+        },
+        sampler={"name": "TPESampler", "args": {"n_startup_trials": 2, "multivariate": True}},
+        budget={"n_trials": 4},
+        parallelism=2,
+        reproducible=True,
+        seed=7,
+    )
+    (tmp / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
+    (tmp / "config" / "config.yaml").write_text(
+        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
+    )
+    return tmp
+
+
+def run_sweep(cwd: Path, storage: str) -> dict[int, tuple[dict[str, Any], list[float] | None]]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{REPO / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    study = optuna.load_study(study_name="repro", storage=storage)
+    trials = study.get_trials()
+    assert len(trials) == 4 and all(t.state == TrialState.COMPLETE for t in trials)
+    for t in trials:  # slot i holds trial number i: asked in trial-number order
+        assert t.system_attrs["sweeps:slot"] == t.number
+        assert t.system_attrs["sweeps:batch"] == t.number // 2
+    return {t.number: (t.params, t.values) for t in trials}
+
+
+def test_two_sqlite_runs_agree(tmp_path: Path) -> None:
+    results = []
+    for name in ("first", "second"):
+        cwd = tmp_path / name
+        cwd.mkdir()
+        storage = f"sqlite:///{cwd}/results/repro/study.db"
+        results.append(run_sweep(project(cwd, storage), storage))
+    assert results[0] == results[1]
+    assert len({params["x"] for params, _ in results[0].values()}) == 4
+
+
+@pytest.fixture
+def pg_databases() -> Iterator[list[str]]:
+    """Two fresh PostgreSQL databases, dropped afterwards."""
+    try:
+        engine = sqlalchemy.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        engine.connect().close()
+    except Exception as err:  # pragma: no cover - depends on the machine
+        pytest.skip(f"PostgreSQL not reachable: {err}")
+    names = [f"sweeps_repro_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    with engine.connect() as conn:
+        for name in names:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    yield [PG_ADMIN.rsplit("/", 1)[0] + f"/{name}" for name in names]
+    with engine.connect() as conn:
+        for name in names:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def test_two_postgresql_runs_agree(tmp_path: Path, pg_databases: list[str]) -> None:
+    results = []
+    for name, url in zip(("first", "second"), pg_databases, strict=True):
+        cwd = tmp_path / name
+        cwd.mkdir()
+        results.append(run_sweep(project(cwd, url), url))
+    assert results[0] == results[1]
