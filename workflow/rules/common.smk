@@ -31,3 +31,28 @@ if "sweep_trials" not in workflow.global_resources:
 
 def trial_receipts(slots):
     return [f"{RESULTS}/trials/{slot}.json" for slot in slots]
+
+
+# Reproducible sweeps: batch b of `parallelism` slots is asked after batch b-1 is told.
+def batch_of_slot(slot):
+    return int(slot) // SPEC.parallelism
+
+
+def batch_receipt(batch):
+    return f"{RESULTS}/batches/{batch}.json"
+
+
+def told_before_batch(wildcards):
+    batch = int(wildcards.batch)
+    if batch == 0:
+        return []
+    first = (batch - 1) * SPEC.parallelism
+    slots = range(first, min(first + SPEC.parallelism, SPEC.budget.n_trials))
+    return [ancient(path) for path in trial_receipts(slots)]
+
+
+def slot_batch(wildcards):
+    """The batch receipt a trial slot waits for (none unless the sweep is reproducible)."""
+    if not SPEC.reproducible:
+        return []
+    return [ancient(batch_receipt(batch_of_slot(wildcards.slot)))]
