@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sweeps.spec.warm import WarmWorkers
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _OBJECTIVE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -122,6 +124,8 @@ class Dispatch(_Strict):
     executor: Literal["local", "slurm"] = "local"
     folder: str | None = None
     poll_interval_s: float = Field(default=0.5, gt=0)
+    mode: Literal["job", "warm"] = "job"
+    warm: WarmWorkers = Field(default_factory=WarmWorkers)
 
 
 class SweepSpec(_Strict):

@@ -21,6 +21,7 @@ from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
 from sweeps.study import load_study
 from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
+from sweeps.trial.paths import checkpoint_dir, trial_log_path
 from sweeps.trial.receipt import Receipt, write_receipt
 from sweeps.trial.runner import run_trial
 from sweeps.trial.task import TrialOutcome, TrialTask
@@ -77,8 +78,13 @@ def _dispatch(
         attempt=attempt,
         params=dict(trial.params),
         seed=seed,
-        checkpoint_dir=str(Path("results") / spec.study / "checkpoints" / str(trial.number)),
+        checkpoint_dir=str(checkpoint_dir(spec, slot)),
+        log_path=str(trial_log_path(spec, trial.number)),
     )
+    if spec.dispatch.mode == "warm":
+        from sweeps.dispatch.warm import dispatch_warm
+
+        return dispatch_warm(spec, study, trial, task)
     executor = make_executor(spec)
     job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor)
     study._storage.set_trial_system_attr(trial._trial_id, JOB_ID, job.job_id)

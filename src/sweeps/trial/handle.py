@@ -13,26 +13,37 @@ import optuna
 
 from sweeps.spec.samplers import build_pruner
 from sweeps.storage import open_storage
+from sweeps.trial.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from sweeps.trial.devices import VISIBILITY_VARS, torch_device
+from sweeps.trial.seeding import seed_everything
 from sweeps.trial.task import TrialTask
 
 TrialPruned = optuna.TrialPruned
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
 
 class TrialHandle:
-    """What an objective may use: ``report``, ``should_prune``, ``device``, ``seed``, ``log``.
+    """What an objective may use.
+
+    ``params``, ``seed``, ``device``, ``report``/``should_prune``, ``checkpoint_dir`` with
+    ``save_checkpoint``/``load_checkpoint``, and ``log`` (a logger writing ``log_path``).
 
     Intermediate values go straight to the study so the pruner and the dashboard see them live.
-    A step reported by an earlier attempt of the same trial (resumed from a checkpoint) is not
-    reported twice.
+    A step reported by an earlier attempt of the same trial, or restored from the slot's
+    checkpoint by a retry, is not reported twice.
     """
 
     def __init__(self, task: TrialTask) -> None:
         self._task = task
         self.number = task.number
+        self.slot = task.slot
         self.params = dict(task.params)
         self.seed = task.seed
+        self.reproducible = task.spec.reproducible
         self.log = logging.getLogger(f"sweeps.trial.{task.number}")
         self.last_step: int | None = None
+        self._values: dict[int, float] = {}
 
     @cached_property
     def _trial(self) -> optuna.Trial:
@@ -47,19 +58,24 @@ class TrialHandle:
 
     @cached_property
     def checkpoint_dir(self) -> Path:
-        """A directory that survives requeues and retries of this trial."""
+        """A directory that survives requeues and retries of this trial (one per slot)."""
         path = Path(self._task.checkpoint_dir)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    @property
+    def log_path(self) -> Path | None:
+        """The file ``log`` writes: the trial's log artifact (None when not logging to a file)."""
+        return Path(self._task.log_path) if self._task.log_path else None
+
     @cached_property
     def device(self) -> str:
-        """``cuda`` (also ROCm builds) when the trial was given a GPU and torch sees one."""
-        if self._task.spec.resources.gpus == 0:
-            return "cpu"
-        import torch
+        """``cuda:N`` (also ROCm builds) when the trial was given a GPU torch sees, else ``cpu``.
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        Reading it seeds torch (and makes it deterministic in reproducible mode).
+        """
+        seed_everything(self.seed, self.reproducible)
+        return torch_device(self._task.spec.resources.gpus)
 
     def report(self, step: int, value: float) -> None:
         """Record an intermediate value at ``step`` (an epoch, say)."""
@@ -69,16 +85,63 @@ class TrialHandle:
             return
         self._trial.report(value, step)
         self._reported_steps.add(step)
+        self._values[step] = value
 
     def should_prune(self) -> bool:
         """Whether the pruner would stop this trial now."""
         return self._trial.should_prune()
 
+    def save_checkpoint(self, state: Any, step: int) -> Path:
+        """Save ``state`` (anything torch.save or pickle takes) as of ``step``, atomically."""
+        reported = {s: v for s, v in self._values.items() if s <= step}
+        return write_checkpoint(
+            self.checkpoint_dir, Checkpoint(step, state, dict(self.params), reported)
+        )
+
+    def load_checkpoint(self) -> Checkpoint | None:
+        """The slot's last checkpoint, or None when there is none (or it has other params).
+
+        The values its attempt reported up to its step are copied onto this trial, so the curve
+        stays whole and the objective may skip to ``checkpoint.step + 1``.
+        """
+        checkpoint = read_checkpoint(self.checkpoint_dir)
+        if checkpoint is None:
+            return None
+        if checkpoint.params != self.params:
+            self.log.warning("ignoring a checkpoint written for other parameters")
+            return None
+        for step, value in sorted(checkpoint.reported.items()):
+            if step not in self._reported_steps:
+                self._trial.storage.set_trial_intermediate_value(self._task.trial_id, step, value)
+                self._reported_steps.add(step)
+            self._values[step] = value
+        self.last_step = checkpoint.step
+        self.log.info("resumed from the checkpoint of step %d", checkpoint.step)
+        return checkpoint
+
     @cached_property
     def _reported_steps(self) -> set[int]:
-        return set(self._trial.storage.get_trial(self._task.trial_id).intermediate_values)
+        stored = self._trial.storage.get_trial(self._task.trial_id).intermediate_values
+        self._values.update(stored)
+        return set(stored)
 
     def environment(self) -> dict[str, Any]:
         """The accelerator visibility this trial was given."""
-        keys = ("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES")
-        return {k: os.environ[k] for k in keys if k in os.environ}
+        return {k: os.environ[k] for k in VISIBILITY_VARS if k in os.environ}
+
+    def open_log(self) -> logging.Handler | None:
+        """Attach the trial's log file to ``log`` (the runner does this); return the handler."""
+        if self.log_path is None:
+            return None
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(self.log_path)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.log.addHandler(handler)
+        self.log.setLevel(logging.INFO)
+        return handler
+
+    def close_log(self, handler: logging.Handler | None) -> None:
+        """Detach and close the log file (a warm worker runs many trials in one process)."""
+        if handler is not None:
+            self.log.removeHandler(handler)
+            handler.close()

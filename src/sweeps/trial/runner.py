@@ -21,6 +21,7 @@ import optuna
 
 from sweeps.study.provenance import host_facts, package_versions
 from sweeps.trial.handle import TrialHandle
+from sweeps.trial.seeding import seed_everything
 from sweeps.trial.task import TrialOutcome, TrialTask
 
 TRACEBACK_LIMIT = 16_000
@@ -50,8 +51,10 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         "versions": package_versions(),
         **handle.environment(),
     }
+    log_file = handle.open_log()
     try:
         objective = import_objective(task.spec.objective.function)
+        seed_everything(task.seed, task.spec.reproducible)
         result = _call(objective, task, handle)
         outcome = _judge(result, len(task.spec.directions))
     except optuna.TrialPruned as pruned:
@@ -62,7 +65,11 @@ def run_trial(task: TrialTask) -> TrialOutcome:
             reason=f"{type(err).__name__}: {err}",
             traceback=traceback.format_exc()[-TRACEBACK_LIMIT:],
         )
+    finally:
+        handle.close_log(log_file)
     facts["device"] = _device_name(handle)
+    if handle.log_path is not None:
+        facts["log_file"] = str(handle.log_path)
     facts["finished_at"] = datetime.now(UTC).isoformat()
     facts["runtime_s"] = round(time.time() - started, 3)
     if handle.last_step is not None:
