@@ -43,7 +43,7 @@ from sweeps.trial.queue import (
     task_record,
 )
 from sweeps.trial.task import TrialOutcome, TrialTask
-from sweeps.trial.worker import lane_bindings, serve, worker_gpus
+from sweeps.trial.worker import STOP_FILE, lane_bindings, serve, worker_gpus
 
 
 def dispatch_warm(
@@ -64,11 +64,14 @@ def dispatch_warm(
         return _await(spec, storage, trial_id, pool, study._study_id)
 
 
+_UNSEEN = object()
+
+
 def _await(
     spec: SweepSpec, storage: BaseStorage, trial_id: int, pool: WorkerPool, study_id: int
 ) -> TrialOutcome:
     warm = spec.dispatch.warm
-    last_beat: Any = None
+    last_beat: Any = _UNSEEN
     beat_seen = time.monotonic()
     last_ensure = time.monotonic()
     while True:
@@ -154,7 +157,13 @@ class WorkerPool:
                 beat.unlink(missing_ok=True)
         return alive
 
+    def stop(self) -> None:
+        """Ask the sweep's workers to exit once their current trials end."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / STOP_FILE).touch()
+
     def _start(self) -> str:
+        (self.folder / STOP_FILE).unlink(missing_ok=True)
         worker_id = f"w{uuid.uuid4().hex[:10]}"
         executor = make_executor(worker_job_spec(self.spec))
         job = executor.submit(serve, self.spec, worker_id, str(self.folder))

@@ -9,7 +9,7 @@ trial's controller, which alone tells the study. A lane that dies takes only its
 controller sees the heartbeat stop and retries the slot); the worker starts a new lane in its
 place. Lanes exit after ``idle_timeout_s`` without work; the worker exits when all lanes have.
 
-Run ``python -m sweeps.trial.worker SPEC_JSON WORKER_ID LANE`` to start one lane by hand.
+Run ``python -m sweeps.trial.worker SPEC_JSON WORKER_ID LANE REGISTRY`` to start one lane by hand.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from sweeps.trial.runner import import_objective, run_trial
 
 MAX_LANE_RESTARTS = 10
 JOB_ID_VAR = "SWEEPS_WORKER_JOB_ID"
+STOP_FILE = "STOP"
 
 
 def worker_gpus(spec: SweepSpec) -> int:
@@ -70,7 +71,8 @@ def serve(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]:
     folder = Path(registry)
     folder.mkdir(parents=True, exist_ok=True)
     spec_file = folder / f"{worker_id}.spec.json"
-    spec_file.write_text(spec.model_dump_json())
+    with os.fdopen(os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(spec.model_dump_json())  # the storage URL may name a database user
     beat = folder / f"{worker_id}.beat"
     beat.touch()
     env = {**os.environ, JOB_ID_VAR: _job_id()}
@@ -101,8 +103,8 @@ def serve(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]:
     return {"worker": worker_id, "lanes": len(bindings), "lane_restarts": restarts}
 
 
-def run_lane(spec: SweepSpec, worker_id: str, lane: int) -> int:
-    """Claim and run trials until idle for ``idle_timeout_s``; return how many ran."""
+def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
+    """Claim and run trials until idle for ``idle_timeout_s`` (or told to stop); return how many."""
     warm = spec.dispatch.warm
     storage = open_storage(spec.storage_url)
     study_id = storage.get_study_id_from_name(spec.study)
@@ -122,7 +124,8 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int) -> int:
     while os.getppid() == parent:
         trial = claim(storage, study_id, key, spec.storage_url, who)
         if trial is None:
-            if time.monotonic() - idle_since > warm.idle_timeout_s:
+            idle = time.monotonic() - idle_since > warm.idle_timeout_s
+            if idle or (registry / STOP_FILE).exists():
                 break
             time.sleep(warm.poll_s)
             continue
@@ -163,6 +166,7 @@ def _start_lane(
     spec_file: Path, worker_id: str, lane: int, env: dict[str, str], folder: Path
 ) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sweeps.trial.worker", str(spec_file), worker_id, str(lane)]
+    command.append(str(folder))
     log = (folder / f"{worker_id}.lane{lane}.log").open("ab")
     return subprocess.Popen(
         command,
@@ -189,10 +193,10 @@ def _job_id() -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point of one lane: ``SPEC_JSON WORKER_ID LANE``."""
-    spec_file, worker_id, lane = argv
+    """Entry point of one lane: ``SPEC_JSON WORKER_ID LANE REGISTRY``."""
+    spec_file, worker_id, lane, registry = argv
     spec = SweepSpec.model_validate(json.loads(Path(spec_file).read_text()))
-    ran = run_lane(spec, worker_id, int(lane))
+    ran = run_lane(spec, worker_id, int(lane), Path(registry))
     print(f"sweeps worker {worker_id} lane {lane}: ran {ran} trials, idle; exiting", flush=True)
     return 0
 

@@ -1,0 +1,133 @@
+"""Warm workers end to end: controllers as real processes, workers as LocalExecutor jobs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.dispatch.warm import WorkerPool
+from sweeps.study import load_study, prepare_study
+from sweeps.study.slots import ATTEMPT, RETRYABLE, SLOT
+
+WARM = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 3, "poll_s": 0.05}
+
+
+@pytest.fixture
+def started() -> Iterator[list[WorkerPool]]:
+    """Stop the workers a test started (they would otherwise idle out on their own)."""
+    pools: list[WorkerPool] = []
+    yield pools
+    for pool in pools:
+        pool.stop()
+        deadline = time.monotonic() + 30
+        while pool.live() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def warm_spec(make_spec, workers: int, per_gpu: int = 1, idle_s: float = 3, **overrides: Any):  # type: ignore[no-untyped-def]
+    dispatch = {
+        "poll_interval_s": 0.1,
+        "mode": "warm",
+        "warm": {**WARM, "workers": workers, "trials_per_gpu": per_gpu, "idle_timeout_s": idle_s},
+    }
+    path, spec = make_spec(dispatch=dispatch, **overrides)
+    prepare_study(spec)
+    return path, spec
+
+
+def run_controllers(path: Path, slots: range, parallel: int) -> None:
+    """Run slots like Snakemake does: one ``sweeps trial`` process each, ``parallel`` at once."""
+    pending = list(slots)
+    running: list[subprocess.Popen[bytes]] = []
+    while pending or running:
+        while pending and len(running) < parallel:
+            slot = pending.pop(0)
+            command = [sys.executable, "-m", "sweeps", "trial", "--spec", str(path)]
+            command += ["--slot", str(slot), "--receipt", f"results/t/trials/{slot}.json"]
+            running.append(subprocess.Popen(command))
+        running[0].wait(timeout=120)
+        assert running[0].returncode == 0
+        running.pop(0)
+
+
+def finals(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
+    """The final trial of each slot (the slot's newest trial)."""
+    by_slot: dict[int, FrozenTrial] = {}
+    for trial in trials:
+        by_slot[trial.system_attrs[SLOT]] = trial
+    return by_slot
+
+
+def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    n = 10
+    path, spec = warm_spec(
+        make_spec,
+        workers=2,
+        idle_s=30,
+        objective={"function": "support.objectives:fail_or_sleep", "args": {"fail_slot": -1}},
+        budget={"n_trials": n},
+    )
+    started.append(WorkerPool(spec))
+    run_controllers(path, range(n), parallel=4)
+    trials = load_study(spec).trials
+    assert len(trials) == n and all(t.state == TrialState.COMPLETE for t in trials)
+    workers = {t.user_attrs["worker"] for t in trials}
+    assert 1 <= len(workers) <= 2
+    pids = {t.user_attrs["pid"] for t in trials}
+    assert len(pids) <= 2 < n  # each lane process ran several trials
+    assert all(t.user_attrs["dispatch"] == "warm" for t in trials)
+
+
+def test_killed_worker_takes_down_only_its_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    n = 6
+    path, spec = warm_spec(
+        make_spec,
+        workers=2,
+        objective={"function": "support.objectives:die_once_in_slot", "args": {"slot": 1}},
+        budget={"n_trials": n, "max_retries": 2},
+    )
+    started.append(WorkerPool(spec))
+    run_controllers(path, range(n), parallel=3)
+    trials = load_study(spec).trials
+    assert len(trials) == n + 1  # one retry, nothing else run twice
+    final = finals(trials)
+    assert sorted(final) == list(range(n))
+    assert all(t.state == TrialState.COMPLETE for t in final.values())
+    (lost,) = [t for t in trials if t.state == TrialState.FAIL]
+    assert lost.system_attrs[SLOT] == 1 and lost.system_attrs[RETRYABLE]
+    assert "no heartbeat" in lost.user_attrs["fail_reason"]
+    assert final[1].system_attrs[ATTEMPT] == 1 and final[1].params == lost.params
+
+
+def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    """Three lanes in one worker job; the failing trial does not disturb its neighbours."""
+    path, spec = warm_spec(
+        make_spec,
+        workers=1,
+        per_gpu=3,
+        objective={
+            "function": "support.objectives:fail_or_sleep",
+            "args": {"fail_slot": 0, "seconds": 2.0},
+        },
+        budget={"n_trials": 3},
+    )
+    started.append(WorkerPool(spec))
+    run_controllers(path, range(3), parallel=3)
+    final = finals(load_study(spec).trials)
+    assert final[0].state == TrialState.FAIL
+    assert "packed trial failed on purpose" in final[0].user_attrs["fail_reason"]
+    assert not final[0].system_attrs.get(RETRYABLE)
+    ok = [final[1], final[2]]
+    assert all(t.state == TrialState.COMPLETE for t in ok)
+    assert len({t.user_attrs["worker"] for t in final.values()}) == 1
+    assert len({t.user_attrs["lane"] for t in final.values()}) == 3
+    # The two good trials overlapped in time: they ran side by side.
+    starts = sorted(t.intermediate_values[0] for t in ok)
+    assert starts[1] - starts[0] < 1.5
