@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.dispatch.warm import WorkerPool
+from sweeps.dispatch.warm import WorkerPool, worker_job_spec
+from sweeps.spec import SweepSpec
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import ATTEMPT, RETRYABLE, SLOT
+from sweeps.trial.controller import run_slot
+from sweeps.trial.worker import lane_bindings
 
 WARM = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 3, "poll_s": 0.05}
 
@@ -42,19 +44,16 @@ def warm_spec(make_spec, workers: int, per_gpu: int = 1, idle_s: float = 3, **ov
     return path, spec
 
 
-def run_controllers(path: Path, slots: range, parallel: int) -> None:
-    """Run slots like Snakemake does: one ``sweeps trial`` process each, ``parallel`` at once."""
-    pending = list(slots)
-    running: list[subprocess.Popen[bytes]] = []
-    while pending or running:
-        while pending and len(running) < parallel:
-            slot = pending.pop(0)
-            command = [sys.executable, "-m", "sweeps", "trial", "--spec", str(path)]
-            command += ["--slot", str(slot), "--receipt", f"results/t/trials/{slot}.json"]
-            running.append(subprocess.Popen(command))
-        running[0].wait(timeout=120)
-        assert running[0].returncode == 0
-        running.pop(0)
+def run_controllers(spec: SweepSpec, slots: range, parallel: int) -> None:
+    """Run slots ``parallel`` at a time, as Snakemake would (threads here: cheaper than
+    processes on a small CI machine; the controller code is the same)."""
+    with ThreadPoolExecutor(parallel) as pool:
+        receipts = [
+            pool.submit(run_slot, spec, slot, Path(f"results/t/trials/{slot}.json"))
+            for slot in slots
+        ]
+        for receipt in receipts:
+            receipt.result(timeout=120)
 
 
 def finals(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
@@ -67,15 +66,18 @@ def finals(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
 
 def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # type: ignore[no-untyped-def]
     n = 10
-    path, spec = warm_spec(
+    _, spec = warm_spec(
         make_spec,
         workers=2,
         idle_s=30,
-        objective={"function": "support.objectives:fail_or_sleep", "args": {"fail_slot": -1}},
+        objective={
+            "function": "support.objectives:fail_or_sleep",
+            "args": {"fail_slot": -1, "seconds": 0.3},
+        },
         budget={"n_trials": n},
     )
     started.append(WorkerPool(spec))
-    run_controllers(path, range(n), parallel=4)
+    run_controllers(spec, range(n), parallel=4)
     trials = load_study(spec).trials
     assert len(trials) == n and all(t.state == TrialState.COMPLETE for t in trials)
     workers = {t.user_attrs["worker"] for t in trials}
@@ -87,14 +89,14 @@ def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # ty
 
 def test_killed_worker_takes_down_only_its_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
     n = 6
-    path, spec = warm_spec(
+    _, spec = warm_spec(
         make_spec,
         workers=2,
         objective={"function": "support.objectives:die_once_in_slot", "args": {"slot": 1}},
         budget={"n_trials": n, "max_retries": 2},
     )
     started.append(WorkerPool(spec))
-    run_controllers(path, range(n), parallel=3)
+    run_controllers(spec, range(n), parallel=3)
     trials = load_study(spec).trials
     assert len(trials) == n + 1  # one retry, nothing else run twice
     final = finals(trials)
@@ -108,7 +110,7 @@ def test_killed_worker_takes_down_only_its_trial(make_spec, started) -> None:  #
 
 def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[no-untyped-def]
     """Three lanes in one worker job; the failing trial does not disturb its neighbours."""
-    path, spec = warm_spec(
+    _, spec = warm_spec(
         make_spec,
         workers=1,
         per_gpu=3,
@@ -119,7 +121,7 @@ def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[
         budget={"n_trials": 3},
     )
     started.append(WorkerPool(spec))
-    run_controllers(path, range(3), parallel=3)
+    run_controllers(spec, range(3), parallel=3)
     final = finals(load_study(spec).trials)
     assert final[0].state == TrialState.FAIL
     assert "packed trial failed on purpose" in final[0].user_attrs["fail_reason"]
@@ -131,3 +133,18 @@ def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[
     # The two good trials overlapped in time: they ran side by side.
     starts = sorted(t.intermediate_values[0] for t in ok)
     assert starts[1] - starts[0] < 1.5
+
+
+def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """LUMI standard-g: one worker job, 8 GCDs, each lane bound to its own (or k per GCD)."""
+    _, spec = make_spec(
+        resources={"gpus": 1, "time_min": 2},
+        dispatch={"mode": "warm", "warm": {"gpus_per_worker": 8, "trials_per_gpu": 2}},
+    )
+    lumi = {"ROCR_VISIBLE_DEVICES": "0,1,2,3,4,5,6,7"}
+    lanes = lane_bindings(spec, lumi)
+    assert len(lanes) == 16
+    assert [b["ROCR_VISIBLE_DEVICES"] for b in lanes] == [str(i // 2) for i in range(16)]
+    job = worker_job_spec(spec)
+    assert (job.resources.gpus, job.resources.cpus) == (8, 16)
+    assert job.resources.time_min == spec.dispatch.warm.time_min

@@ -58,6 +58,12 @@ def worker_gpus(spec: SweepSpec) -> int:
 
 def lane_bindings(spec: SweepSpec, env: dict[str, str] | None = None) -> list[dict[str, str]]:
     """One environment update per lane: ``trials_per_gpu`` lanes on each of the worker's GPUs."""
+    if spec.resources.gpus > 1 or spec.resources.nodes > 1:
+        raise ValueError(
+            f"dispatch.mode: warm runs trials of at most one GPU on one node; the sweep asks for "
+            f"resources.gpus={spec.resources.gpus}, resources.nodes={spec.resources.nodes} "
+            "(use dispatch.mode: job for multi-GPU trials)"
+        )
     per_gpu = spec.dispatch.warm.trials_per_gpu
     gpus = worker_gpus(spec)
     if gpus == 0:
