@@ -85,3 +85,21 @@ def fail_or_sleep(
     time.sleep(seconds)
     trial.report(0, start)
     return float(params["x"])
+
+
+def all_reduce(params: dict[str, Any], trial: TrialHandle, steps: int = 2) -> float:
+    """A data-parallel toy: every rank contributes ``rank + 1``; rank 0 reports the sum."""
+    import torch
+    import torch.distributed as dist
+
+    trial.init_distributed()
+    total = 0.0
+    for step in range(steps):
+        value = torch.tensor([float(trial.rank + 1)])
+        dist.all_reduce(value)
+        total = float(value.item()) * params["x"]
+        trial.report(step, total)
+        if trial.should_prune():
+            raise TrialPruned(f"pruned at step {step}")
+    trial.log.info("rank %d of %d done", trial.rank, trial.world_size)
+    return total

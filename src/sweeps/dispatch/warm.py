@@ -188,6 +188,7 @@ def worker_job_spec(spec: SweepSpec) -> SweepSpec:
             "cpus": res.cpus * lanes,
             "mem_gb": res.mem_gb * lanes,
             "time_min": spec.dispatch.warm.time_min,
+            "tasks_per_node": 1,  # one worker process; it starts its lanes itself
         }
     )
     return spec.model_copy(update={"resources": resources})

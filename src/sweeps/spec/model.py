@@ -116,6 +116,7 @@ class Resources(_Strict):
     mem_gb: float = Field(default=4, gt=0)
     time_min: int = Field(default=60, gt=0)
     nodes: int = Field(default=1, ge=1)
+    tasks_per_node: int | None = Field(default=None, ge=1)
 
 
 class Dispatch(_Strict):

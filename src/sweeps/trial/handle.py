@@ -15,6 +15,7 @@ from sweeps.spec.samplers import build_pruner
 from sweeps.storage import open_storage
 from sweeps.trial.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
 from sweeps.trial.devices import VISIBILITY_VARS, torch_device
+from sweeps.trial.distributed import Rank
 from sweeps.trial.seeding import seed_everything
 from sweeps.trial.task import TrialTask
 
@@ -28,14 +29,20 @@ class TrialHandle:
 
     ``params``, ``seed``, ``device``, ``report``/``should_prune``, ``checkpoint_dir`` with
     ``save_checkpoint``/``load_checkpoint``, and ``log`` (a logger writing ``log_path``).
+    In a multi-GPU trial, ``rank``/``world_size`` place this process and ``init_distributed``
+    joins the process group; only rank 0 reports and writes checkpoints, and ``should_prune``
+    gives every rank rank 0's answer.
 
     Intermediate values go straight to the study so the pruner and the dashboard see them live.
     A step reported by an earlier attempt of the same trial, or restored from the slot's
     checkpoint by a retry, is not reported twice.
     """
 
-    def __init__(self, task: TrialTask) -> None:
+    def __init__(self, task: TrialTask, rank: Rank | None = None) -> None:
         self._task = task
+        self._rank = rank or Rank()
+        self.rank = self._rank.rank
+        self.world_size = self._rank.world_size
         self.number = task.number
         self.slot = task.slot
         self.params = dict(task.params)
@@ -66,7 +73,10 @@ class TrialHandle:
     @property
     def log_path(self) -> Path | None:
         """The file ``log`` writes: the trial's log artifact (None when not logging to a file)."""
-        return Path(self._task.log_path) if self._task.log_path else None
+        if not self._task.log_path:
+            return None
+        path = Path(self._task.log_path)
+        return path if self.rank == 0 else path.with_suffix(f".rank{self.rank}{path.suffix}")
 
     @cached_property
     def device(self) -> str:
@@ -81,18 +91,42 @@ class TrialHandle:
         """Record an intermediate value at ``step`` (an epoch, say)."""
         value = float(value)
         self.last_step = step
-        if step in self._reported_steps or math.isnan(value):
+        if self.rank != 0 or step in self._reported_steps or math.isnan(value):
             return
         self._trial.report(value, step)
         self._reported_steps.add(step)
         self._values[step] = value
 
     def should_prune(self) -> bool:
-        """Whether the pruner would stop this trial now."""
-        return self._trial.should_prune()
+        """Whether the pruner would stop this trial now (rank 0 decides for all ranks)."""
+        decision = self._trial.should_prune() if self.rank == 0 else False
+        if self.world_size == 1:
+            return decision
+        import torch
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            return decision
+        flag = torch.tensor(
+            [int(decision)], device=self.device if dist.get_backend() == "nccl" else "cpu"
+        )
+        dist.broadcast(flag, src=0)
+        return bool(flag.item())
+
+    def init_distributed(self, backend: str | None = None) -> None:
+        """Join the trial's process group (``nccl`` on GPUs, also RCCL on ROCm; else ``gloo``)."""
+        if self.world_size == 1:
+            return
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            chosen = backend or ("nccl" if self.device.startswith("cuda") else "gloo")
+            dist.init_process_group(backend=chosen)
 
     def save_checkpoint(self, state: Any, step: int) -> Path:
         """Save ``state`` (anything torch.save or pickle takes) as of ``step``, atomically."""
+        if self.rank != 0:
+            return self.checkpoint_dir / "checkpoint.pt"
         reported = {s: v for s, v in self._values.items() if s <= step}
         return write_checkpoint(
             self.checkpoint_dir, Checkpoint(step, state, dict(self.params), reported)
@@ -111,7 +145,7 @@ class TrialHandle:
             self.log.warning("ignoring a checkpoint written for other parameters")
             return None
         for step, value in sorted(checkpoint.reported.items()):
-            if step not in self._reported_steps:
+            if self.rank == 0 and step not in self._reported_steps:
                 self._trial.storage.set_trial_intermediate_value(self._task.trial_id, step, value)
                 self._reported_steps.add(step)
             self._values[step] = value
