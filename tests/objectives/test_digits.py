@@ -59,7 +59,7 @@ def test_resumed_training_equals_uninterrupted_training(study_spec) -> None:  # 
 
 def test_naive_loop_runs(study_spec) -> None:  # type: ignore[no-untyped-def]
     spec, study = study_spec
-    naive = train_mlp(PARAMS, handle(spec, study, 0), epochs=1, efficient=False, checkpoint=False)
+    naive = train_mlp(PARAMS, handle(spec, study, 0), epochs=1, efficient=False, checkpoint_every=0)
     assert 0.0 < naive <= 1.0
 
 

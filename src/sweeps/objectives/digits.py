@@ -26,12 +26,14 @@ def train_mlp(
     batch_size: int = 64,
     compile: bool = False,
     bf16: bool | None = None,
-    checkpoint: bool = True,
+    checkpoint_every: int = 1,
+    report_every: int = 1,
     efficient: bool = True,
 ) -> float:
-    """Train an MLP; report validation accuracy each epoch; return the final accuracy.
+    """Train an MLP; report validation accuracy each ``report_every`` epochs; return it.
 
     ``bf16=None`` enables bf16 autocast on GPUs that support it (never on the CPU).
+    ``checkpoint_every=0`` never checkpoints.
     """
     import torch
 
@@ -46,7 +48,7 @@ def train_mlp(
         fused=device.type == "cuda" and efficient,
     )
     generator = torch.Generator(device=xt.device).manual_seed(trial.seed)
-    start = _resume(trial, model, optimizer, generator) if checkpoint else 0
+    start = _resume(trial, model, optimizer, generator) if checkpoint_every else 0
     step = torch.compile(model) if compile and efficient else model
     amp = _use_bf16(device, bf16) and efficient
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -64,12 +66,16 @@ def train_mlp(
             optimizer.step()
             if not efficient:
                 loss.item()  # the naive loop's per-step host sync (logging a loss)
+        last = epoch == epochs - 1
+        save = bool(checkpoint_every) and (last or (epoch + 1) % checkpoint_every == 0)
+        if not (save or last or (epoch + 1) % report_every == 0):
+            continue
         model.eval()
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             predicted = step(xv.to(device)).argmax(dim=1)
         accuracy = (predicted == yv.to(device)).float().mean().item()
         trial.report(epoch, accuracy)
-        if checkpoint:
+        if save:
             state = {
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
