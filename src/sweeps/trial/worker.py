@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -174,9 +175,12 @@ def _start_lane(
     command = [sys.executable, "-m", "sweeps.trial.worker", str(spec_file), worker_id, str(lane)]
     command.append(str(folder))
     log = (folder / f"{worker_id}.lane{lane}.log").open("ab")
+    # MIOpen's SQLite caches fail on Lustre and must not be shared by concurrent lanes (ROCm).
+    miopen = str(Path(tempfile.gettempdir()) / f"miopen-{worker_id}-{lane}")
+    lane_env = {"MIOPEN_USER_DB_PATH": miopen, "MIOPEN_CUSTOM_CACHE_DIR": miopen, **env}
     return subprocess.Popen(
         command,
-        env={**env, "SWEEPS_LANE": str(lane)},
+        env={**lane_env, "SWEEPS_LANE": str(lane)},
         stdout=log,
         stderr=log,
         preexec_fn=_die_with_parent,
