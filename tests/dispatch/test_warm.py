@@ -85,6 +85,8 @@ def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # ty
     pids = {t.user_attrs["pid"] for t in trials}
     assert len(pids) <= 2 < n  # each lane process ran several trials
     assert all(t.user_attrs["dispatch"] == "warm" for t in trials)
+    for t in trials:  # each trial was claimed and run exactly once
+        assert Path(t.user_attrs["log_file"]).read_text().count("running with") == 1
 
 
 def test_killed_worker_takes_down_only_its_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
@@ -133,6 +135,13 @@ def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[
     # The two good trials overlapped in time: they ran side by side.
     starts = sorted(t.intermediate_values[0] for t in ok)
     assert starts[1] - starts[0] < 1.5
+    # With nothing left to do, the lanes and then the worker exit after idle_timeout_s.
+    pool = WorkerPool(spec)
+    deadline = time.monotonic() + 30
+    while pool.live() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pool.live() == []
+    assert not (pool.folder / "STOP").exists()
 
 
 def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignore[no-untyped-def]
