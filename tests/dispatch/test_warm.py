@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +19,7 @@ from sweeps.spec import SweepSpec
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import ATTEMPT, RETRYABLE, SLOT
 from sweeps.trial.controller import run_slot
+from sweeps.trial.queue import WORKER
 from sweeps.trial.worker import lane_bindings
 
 WARM = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 3, "poll_s": 0.05}
@@ -157,3 +161,29 @@ def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignor
     job = worker_job_spec(spec)
     assert (job.resources.gpus, job.resources.cpus) == (8, 16)
     assert job.resources.time_min == spec.dispatch.warm.time_min
+
+
+def test_a_trial_its_controller_gave_up_on_frees_its_lane(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    path, spec = warm_spec(
+        make_spec, workers=1, objective="support.objectives:long_in_slot", idle_s=20
+    )
+    started.append(WorkerPool(spec))
+    command = [sys.executable, "-m", "sweeps", "trial", "--spec", str(path), "--slot", "0"]
+    controller = subprocess.Popen([*command, "--receipt", "results/t/trials/0.json"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        trials = load_study(spec).trials
+        if trials and trials[0].state == TrialState.RUNNING and WORKER in trials[0].system_attrs:
+            break
+        time.sleep(0.2)
+    controller.send_signal(signal.SIGTERM)  # Snakemake stopped: the controller fails its trial
+    assert controller.wait(timeout=30) == 130
+    given_up = load_study(spec).trials[0]
+    assert given_up.state == TrialState.FAIL and given_up.system_attrs[RETRYABLE]
+
+    start = time.monotonic()
+    run_slot(spec, 1, Path("results/t/trials/1.json"))  # the same lane is free again
+    assert time.monotonic() - start < 30
+    done = load_study(spec).trials[1]
+    assert done.state == TrialState.COMPLETE
+    assert done.user_attrs["pid"] == given_up.system_attrs[WORKER]["pid"]  # not restarted

@@ -103,3 +103,9 @@ def all_reduce(params: dict[str, Any], trial: TrialHandle, steps: int = 2) -> fl
             raise TrialPruned(f"pruned at step {step}")
     trial.log.info("rank %d of %d done", trial.rank, trial.world_size)
     return total
+
+
+def long_in_slot(params: dict[str, Any], trial: TrialHandle, slot: int = 0) -> float:
+    """Sleeps a minute without reporting in slot ``slot``, a moment elsewhere."""
+    time.sleep(60.0 if trial.slot == slot else 0.2)
+    return float(params["x"])

@@ -137,8 +137,14 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
             time.sleep(warm.poll_s)
             continue
         task = task_from_record(spec, trial.system_attrs[TASK])
-        with _heartbeat(storage, trial._trial_id, warm.heartbeat_s):
-            outcome = run_trial(task)
+        try:
+            with _heartbeat(storage, trial._trial_id, warm.heartbeat_s):
+                outcome = run_trial(task)
+        except KeyboardInterrupt:
+            if not storage.get_trial(trial._trial_id).state.is_finished():
+                raise  # a real interrupt, not the heartbeat's
+            idle_since = time.monotonic()
+            continue  # its controller gave up on it: free the lane for the next trial
         outcome.facts.update({"worker": worker_id, "lane": lane})
         with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
             storage.set_trial_system_attr(trial._trial_id, OUTCOME, outcome_record(outcome))
@@ -156,6 +162,10 @@ def _heartbeat(storage: BaseStorage, trial_id: int, every_s: float) -> Iterator[
             try:
                 storage.set_trial_system_attr(trial_id, HEARTBEAT, time.time())
             except UpdateFinishedTrialError:
+                # Its controller has told the trial (gave up on it, or was interrupted):
+                # stop the objective rather than finish work nobody will read.
+                if not stop.is_set():
+                    os.kill(os.getpid(), signal.SIGINT)  # wakes a sleeping main thread too
                 return
             except Exception as err:  # a storage hiccup: the next beat may get through
                 print(f"sweeps worker: heartbeat failed: {err}", file=sys.stderr, flush=True)
@@ -205,6 +215,7 @@ def _job_id() -> str:
 def main(argv: list[str]) -> int:
     """Entry point of one lane: ``SPEC_JSON WORKER_ID LANE REGISTRY``."""
     spec_file, worker_id, lane, registry = argv
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the heartbeat's stop signal
     spec = SweepSpec.model_validate(json.loads(Path(spec_file).read_text()))
     ran = run_lane(spec, worker_id, int(lane), Path(registry))
     print(f"sweeps worker {worker_id} lane {lane}: ran {ran} trials, idle; exiting", flush=True)
