@@ -82,7 +82,14 @@ def serve(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]:
         out.write(spec.model_dump_json())  # the storage URL may name a database user
     beat = folder / f"{worker_id}.beat"
     beat.touch()
-    env = {**os.environ, JOB_ID_VAR: _job_id()}
+    threads = str(spec.resources.cpus)  # each lane's share, set before torch is imported
+    env = {
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        **os.environ,
+        JOB_ID_VAR: _job_id(),
+    }
     lanes: dict[int, subprocess.Popen[bytes]] = {}
     bindings = lane_bindings(spec)
     restarts = 0
