@@ -41,3 +41,71 @@ def misbehave(params: dict[str, Any], trial: TrialHandle) -> float:
 def two_values(params: dict[str, Any]) -> tuple[float, float]:
     """A multi-objective function: (x, 1 - x)."""
     return params["x"], 1.0 - params["x"]
+
+
+def resumable(
+    params: dict[str, Any], trial: TrialHandle, epochs: int = 4, die_after: int = -1
+) -> float:
+    """Checkpoints each epoch and resumes; the first attempt of a slot dies after ``die_after``."""
+    checkpoint = trial.load_checkpoint()
+    start = checkpoint.step + 1 if checkpoint else 0
+    total = checkpoint.state["total"] if checkpoint else 0.0
+    first_attempt = not (trial.checkpoint_dir / "died").exists()
+    trial.log.info("starting at epoch %d", start)
+    for epoch in range(start, epochs):
+        total += params["x"] ** 2 + epoch
+        trial.report(epoch, total)
+        trial.save_checkpoint({"total": total}, epoch)
+        if epoch == die_after and first_attempt:
+            (trial.checkpoint_dir / "died").touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+    return total
+
+
+def die_once_in_slot(params: dict[str, Any], trial: TrialHandle, slot: int = 1) -> float:
+    """Sleeps briefly; the first attempt of slot ``slot`` kills its process mid-trial."""
+    marker = trial.checkpoint_dir / "died"
+    trial.report(0, params["x"])
+    if trial.slot == slot and not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(float(params.get("seconds", 0.2)))
+    return float(params["x"])
+
+
+def fail_or_sleep(
+    params: dict[str, Any], trial: TrialHandle, fail_slot: int = 0, seconds: float = 1.0
+) -> float:
+    """Raises in slot ``fail_slot``, else sleeps ``seconds``; reports the time it started."""
+    trial.log.info("running with %s", params)
+    start = time.time()
+    if trial.slot == fail_slot:
+        time.sleep(0.3)
+        raise RuntimeError("packed trial failed on purpose")
+    time.sleep(seconds)
+    trial.report(0, start)
+    return float(params["x"])
+
+
+def all_reduce(params: dict[str, Any], trial: TrialHandle, steps: int = 2) -> float:
+    """A data-parallel toy: every rank contributes ``rank + 1``; rank 0 reports the sum."""
+    import torch
+    import torch.distributed as dist
+
+    trial.init_distributed()
+    total = 0.0
+    for step in range(steps):
+        value = torch.tensor([float(trial.rank + 1)])
+        dist.all_reduce(value)
+        total = float(value.item()) * params["x"]
+        trial.report(step, total)
+        if trial.should_prune():
+            raise TrialPruned(f"pruned at step {step}")
+    trial.log.info("rank %d of %d done", trial.rank, trial.world_size)
+    return total
+
+
+def long_in_slot(params: dict[str, Any], trial: TrialHandle, slot: int = 0) -> float:
+    """Sleeps a minute without reporting in slot ``slot``, a moment elsewhere."""
+    time.sleep(60.0 if trial.slot == slot else 0.2)
+    return float(params["x"])

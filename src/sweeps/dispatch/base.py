@@ -57,7 +57,7 @@ def collect_outcome(handle: JobHandle) -> TrialOutcome:
     """The outcome of an ended job; a job that died without a result is a failed attempt."""
     facts = {"executor": handle.executor, "job_id": handle.job_id}
     try:
-        outcome: TrialOutcome = handle.job.result()
+        outcome = _main_outcome(handle.job.results())
     except FailedJobError as err:
         message = str(err)
         return TrialOutcome(
@@ -72,6 +72,14 @@ def collect_outcome(handle: JobHandle) -> TrialOutcome:
         )
     outcome.facts = {**outcome.facts, **facts}
     return outcome
+
+
+def _main_outcome(outcomes: list[TrialOutcome]) -> TrialOutcome:
+    """A trial's outcome: rank 0's, unless another rank failed (one outcome per task)."""
+    failed = [o for o in outcomes[1:] if o.state == "fail"]
+    if failed and outcomes[0].state != "fail":
+        return failed[0]
+    return outcomes[0]
 
 
 def _last_line(text: str) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from sweeps.trial.determinism import seed_torch
 from sweeps.trial.handle import TrialHandle
+from sweeps.trial.seeding import seed_everything
 
 EPOCHS = 20
 BATCH_SIZE = 128
@@ -34,7 +34,7 @@ def cv_accuracy(params: dict[str, Any], trial: TrialHandle, folds: int = 3) -> f
     import torch
     from sklearn.model_selection import StratifiedKFold
 
-    seed_torch(trial.seed)
+    seed_everything(trial.seed, reproducible=True)
     torch.set_num_threads(1)
     x, y = data()
     scores = []

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sweeps.spec.warm import WarmWorkers
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _OBJECTIVE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -114,6 +116,7 @@ class Resources(_Strict):
     mem_gb: float = Field(default=4, gt=0)
     time_min: int = Field(default=60, gt=0)
     nodes: int = Field(default=1, ge=1)
+    tasks_per_node: int | None = Field(default=None, ge=1)
 
 
 class Dispatch(_Strict):
@@ -122,6 +125,8 @@ class Dispatch(_Strict):
     executor: Literal["local", "slurm"] = "local"
     folder: str | None = None
     poll_interval_s: float = Field(default=0.5, gt=0)
+    mode: Literal["job", "warm"] = "job"
+    warm: WarmWorkers = Field(default_factory=WarmWorkers)
 
 
 class SweepSpec(_Strict):

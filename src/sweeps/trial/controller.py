@@ -25,6 +25,7 @@ from sweeps.study.batches import claim, require_batch
 from sweeps.study.replay import replay_template
 from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
 from sweeps.trial.interrupt import STOP
+from sweeps.trial.paths import checkpoint_dir, trial_log_path
 from sweeps.trial.receipt import Receipt, write_receipt
 from sweeps.trial.runner import run_trial
 from sweeps.trial.task import TrialOutcome, TrialTask
@@ -86,8 +87,13 @@ def _dispatch(
         attempt=attempt,
         params=dict(trial.params),
         seed=seed,
-        checkpoint_dir=str(Path("results") / spec.study / "checkpoints" / str(trial.number)),
+        checkpoint_dir=str(checkpoint_dir(spec, slot)),
+        log_path=str(trial_log_path(spec, trial.number)),
     )
+    if spec.dispatch.mode == "warm":
+        from sweeps.dispatch.warm import dispatch_warm
+
+        return dispatch_warm(spec, study, trial, task)
     executor = make_executor(spec)
     job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor)
     study._storage.set_trial_system_attr(trial._trial_id, JOB_ID, job.job_id)

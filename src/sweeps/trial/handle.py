@@ -13,26 +13,44 @@ import optuna
 
 from sweeps.spec.samplers import build_pruner
 from sweeps.storage import open_storage
+from sweeps.trial.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from sweeps.trial.devices import VISIBILITY_VARS, torch_device
+from sweeps.trial.distributed import Rank
+from sweeps.trial.seeding import seed_everything
 from sweeps.trial.task import TrialTask
 
 TrialPruned = optuna.TrialPruned
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
 
 class TrialHandle:
-    """What an objective may use: ``report``, ``should_prune``, ``device``, ``seed``, ``log``.
+    """What an objective may use.
+
+    ``params``, ``seed``, ``device``, ``report``/``should_prune``, ``checkpoint_dir`` with
+    ``save_checkpoint``/``load_checkpoint``, and ``log`` (a logger writing ``log_path``).
+    In a multi-GPU trial, ``rank``/``world_size`` place this process and ``init_distributed``
+    joins the process group; only rank 0 reports and writes checkpoints, and ``should_prune``
+    gives every rank rank 0's answer.
 
     Intermediate values go straight to the study so the pruner and the dashboard see them live.
-    A step reported by an earlier attempt of the same trial (resumed from a checkpoint) is not
-    reported twice.
+    A step reported by an earlier attempt of the same trial, or restored from the slot's
+    checkpoint by a retry, is not reported twice.
     """
 
-    def __init__(self, task: TrialTask) -> None:
+    def __init__(self, task: TrialTask, rank: Rank | None = None) -> None:
         self._task = task
+        self._rank = rank or Rank()
+        self.rank = self._rank.rank
+        self.world_size = self._rank.world_size
         self.number = task.number
+        self.slot = task.slot
         self.params = dict(task.params)
         self.seed = task.seed
+        self.reproducible = task.spec.reproducible
         self.log = logging.getLogger(f"sweeps.trial.{task.number}")
         self.last_step: int | None = None
+        self._values: dict[int, float] = {}
 
     @cached_property
     def _trial(self) -> optuna.Trial:
@@ -47,38 +65,117 @@ class TrialHandle:
 
     @cached_property
     def checkpoint_dir(self) -> Path:
-        """A directory that survives requeues and retries of this trial."""
+        """A directory that survives requeues and retries of this trial (one per slot)."""
         path = Path(self._task.checkpoint_dir)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    @property
+    def log_path(self) -> Path | None:
+        """The file ``log`` writes: the trial's log artifact (None when not logging to a file)."""
+        if not self._task.log_path:
+            return None
+        path = Path(self._task.log_path)
+        return path if self.rank == 0 else path.with_suffix(f".rank{self.rank}{path.suffix}")
+
     @cached_property
     def device(self) -> str:
-        """``cuda`` (also ROCm builds) when the trial was given a GPU and torch sees one."""
-        if self._task.spec.resources.gpus == 0:
-            return "cpu"
-        import torch
+        """``cuda:N`` (also ROCm builds) when the trial was given a GPU torch sees, else ``cpu``.
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        Reading it seeds torch (and makes it deterministic in reproducible mode).
+        """
+        seed_everything(self.seed, self.reproducible)
+        return torch_device(self._task.spec.resources.gpus)
 
     def report(self, step: int, value: float) -> None:
         """Record an intermediate value at ``step`` (an epoch, say)."""
         value = float(value)
         self.last_step = step
-        if step in self._reported_steps or math.isnan(value):
+        if self.rank != 0 or step in self._reported_steps or math.isnan(value):
             return
         self._trial.report(value, step)
         self._reported_steps.add(step)
+        self._values[step] = value
 
     def should_prune(self) -> bool:
-        """Whether the pruner would stop this trial now."""
-        return self._trial.should_prune()
+        """Whether the pruner would stop this trial now (rank 0 decides for all ranks)."""
+        decision = self._trial.should_prune() if self.rank == 0 else False
+        if self.world_size == 1:
+            return decision
+        import torch
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            return decision
+        flag = torch.tensor(
+            [int(decision)], device=self.device if dist.get_backend() == "nccl" else "cpu"
+        )
+        dist.broadcast(flag, src=0)
+        return bool(flag.item())
+
+    def init_distributed(self, backend: str | None = None) -> None:
+        """Join the trial's process group (``nccl`` on GPUs, also RCCL on ROCm; else ``gloo``)."""
+        if self.world_size == 1:
+            return
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            chosen = backend or ("nccl" if self.device.startswith("cuda") else "gloo")
+            dist.init_process_group(backend=chosen)
+
+    def save_checkpoint(self, state: Any, step: int) -> Path:
+        """Save ``state`` (anything torch.save or pickle takes) as of ``step``, atomically."""
+        if self.rank != 0:
+            return self.checkpoint_dir / "checkpoint.pt"
+        reported = {s: v for s, v in self._values.items() if s <= step}
+        return write_checkpoint(
+            self.checkpoint_dir, Checkpoint(step, state, dict(self.params), reported)
+        )
+
+    def load_checkpoint(self) -> Checkpoint | None:
+        """The slot's last checkpoint, or None when there is none (or it has other params).
+
+        The values its attempt reported up to its step are copied onto this trial, so the curve
+        stays whole and the objective may skip to ``checkpoint.step + 1``.
+        """
+        checkpoint = read_checkpoint(self.checkpoint_dir)
+        if checkpoint is None:
+            return None
+        if checkpoint.params != self.params:
+            self.log.warning("ignoring a checkpoint written for other parameters")
+            return None
+        for step, value in sorted(checkpoint.reported.items()):
+            if self.rank == 0 and step not in self._reported_steps:
+                self._trial.storage.set_trial_intermediate_value(self._task.trial_id, step, value)
+                self._reported_steps.add(step)
+            self._values[step] = value
+        self.last_step = checkpoint.step
+        self.log.info("resumed from the checkpoint of step %d", checkpoint.step)
+        return checkpoint
 
     @cached_property
     def _reported_steps(self) -> set[int]:
-        return set(self._trial.storage.get_trial(self._task.trial_id).intermediate_values)
+        stored = self._trial.storage.get_trial(self._task.trial_id).intermediate_values
+        self._values.update(stored)
+        return set(stored)
 
     def environment(self) -> dict[str, Any]:
         """The accelerator visibility this trial was given."""
-        keys = ("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES")
-        return {k: os.environ[k] for k in keys if k in os.environ}
+        return {k: os.environ[k] for k in VISIBILITY_VARS if k in os.environ}
+
+    def open_log(self) -> logging.Handler | None:
+        """Attach the trial's log file to ``log`` (the runner does this); return the handler."""
+        if self.log_path is None:
+            return None
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(self.log_path)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.log.addHandler(handler)
+        self.log.setLevel(logging.INFO)
+        return handler
+
+    def close_log(self, handler: logging.Handler | None) -> None:
+        """Detach and close the log file (a warm worker runs many trials in one process)."""
+        if handler is not None:
+            self.log.removeHandler(handler)
+            handler.close()

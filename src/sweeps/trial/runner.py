@@ -11,6 +11,7 @@ import importlib
 import inspect
 import math
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,8 +21,9 @@ from typing import Any
 import optuna
 
 from sweeps.study.provenance import host_facts, package_versions
-from sweeps.trial.determinism import seed_everything
+from sweeps.trial.distributed import join_job
 from sweeps.trial.handle import TrialHandle
+from sweeps.trial.seeding import seed_everything
 from sweeps.trial.task import TrialOutcome, TrialTask
 
 TRACEBACK_LIMIT = 16_000
@@ -42,7 +44,8 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     """Run one attempt of a trial and return its outcome (never raises for objective errors)."""
     _limit_threads(task.spec.resources.cpus)
     started = time.time()
-    handle = TrialHandle(task)
+    rank = join_job()
+    handle = TrialHandle(task, rank)
     facts: dict[str, Any] = {
         **host_facts(),
         "pid": os.getpid(),
@@ -51,25 +54,34 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         "versions": package_versions(),
         **handle.environment(),
     }
+    log_file = handle.open_log()
     try:
         objective = import_objective(task.spec.objective.function)
-        if task.spec.reproducible:
-            seed_everything(task.seed)
+        seed_everything(task.seed, task.spec.reproducible)
         result = _call(objective, task, handle)
         outcome = _judge(result, len(task.spec.directions))
     except optuna.TrialPruned as pruned:
         outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
     except Exception as err:
+        handle.log.exception("trial failed")
         outcome = TrialOutcome(
             "fail",
             reason=f"{type(err).__name__}: {err}",
             traceback=traceback.format_exc()[-TRACEBACK_LIMIT:],
         )
+    finally:
+        handle.close_log(log_file)
+        _leave_process_group()
     facts["device"] = _device_name(handle)
+    if handle.log_path is not None:
+        facts["log_file"] = str(handle.log_path)
     facts["finished_at"] = datetime.now(UTC).isoformat()
     facts["runtime_s"] = round(time.time() - started, 3)
     if handle.last_step is not None:
         facts["last_step"] = handle.last_step
+    if rank.world_size > 1:
+        facts["world_size"] = rank.world_size
+        facts["rank"] = rank.rank
     outcome.facts = facts
     return outcome
 
@@ -104,6 +116,16 @@ def _judge(result: Any, n_values: int) -> TrialOutcome:
 def _limit_threads(cpus: int) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, str(cpus))
+
+
+def _leave_process_group() -> None:
+    torch = sys.modules.get("torch")
+    if (
+        torch is not None
+        and torch.distributed.is_available()
+        and torch.distributed.is_initialized()
+    ):
+        torch.distributed.destroy_process_group()
 
 
 def _device_name(handle: TrialHandle) -> str:

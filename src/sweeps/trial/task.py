@@ -22,6 +22,7 @@ class TrialTask:
     params: dict[str, Any]
     seed: int
     checkpoint_dir: str
+    log_path: str = ""
 
 
 @dataclass

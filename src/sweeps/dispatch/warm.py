@@ -1,0 +1,237 @@
+"""Warm-worker dispatch, controller side: publish the trial, make sure workers run, await.
+
+The trial slot's controller creates and suggests its trial as in job mode; instead of
+submitting a job it publishes the trial (WAITING, with its task recorded on it) for the sweep's
+warm workers (:mod:`sweeps.trial.worker`), starts a worker job when fewer run than the published
+trials need (bounded by ``dispatch.warm.workers``; a lock file serialises the decision between
+controllers), and waits until a worker records the outcome. A trial whose worker stops beating
+its heartbeat is a lost attempt: failed, retryable. The controller remains the only writer of
+the trial's final state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import optuna
+from optuna.storages import BaseStorage
+from optuna.trial import TrialState
+
+from sweeps.dispatch.base import make_executor
+from sweeps.spec import SweepSpec
+from sweeps.study.slots import RETRYABLE, slot_trials
+from sweeps.trial.paths import results_dir
+from sweeps.trial.queue import (
+    HEARTBEAT,
+    OUTCOME,
+    TASK,
+    WORKER,
+    outcome_from_record,
+    published,
+    spec_key,
+    task_record,
+)
+from sweeps.trial.task import TrialOutcome, TrialTask
+from sweeps.trial.worker import STOP_FILE, lane_bindings, serve, worker_gpus
+
+
+def dispatch_warm(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, task: TrialTask
+) -> TrialOutcome:
+    """Hand ``trial`` to the warm workers and return the outcome one of them records."""
+    storage = study._storage
+    trial_id = trial._trial_id
+    _fail_unclaimed(study, task.slot, trial.number)
+    storage.set_trial_system_attr(trial_id, TASK, task_record(task))
+    trial.set_user_attr("executor", spec.dispatch.executor)
+    trial.set_user_attr("dispatch", "warm")
+    trial.set_user_attr("seed", task.seed)
+    storage.set_trial_state_values(trial_id, TrialState.WAITING)  # published: workers may claim
+    pool = WorkerPool(spec)
+    pool.ensure(storage, study._study_id)
+    with _fail_on_interrupt(storage, trial_id):
+        return _await(spec, storage, trial_id, pool, study._study_id)
+
+
+_UNSEEN = object()
+
+
+def _await(
+    spec: SweepSpec, storage: BaseStorage, trial_id: int, pool: WorkerPool, study_id: int
+) -> TrialOutcome:
+    warm = spec.dispatch.warm
+    last_beat: Any = _UNSEEN
+    beat_seen = time.monotonic()
+    last_ensure = time.monotonic()
+    while True:
+        frozen = storage.get_trial(trial_id)
+        who = frozen.system_attrs.get(WORKER, {})
+        facts = {"executor": spec.dispatch.executor, "dispatch": "warm"}
+        if who:
+            facts.update({"worker": who.get("worker"), "job_id": who.get("job_id")})
+        record = frozen.system_attrs.get(OUTCOME)
+        if record is not None:
+            outcome = outcome_from_record(record)
+            outcome.facts = {**outcome.facts, **facts}
+            return outcome
+        now = time.monotonic()
+        if frozen.state == TrialState.RUNNING:
+            beat = frozen.system_attrs.get(HEARTBEAT)
+            if beat != last_beat:  # compare changes, not clocks: workers run on other hosts
+                last_beat, beat_seen = beat, now
+            elif now - beat_seen > warm.heartbeat_timeout_s:
+                return TrialOutcome(
+                    "fail",
+                    reason=(
+                        f"warm worker {who.get('worker')} (lane {who.get('lane')}, host "
+                        f"{who.get('host')}) lost: no heartbeat for "
+                        f"{warm.heartbeat_timeout_s:g} s"
+                    ),
+                    facts=facts,
+                    retryable=True,
+                )
+        elif frozen.state == TrialState.WAITING and now - last_ensure > max(warm.heartbeat_s, 1):
+            pool.ensure(storage, study_id)  # a worker may have gone idle or died meanwhile
+            last_ensure = now
+        elif frozen.state.is_finished():
+            raise RuntimeError(f"trial {frozen.number} was finished by someone else")
+        time.sleep(spec.dispatch.poll_interval_s)
+
+
+class WorkerPool:
+    """The sweep's warm worker jobs, as recorded in ``results/<study>/workers/``.
+
+    ``<id>.json`` is written when a worker job is submitted; the worker touches ``<id>.beat``
+    while it runs and removes both when it exits.
+    """
+
+    def __init__(self, spec: SweepSpec) -> None:
+        self.spec = spec
+        self.folder = results_dir(spec) / "workers"
+        self.lanes = len(lane_bindings(spec))
+
+    def ensure(self, storage: BaseStorage, study_id: int) -> list[str]:
+        """Start worker jobs until the published trials have lanes (at most ``workers``)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        started = []
+        with _locked(self.folder / ".lock"):
+            live = self.live()
+            demand = len(published(storage, study_id, spec_key(self.spec)))
+            want = min(self.spec.dispatch.warm.workers, math.ceil(demand / self.lanes))
+            for _ in range(want - len(live)):
+                started.append(self._start())
+        return started
+
+    def live(self) -> list[str]:
+        """Ids of workers running or still starting; records of dead ones are removed."""
+        warm = self.spec.dispatch.warm
+        alive = []
+        for record_file in self.folder.glob("*.json"):
+            if record_file.name.endswith(".spec.json"):
+                continue
+            try:
+                record = json.loads(record_file.read_text())
+            except (OSError, ValueError):
+                continue
+            beat = self.folder / f"{record['worker']}.beat"
+            ended = Path(record["result"]).exists()
+            if beat.exists():
+                fresh = time.time() - beat.stat().st_mtime < warm.heartbeat_timeout_s
+            else:
+                fresh = time.time() - record["submitted_at"] < warm.start_timeout_s
+            if fresh and not ended:
+                alive.append(record["worker"])
+            else:
+                record_file.unlink(missing_ok=True)
+                beat.unlink(missing_ok=True)
+        return alive
+
+    def stop(self) -> None:
+        """Ask the sweep's workers to exit once their current trials end."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / STOP_FILE).touch()
+
+    def _start(self) -> str:
+        (self.folder / STOP_FILE).unlink(missing_ok=True)
+        worker_id = f"w{uuid.uuid4().hex[:10]}"
+        executor = make_executor(worker_job_spec(self.spec))
+        job = executor.submit(serve, self.spec, worker_id, str(self.folder))
+        record = {
+            "worker": worker_id,
+            "job_id": str(job.job_id),
+            "submitted_at": time.time(),
+            "result": str(job.paths.result_pickle),
+            "lanes": self.lanes,
+        }
+        (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
+        return worker_id
+
+
+def worker_job_spec(spec: SweepSpec) -> SweepSpec:
+    """The spec whose resources describe a worker job: all its lanes, for ``warm.time_min``."""
+    lanes = len(lane_bindings(spec))
+    res = spec.resources
+    resources = res.model_copy(
+        update={
+            "gpus": worker_gpus(spec),
+            "cpus": res.cpus * lanes,
+            "mem_gb": res.mem_gb * lanes,
+            "time_min": spec.dispatch.warm.time_min,
+            "tasks_per_node": 1,  # one worker process; it starts its lanes itself
+        }
+    )
+    return spec.model_copy(update={"resources": resources})
+
+
+def _fail_unclaimed(study: optuna.Study, slot: int, current: int) -> None:
+    """Fail trials a dead controller of this slot published but no one will ever tell."""
+    for old in slot_trials(study, slot):
+        if old.number != current and old.state == TrialState.WAITING:
+            storage = study._storage
+            storage.set_trial_user_attr(old._trial_id, "fail_reason", "its controller died")
+            storage.set_trial_system_attr(old._trial_id, RETRYABLE, True)
+            storage.set_trial_state_values(old._trial_id, TrialState.FAIL)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _fail_on_interrupt(storage: BaseStorage, trial_id: int) -> Iterator[None]:
+    """An interrupted controller fails its trial (retryable); the worker's result is dropped."""
+    previous: Any = None
+    main = threading.current_thread() is threading.main_thread()
+
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if main:
+        previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    except KeyboardInterrupt:
+        storage.set_trial_user_attr(trial_id, "fail_reason", "interrupted: the sweep was stopped")
+        storage.set_trial_system_attr(trial_id, RETRYABLE, True)
+        storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        raise
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,25 @@
+"""Settings of warm-worker dispatch: a few long-lived jobs that run many trials each."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WarmWorkers(BaseModel):
+    """How many worker jobs, how many trials each runs at once, and when they give up.
+
+    A worker job holds ``gpus_per_worker`` GPUs (default: the trial's ``resources.gpus``) and
+    runs ``trials_per_gpu`` trials on each at once (``trials_per_gpu`` lanes when it has none).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workers: int = Field(default=1, ge=1)
+    trials_per_gpu: int = Field(default=1, ge=1)
+    gpus_per_worker: int | None = Field(default=None, ge=0)
+    idle_timeout_s: float = Field(default=300.0, gt=0)
+    time_min: int = Field(default=240, gt=0)
+    poll_s: float = Field(default=0.2, gt=0)
+    heartbeat_s: float = Field(default=5.0, gt=0)
+    heartbeat_timeout_s: float = Field(default=60.0, gt=0)
+    start_timeout_s: float = Field(default=3600.0, gt=0)

@@ -1,0 +1,52 @@
+"""Multi-GPU trials: one trial as torch distributed ranks, launched as submitit tasks.
+
+Each task of the trial's job runs the objective as one rank. The rendezvous comes from
+submitit's ``TorchDistributedEnvironment`` (``MASTER_ADDR`` the job's first host,
+``MASTER_PORT`` derived from the job id, so jobs sharing a node do not collide unless
+``MASTER_PORT`` is set), and on LUMI's Slingshot network NCCL/RCCL is pointed at the
+high-speed interfaces. Rank 0 reports to the study; the others compute with it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+LUMI_NCCL_IFNAME = "hsn0,hsn1,hsn2,hsn3"
+
+
+@dataclass(frozen=True)
+class Rank:
+    """Where this process stands in its trial."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def join_job() -> Rank:
+    """Export the torch rendezvous variables when this job has several tasks; return the rank."""
+    try:
+        import submitit
+
+        env = submitit.JobEnvironment()
+    except RuntimeError:  # not inside a submitit job
+        return Rank()
+    if env.num_tasks <= 1:
+        return Rank()
+    from submitit.helpers import TorchDistributedEnvironment
+
+    dist = TorchDistributedEnvironment().export(set_cuda_visible_devices=False, overwrite=True)
+    if Path("/sys/class/net/hsn0").exists():
+        os.environ.setdefault("NCCL_SOCKET_IFNAME", LUMI_NCCL_IFNAME)
+    return Rank(dist.rank, dist.world_size, dist.local_rank)
+
+
+def ranks_per_node(gpus: int, tasks_per_node: int | None) -> int:
+    """Tasks per node of a trial's job: as asked, else one per GPU (at least one)."""
+    return tasks_per_node if tasks_per_node is not None else max(gpus, 1)

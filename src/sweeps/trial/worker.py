@@ -1,0 +1,233 @@
+"""Warm workers: a long-lived job that runs many trials, pulling each from the study.
+
+A worker job (submitted through submitit like a trial job) starts one *lane* process per
+concurrent trial: ``trials_per_gpu`` per GPU, each lane bound to its own GPU through the
+visibility variable in force (``ROCR_VISIBLE_DEVICES`` on LUMI, ``CUDA_VISIBLE_DEVICES``
+elsewhere). A lane imports the objective once, then claims WAITING trials of its sweep one
+after another, beating a heartbeat on the trial it runs and recording the outcome there for the
+trial's controller, which alone tells the study. A lane that dies takes only its trial down (its
+controller sees the heartbeat stop and retries the slot); the worker starts a new lane in its
+place. Lanes exit after ``idle_timeout_s`` without work; the worker exits when all lanes have.
+
+Run ``python -m sweeps.trial.worker SPEC_JSON WORKER_ID LANE REGISTRY`` to start one lane by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import BaseStorage
+
+from sweeps.spec import SweepSpec
+from sweeps.storage import open_storage
+from sweeps.trial.devices import bind_env, visible_devices
+from sweeps.trial.queue import (
+    HEARTBEAT,
+    OUTCOME,
+    TASK,
+    claim,
+    outcome_record,
+    spec_key,
+    task_from_record,
+)
+from sweeps.trial.runner import import_objective, run_trial
+
+MAX_LANE_RESTARTS = 10
+JOB_ID_VAR = "SWEEPS_WORKER_JOB_ID"
+STOP_FILE = "STOP"
+
+
+def worker_gpus(spec: SweepSpec) -> int:
+    """GPUs one worker job holds."""
+    warm = spec.dispatch.warm
+    return spec.resources.gpus if warm.gpus_per_worker is None else warm.gpus_per_worker
+
+
+def lane_bindings(spec: SweepSpec, env: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """One environment update per lane: ``trials_per_gpu`` lanes on each of the worker's GPUs."""
+    if spec.resources.gpus > 1 or spec.resources.nodes > 1:
+        raise ValueError(
+            f"dispatch.mode: warm runs trials of at most one GPU on one node; the sweep asks for "
+            f"resources.gpus={spec.resources.gpus}, resources.nodes={spec.resources.nodes} "
+            "(use dispatch.mode: job for multi-GPU trials)"
+        )
+    per_gpu = spec.dispatch.warm.trials_per_gpu
+    gpus = worker_gpus(spec)
+    if gpus == 0:
+        return [{} for _ in range(per_gpu)]
+    devices = visible_devices(env, count=gpus)[:gpus]
+    return [bind_env([device], env) for device in devices for _ in range(per_gpu)]
+
+
+def serve(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]:
+    """The worker job: keep its lanes running until all of them have gone idle."""
+    folder = Path(registry)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec_file = folder / f"{worker_id}.spec.json"
+    with os.fdopen(os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(spec.model_dump_json())  # the storage URL may name a database user
+    beat = folder / f"{worker_id}.beat"
+    beat.touch()
+    threads = str(spec.resources.cpus)  # each lane's share, set before torch is imported
+    env = {
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        **os.environ,
+        JOB_ID_VAR: _job_id(),
+    }
+    lanes: dict[int, subprocess.Popen[bytes]] = {}
+    bindings = lane_bindings(spec)
+    restarts = 0
+    try:
+        for lane, binding in enumerate(bindings):
+            lanes[lane] = _start_lane(spec_file, worker_id, lane, {**env, **binding}, folder)
+        while lanes:
+            beat.touch()
+            for lane, proc in list(lanes.items()):
+                code = proc.poll()
+                if code is None:
+                    continue
+                del lanes[lane]
+                if code != 0 and restarts < MAX_LANE_RESTARTS:
+                    restarts += 1
+                    binding = {**env, **bindings[lane]}
+                    lanes[lane] = _start_lane(spec_file, worker_id, lane, binding, folder)
+            time.sleep(min(spec.dispatch.warm.heartbeat_s, 1.0))
+    finally:
+        for proc in lanes.values():
+            proc.terminate()
+        beat.unlink(missing_ok=True)
+        (folder / f"{worker_id}.json").unlink(missing_ok=True)
+        spec_file.unlink(missing_ok=True)
+    return {"worker": worker_id, "lanes": len(bindings), "lane_restarts": restarts}
+
+
+def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
+    """Claim and run trials until idle for ``idle_timeout_s`` (or told to stop); return how many."""
+    warm = spec.dispatch.warm
+    storage = open_storage(spec.storage_url)
+    study_id = storage.get_study_id_from_name(spec.study)
+    key = spec_key(spec)
+    who = {
+        "worker": worker_id,
+        "lane": lane,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "job_id": os.environ.get(JOB_ID_VAR, ""),
+    }
+    with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
+        import_objective(spec.objective.function)  # pay imports before the first claim
+    parent = os.getppid()
+    ran = 0
+    idle_since = time.monotonic()
+    while os.getppid() == parent:
+        trial = claim(storage, study_id, key, spec.storage_url, who)
+        if trial is None:
+            idle = time.monotonic() - idle_since > warm.idle_timeout_s
+            if idle or (registry / STOP_FILE).exists():
+                break
+            time.sleep(warm.poll_s)
+            continue
+        task = task_from_record(spec, trial.system_attrs[TASK])
+        try:
+            with _heartbeat(storage, trial._trial_id, warm.heartbeat_s):
+                outcome = run_trial(task)
+        except KeyboardInterrupt:
+            if not storage.get_trial(trial._trial_id).state.is_finished():
+                raise  # a real interrupt, not the heartbeat's
+            idle_since = time.monotonic()
+            continue  # its controller gave up on it: free the lane for the next trial
+        outcome.facts.update({"worker": worker_id, "lane": lane})
+        with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
+            storage.set_trial_system_attr(trial._trial_id, OUTCOME, outcome_record(outcome))
+        ran += 1
+        idle_since = time.monotonic()
+    return ran
+
+
+@contextlib.contextmanager
+def _heartbeat(storage: BaseStorage, trial_id: int, every_s: float) -> Iterator[None]:
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            try:
+                storage.set_trial_system_attr(trial_id, HEARTBEAT, time.time())
+            except UpdateFinishedTrialError:
+                # Its controller has told the trial (gave up on it, or was interrupted):
+                # stop the objective rather than finish work nobody will read.
+                if not stop.is_set():
+                    os.kill(os.getpid(), signal.SIGINT)  # wakes a sleeping main thread too
+                return
+            except Exception as err:  # a storage hiccup: the next beat may get through
+                print(f"sweeps worker: heartbeat failed: {err}", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{trial_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _start_lane(
+    spec_file: Path, worker_id: str, lane: int, env: dict[str, str], folder: Path
+) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "sweeps.trial.worker", str(spec_file), worker_id, str(lane)]
+    command.append(str(folder))
+    log = (folder / f"{worker_id}.lane{lane}.log").open("ab")
+    # MIOpen's SQLite caches fail on Lustre and must not be shared by concurrent lanes (ROCm).
+    miopen = str(Path(tempfile.gettempdir()) / f"miopen-{worker_id}-{lane}")
+    lane_env = {"MIOPEN_USER_DB_PATH": miopen, "MIOPEN_CUSTOM_CACHE_DIR": miopen, **env}
+    return subprocess.Popen(
+        command,
+        env={**lane_env, "SWEEPS_LANE": str(lane)},
+        stdout=log,
+        stderr=log,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def _die_with_parent() -> None:
+    """Lanes must not outlive a killed worker job (Linux: PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _job_id() -> str:
+    try:
+        import submitit
+
+        return str(submitit.JobEnvironment().job_id)
+    except RuntimeError:  # not inside a submitit job
+        return ""
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of one lane: ``SPEC_JSON WORKER_ID LANE REGISTRY``."""
+    spec_file, worker_id, lane, registry = argv
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the heartbeat's stop signal
+    spec = SweepSpec.model_validate(json.loads(Path(spec_file).read_text()))
+    ran = run_lane(spec, worker_id, int(lane), Path(registry))
+    print(f"sweeps worker {worker_id} lane {lane}: ran {ran} trials, idle; exiting", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
