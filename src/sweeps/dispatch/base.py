@@ -10,7 +10,9 @@ from typing import Any
 import submitit
 from submitit.core.utils import FailedJobError, UncompletedJobError
 
+from sweeps.dispatch.slurm_job import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
+from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
 
 LOG_TAIL_CHARS = 8_000
@@ -29,6 +31,10 @@ def make_executor(spec: SweepSpec) -> submitit.Executor:
         from sweeps.dispatch.local import local_executor
 
         return local_executor(spec, folder)
+    if spec.dispatch.executor == "slurm":
+        from sweeps.dispatch.slurm import slurm_executor
+
+        return slurm_executor(spec, folder)
     raise NotImplementedError(f"dispatch.executor {spec.dispatch.executor!r} is not available")
 
 
@@ -38,20 +44,37 @@ class JobHandle:
 
     job: submitit.Job[Any]
     executor: str
+    slurm: SlurmSettings | None = None
+    watch: SlurmWatch | None = None
 
     @property
     def job_id(self) -> str:
         return str(self.job.job_id)
 
     def wait(self, poll_s: float) -> None:
-        """Block until the job has ended."""
+        """Block until the job has ended (Slurm jobs: see :func:`wait_slurm`)."""
+        if self.executor == "slurm":
+            self.watch = wait_slurm(self.job, self.slurm or SlurmSettings())
+            return
         while not self.job.done():
             time.sleep(poll_s)
+
+
+def reattach(spec: SweepSpec, job_id: str) -> JobHandle | None:
+    """A handle on a job submitted by an earlier controller, when the executor allows it."""
+    if spec.dispatch.executor != "slurm" or not job_id:
+        return None
+    job = submitit.SlurmJob(folder=jobs_folder(spec), job_id=job_id)
+    return JobHandle(job, "slurm", spec.dispatch.slurm)
 
 
 def collect_outcome(handle: JobHandle) -> TrialOutcome:
     """The outcome of an ended job; a job that died without a result is a failed attempt."""
     facts = {"executor": handle.executor, "job_id": handle.job_id}
+    if handle.executor == "slurm":
+        outcome = slurm_outcome(handle.job, handle.watch or SlurmWatch())
+        outcome.facts = {**outcome.facts, **facts}
+        return outcome
     try:
         outcome: TrialOutcome = handle.job.result()
     except FailedJobError as err:
