@@ -10,7 +10,9 @@ from typing import Any
 from sweeps import TrialHandle
 
 
-def behave(params: dict[str, Any], trial: TrialHandle, mode: str = "ok", seconds: float = 0) -> float:
+def behave(
+    params: dict[str, Any], trial: TrialHandle, mode: str = "ok", seconds: float = 0
+) -> float:
     """``mode``: ok (sleep ``seconds``), kill (SIGKILL itself), hog (allocate until killed),
     steps (``seconds`` one-second steps, checkpointed; a retry resumes where it stopped)."""
     if mode == "kill":

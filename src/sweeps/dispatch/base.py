@@ -64,7 +64,7 @@ def reattach(spec: SweepSpec, job_id: str) -> JobHandle | None:
     """A handle on a job submitted by an earlier controller, when the executor allows it."""
     if spec.dispatch.executor != "slurm" or not job_id:
         return None
-    job = submitit.SlurmJob(folder=jobs_folder(spec), job_id=job_id)
+    job: submitit.SlurmJob[Any] = submitit.SlurmJob(folder=jobs_folder(spec), job_id=job_id)
     return JobHandle(job, "slurm", spec.dispatch.slurm)
 
 
@@ -72,9 +72,9 @@ def collect_outcome(handle: JobHandle) -> TrialOutcome:
     """The outcome of an ended job; a job that died without a result is a failed attempt."""
     facts = {"executor": handle.executor, "job_id": handle.job_id}
     if handle.executor == "slurm":
-        outcome = slurm_outcome(handle.job, handle.watch or SlurmWatch())
-        outcome.facts = {**outcome.facts, **facts}
-        return outcome
+        ended = slurm_outcome(handle.job, handle.watch or SlurmWatch())
+        ended.facts = {**ended.facts, **facts}
+        return ended
     try:
         outcome: TrialOutcome = handle.job.result()
     except FailedJobError as err:

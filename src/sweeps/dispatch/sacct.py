@@ -75,17 +75,47 @@ class JobInfo:
 
 
 def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
-    """The accounting records of ``job_ids`` (one ``sacct`` call); unknown ids are absent."""
+    """The records of ``job_ids`` (one ``sacct`` call); unknown ids are absent.
+
+    When accounting does not answer (slurmdbd or its database down), ``squeue`` stands in: it
+    knows queued jobs and, for a few minutes, ended ones.
+    """
     if not job_ids:
         return {}
-    command = ["sacct", "-X", "-D", "-n", "-P", "-o", ",".join(FIELDS), "-j", ",".join(job_ids)]
+    ids = ",".join(job_ids)
+    try:
+        out = _run(["sacct", "-X", "-D", "-n", "-P", "-o", ",".join(FIELDS), "-j", ids], timeout_s)
+        return parse_sacct(out)
+    except SacctError as sacct_error:
+        try:
+            out = _run(["squeue", "-h", "--states=all", "-o", SQUEUE_FORMAT, "-j", ids], timeout_s)
+        except SacctError:
+            raise sacct_error from None
+        return parse_squeue(out)
+
+
+def _run(command: list[str], timeout_s: float) -> str:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise SacctError(f"sacct failed: {err}") from err
+        raise SacctError(f"{command[0]} failed: {err}") from err
     if done.returncode != 0:
-        raise SacctError(f"sacct failed: {done.stderr.strip() or done.stdout.strip()}")
-    return parse_sacct(done.stdout)
+        raise SacctError(f"{command[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
+
+
+SQUEUE_FORMAT = "%i|%T|%P|%N"
+
+
+def parse_squeue(text: str) -> dict[str, JobInfo]:
+    """Parse ``squeue -o '%i|%T|%P|%N'`` output (fewer facts than sacct)."""
+    infos = {}
+    for line in text.splitlines():
+        cells = line.strip().split("|")
+        if len(cells) == 4:
+            job_id, state, partition, node = cells
+            infos[job_id] = JobInfo(job_id=job_id, state=state, partition=partition, node=node)
+    return infos
 
 
 def parse_sacct(text: str) -> dict[str, JobInfo]:

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import submitit
 from submitit.slurm.slurm import _make_sbatch_string
 
+from sweeps.dispatch.requeue import TrialSlurmExecutor, signal_delay_s
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
 
@@ -68,6 +68,7 @@ def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
         "nodes": resources.nodes,
         "ntasks_per_node": 1,
         "cpus_per_task": settings.cpus_per_task or resources.cpus,
+        "signal_delay_s": signal_delay_s(resources.time_min),
         "wckey": None,  # submitit's default --wckey=submitit breaks some sites
         "partition": settings.partition,
         "account": resolve_account(settings),
@@ -87,12 +88,14 @@ def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
     return params
 
 
-def slurm_executor(spec: SweepSpec, folder: Path) -> submitit.SlurmExecutor:
+def slurm_executor(spec: SweepSpec, folder: Path) -> TrialSlurmExecutor:
     """A SlurmExecutor for the sweep's trials (raises :class:`SlurmConfigError` first)."""
     check_slurm(spec)
     if shutil.which("sbatch") is None:
         raise SlurmConfigError("dispatch.executor: 'slurm' but no sbatch on this machine's PATH")
-    executor = submitit.SlurmExecutor(folder=folder, python=spec.dispatch.slurm.python)
+    executor = TrialSlurmExecutor(
+        folder=folder, max_num_timeout=spec.budget.max_retries, python=spec.dispatch.slurm.python
+    )
     executor.update_parameters(**sbatch_parameters(spec))
     return executor
 

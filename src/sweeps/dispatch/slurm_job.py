@@ -15,6 +15,7 @@ from typing import Any
 import submitit
 from submitit.core.utils import pickle_load
 
+from sweeps.dispatch.requeue import NOT_REQUEUED
 from sweeps.dispatch.sacct import RETRYABLE, JobInfo, SacctError, StatusBoard
 from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
@@ -48,9 +49,13 @@ def wait_slurm(job: submitit.Job[Any], settings: SlurmSettings) -> SlurmWatch:
     while True:
         try:
             watch.info = board.poll(str(job.job_id), max_age_s=interval)
-        except SacctError as err:
-            watch.errors.append(str(err))
-            watch.info = None
+        except SacctError as err:  # Slurm not answering is not the job vanishing
+            watch.errors = [*watch.errors[-9:], str(err)]
+            if job.paths.result_pickle.exists():
+                return watch
+            interval = min(interval * 1.5, settings.status_max_interval_s)
+            time.sleep(interval)
+            continue
         now = time.monotonic()
         if watch.info is None:
             missing_since = missing_since or now
@@ -83,8 +88,17 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
         kind, result = pickle_load(job.paths.result_pickle)
         if kind != "success" or not isinstance(result, TrialOutcome):
             message = f"{result}"[-LOG_TAIL_CHARS:]
+            if NOT_REQUEUED in message:  # submitit gave up at the time limit / preemption signal
+                reason = f"Slurm job {job.job_id} reached its time limit or was preempted"
+                return TrialOutcome(
+                    "fail", reason=reason, traceback=message, facts=facts, retryable=True
+                )
             return TrialOutcome("fail", reason=_last_line(message), traceback=message, facts=facts)
         result.facts = {**result.facts, **facts}
+        if result.state == "fail" and NOT_REQUEUED in (result.reason or ""):
+            # submitit interrupted the objective at the time limit (or a preemption signal)
+            result.reason = f"Slurm job {job.job_id} reached its time limit: {result.reason}"
+            result.retryable = True
         return result
     tail = log_tail(job)
     job_id = job.job_id

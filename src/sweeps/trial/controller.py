@@ -99,7 +99,9 @@ def _dispatch(
     return _wait(spec, study, trial, job)
 
 
-def _wait(spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, job: JobHandle) -> TrialOutcome:
+def _wait(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, job: JobHandle
+) -> TrialOutcome:
     keep = spec.dispatch.executor == "slurm" and spec.dispatch.slurm.on_interrupt == "keep"
     with _cancel_on_interrupt(study, trial, job, keep):
         job.wait(spec.dispatch.poll_interval_s)
@@ -158,7 +160,8 @@ class _cancel_on_interrupt:
         signal.signal(signal.SIGTERM, self._previous)
         if kind is KeyboardInterrupt and self.keep:  # on_interrupt: keep; a re-run re-attaches
             print(
-                f"sweeps: trial {self.trial.number} interrupted; job {self.job.job_id} left running",
+                f"sweeps: trial {self.trial.number} interrupted; "
+                f"job {self.job.job_id} left running (on_interrupt: keep)",
                 file=sys.stderr,
                 flush=True,
             )
