@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,13 @@ def ended(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[FrozenTria
             prepare_study(spec)
             specs[name] = (path, spec)
     procs = {name: start_slot(workdir, path) for name, (path, _) in specs.items()}
-    subprocess.run(["scancel", wait_for_job("sweeps-cancel")], check=True)
-    requeue_once("sweeps-requeue")
-    for name, proc in procs.items():
-        output, _ = proc.communicate(timeout=400)
-        assert proc.returncode == 0, f"{name}: {output}"
+    with ThreadPoolExecutor(2) as pool:  # the jobs start in any order: act on each when it runs
+        acts = [pool.submit(cancel_when_running, "sweeps-cancel"), pool.submit(requeue_once)]
+        for name, proc in procs.items():
+            output, _ = proc.communicate(timeout=400)
+            assert proc.returncode == 0, f"{name}: {output}"
+        for act in acts:
+            act.result()
     return {
         name: optuna.load_study(
             study_name=name, storage=f"sqlite:///{workdir}/results/{name}/study.db"
@@ -64,9 +67,13 @@ def ended(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[FrozenTria
     }
 
 
-def requeue_once(name: str) -> None:
+def cancel_when_running(name: str) -> None:
+    subprocess.run(["scancel", wait_for_job(name, timeout_s=300)], check=True)
+
+
+def requeue_once(name: str = "sweeps-requeue") -> None:
     """Requeue the running job ``name`` a few seconds in, and let it start again at once."""
-    job_id = wait_for_job(name)
+    job_id = wait_for_job(name, timeout_s=300)
     time.sleep(4)
     subprocess.run(["scontrol", "requeue", job_id], check=True)
     wait_for_job(name, "PENDING")
