@@ -16,7 +16,7 @@ import optuna
 import pytest
 import yaml
 from optuna.trial import TrialState
-from support.slurm import squeue_ids, sweeps_env, wait_for_job
+from support.slurm import squeue_ids, sweeps_env
 from support.specs import REPO, base_spec
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
@@ -66,6 +66,19 @@ def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, 
     proc = start(cwd, *args, env=env)
     output, _ = proc.communicate(timeout=400)
     return proc.returncode, output
+
+
+def running(proc: subprocess.Popen[str], name: str) -> str:
+    """The id of a running job named ``name`` (failing early if snakemake already stopped)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        ids = squeue_ids(name, "RUNNING")
+        if ids:
+            return ids[0]
+        if proc.poll() is not None:
+            raise AssertionError(f"snakemake ended early:\n{proc.communicate()[0][-4000:]}")
+        time.sleep(0.5)
+    raise AssertionError(f"no running job named {name} within 90 s")
 
 
 def trials(cwd: Path, study: str) -> list[optuna.trial.FrozenTrial]:
@@ -128,9 +141,9 @@ def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> No
 
 
 def test_killed_snakemake_reruns_without_losing_or_duplicating_trials(tmp_path: Path) -> None:
-    cwd = project(tmp_path, "killed", seconds=8, parallelism=2)
+    cwd = project(tmp_path, "killed", seconds=8)
     first = start(cwd, "--cores", "2")
-    wait_for_job("sweeps-killed", "RUNNING", timeout_s=90)
+    running(first, "sweeps-killed")
     time.sleep(2)
     os.killpg(first.pid, signal.SIGKILL)  # snakemake and every controller it started
     first.wait()
@@ -149,7 +162,7 @@ def test_killed_snakemake_reruns_without_losing_or_duplicating_trials(tmp_path: 
 def test_ctrl_c_cancels_the_sweeps_jobs(tmp_path: Path) -> None:
     cwd = project(tmp_path, "interrupted", seconds=120)
     proc = start(cwd, "--cores", "2")
-    job_id = wait_for_job("sweeps-interrupted", "RUNNING", timeout_s=90)
+    job_id = running(proc, "sweeps-interrupted")
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     output, _ = proc.communicate(timeout=120)
     assert f"cancelled job {job_id}" in output
@@ -162,7 +175,7 @@ def test_ctrl_c_cancels_the_sweeps_jobs(tmp_path: Path) -> None:
 def test_ctrl_c_with_on_interrupt_keep_leaves_jobs_to_re_attach(tmp_path: Path) -> None:
     cwd = project(tmp_path, "kept", seconds=10, on_interrupt="keep")
     proc = start(cwd, "--cores", "2")
-    job_id = wait_for_job("sweeps-kept", "RUNNING", timeout_s=90)
+    job_id = running(proc, "sweeps-kept")
     os.killpg(proc.pid, signal.SIGINT)
     output, _ = proc.communicate(timeout=120)
     assert f"job {job_id} left running" in output

@@ -21,6 +21,7 @@ from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
 
 LOG_TAIL_CHARS = 8_000
+RESULT_POLL_S = 0.25
 RESULT_GRACE_S = 10.0  # a finished job's result pickle may reach a shared FS a little late
 OOM_MARKERS = ("Exceeded job memory limit", "oom-kill", "OUT_OF_MEMORY", "Out Of Memory")
 
@@ -78,7 +79,7 @@ def wait_slurm(job: submitit.Job[Any], settings: SlurmSettings) -> SlurmWatch:
             interval = min(interval * 1.5, settings.status_max_interval_s)
         if missing_since is not None:
             interval = min(interval, settings.vanished_after_s / 6)
-        time.sleep(interval)
+        _sleep_unless_result(job, interval)
 
 
 def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
@@ -148,6 +149,16 @@ def log_tail(job: submitit.Job[Any]) -> str:
     return "\n".join(parts)
 
 
+def _sleep_unless_result(job: submitit.Job[Any], seconds: float) -> None:
+    """Sleep between status rounds, waking early when the result appears (a cheap stat)."""
+    if job.paths.result_pickle.exists():  # e.g. left by an earlier run of a requeued job
+        time.sleep(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not job.paths.result_pickle.exists():
+        time.sleep(min(RESULT_POLL_S, max(0.0, deadline - time.monotonic())))
+
+
 def _await_result(job: submitit.Job[Any], grace_s: float) -> None:
     deadline = time.monotonic() + grace_s
     while not job.paths.result_pickle.exists() and time.monotonic() < deadline:
@@ -160,9 +171,9 @@ def _await_final_state(
     """The result is in: wait briefly for Slurm's final record (run time, state) too."""
     deadline = time.monotonic() + RESULT_GRACE_S
     while watch.info is not None and watch.info.active and time.monotonic() < deadline:
-        time.sleep(1.0)
+        time.sleep(0.5)
         try:
-            watch.info = board.poll(str(job.job_id), max_age_s=1.0) or watch.info
+            watch.info = board.poll(str(job.job_id), max_age_s=0.5) or watch.info
         except SacctError:
             break
     board.forget(str(job.job_id))
