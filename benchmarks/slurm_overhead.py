@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,7 +63,9 @@ if __name__ == "__main__":
 """
 
 
-def run_sweeps(work: Path, trials: int, low: float, high: float) -> dict[str, float]:
+def run_sweeps(
+    work: Path, trials: int, low: float, high: float, slots: int = SLOTS, cores: int = 0
+) -> dict[str, float]:
     """This project: snakemake, one controller per slot, each trial a Slurm job."""
     shutil.copy(REPO / "Snakefile", work / "Snakefile")
     shutil.copytree(REPO / "workflow", work / "workflow")
@@ -75,7 +78,7 @@ def run_sweeps(work: Path, trials: int, low: float, high: float) -> dict[str, fl
         "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
         "sampler": {"name": "RandomSampler", "seed": 1},
         "budget": {"n_trials": trials, "max_retries": 0},
-        "parallelism": SLOTS,
+        "parallelism": slots,
         "resources": {"time_min": 5, "mem_gb": 0.5, "cpus": 1},
         "dispatch": {"executor": "slurm", "slurm": {"partition": "small-g"}},
     }
@@ -85,13 +88,14 @@ def run_sweeps(work: Path, trials: int, low: float, high: float) -> dict[str, fl
     )
     env = {**os.environ, "PYTHONPATH": str(work)}
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", str(SLOTS)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    with ControllerMemory() as memory:
+        done = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--cores", str(cores or slots)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     wall = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"snakemake failed:\n{done.stderr[-3000:]}")
@@ -101,7 +105,44 @@ def run_sweeps(work: Path, trials: int, low: float, high: float) -> dict[str, fl
     runs = [t.value for t in study.trials if t.value is not None]
     if len(runs) != trials:
         raise SystemExit(f"expected {trials} completed trials, got {len(runs)}")
-    return summarise(wall, runs, trials)
+    return {**summarise(wall, runs, trials, slots), **memory.summary()}
+
+
+class ControllerMemory:
+    """Samples the resident memory of the trial controllers (``sweeps trial`` processes)."""
+
+    def __init__(self, every_s: float = 0.5) -> None:
+        self.every_s, self.peak_sum_kb, self.peak_one_kb, self.peak_count = every_s, 0, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ControllerMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every_s):
+            ps = subprocess.run(["ps", "-eo", "rss=,args="], capture_output=True, text=True)
+            sizes = [
+                int(line.split(None, 1)[0])
+                for line in ps.stdout.splitlines()
+                if "-m sweeps trial" in line and "/bin/sh" not in line
+            ]
+            if sizes:
+                self.peak_sum_kb = max(self.peak_sum_kb, sum(sizes))
+                self.peak_one_kb = max(self.peak_one_kb, max(sizes))
+                self.peak_count = max(self.peak_count, len(sizes))
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "controllers_in_flight": self.peak_count,
+            "controllers_rss_mib": round(self.peak_sum_kb / 1024, 1),
+            "controller_rss_mib": round(self.peak_one_kb / 1024, 1),
+        }
 
 
 def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> dict[str, float]:
@@ -149,16 +190,16 @@ def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> 
     runs = [json.loads(p.read_text())["seconds"] for p in out.glob("*.json")]
     if len(runs) != trials:
         raise SystemExit(f"expected {trials} hydra trials, got {len(runs)}")
-    return summarise(wall, runs, trials)
+    return summarise(wall, runs, trials, SLOTS)
 
 
-def summarise(wall: float, runs: list[float], trials: int) -> dict[str, float]:
+def summarise(wall: float, runs: list[float], trials: int, slots: int) -> dict[str, float]:
     busy = sum(runs)
     return {
         "wall_s": round(wall, 2),
         "sum_run_s": round(busy, 2),
-        "efficiency": round(busy / (SLOTS * wall), 4),
-        "overhead_per_trial_s": round((SLOTS * wall - busy) / trials, 3),
+        "efficiency": round(busy / (slots * wall), 4),
+        "overhead_per_trial_s": round((slots * wall - busy) / trials, 3),
     }
 
 
@@ -169,6 +210,12 @@ def main() -> int:
     parser.add_argument("--high", type=float, default=30.0, help="longest trial (s)")
     parser.add_argument("--hydra-python", default=str(REPO / "build/hydra-venv/bin/python"))
     parser.add_argument("--skip-hydra", action="store_true")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=0,
+        help="also measure submit-host memory with this many trials in flight (e.g. 32)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
@@ -182,6 +229,12 @@ def main() -> int:
                 Path(tmp) / "hydra", args.hydra_python, args.trials, args.low, args.high
             )
             print("hydra+submitit", results["hydra"], flush=True)
+        if args.in_flight:
+            (Path(tmp) / "memory").mkdir()
+            results["memory"] = run_sweeps(
+                Path(tmp) / "memory", args.in_flight, 1, 1, args.in_flight, args.in_flight
+            )
+            print("memory        ", results["memory"], flush=True)
     if "hydra" in results:
         ours, theirs = results["sweeps"], results["hydra"]
         results["ratios"] = {

@@ -149,6 +149,7 @@ def test_killed_snakemake_reruns_without_losing_or_duplicating_trials(tmp_path: 
     first.wait()
     alive = squeue_ids("sweeps-killed")
     assert alive, "the trial jobs outlive their controllers"
+    assert run(cwd, "--unlock")[0] == 0  # a killed snakemake leaves its lock behind
     code, output = run(cwd, "--cores", "2", "--rerun-incomplete")
     assert code == 0, output[-4000:]
     assert "re-attaches to job" in output
