@@ -7,6 +7,7 @@ the sweep still in flight (under a lock), so Slurm sees one query per round, not
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -16,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 FIELDS = (
     "JobID",
@@ -157,7 +158,7 @@ class StatusBoard:
         """``job_id``'s record, refreshing the whole board first if it is older than allowed."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock(lock)
             board = self._read()
             watch = set(board["watch"]) | {job_id}
             unseen = job_id not in board["watch"] and job_id not in board["jobs"]
@@ -174,7 +175,7 @@ class StatusBoard:
     def forget(self, job_id: str) -> None:
         """Stop refreshing ``job_id`` (its controller is done with it)."""
         with open(self.path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock(lock)
             board = self._read()
             board["watch"] = [j for j in board["watch"] if j != job_id]
             self._write(board)
@@ -190,6 +191,13 @@ class StatusBoard:
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(board))
         tmp.replace(self.path)
+
+
+def _lock(handle: IO[str]) -> None:
+    """Hold the board's lock; where the file system has no flock, go on without it (worst
+    case: two controllers query sacct in the same round)."""
+    with contextlib.suppress(OSError):
+        fcntl.flock(handle, fcntl.LOCK_EX)
 
 
 def _seconds_between(first: str, second: str) -> float | None:
