@@ -153,6 +153,7 @@ def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> 
     config = {
         "defaults": [
             {"override hydra/sweeper": "optuna"},
+            {"override hydra/sweeper/sampler": "random"},
             {"override hydra/launcher": "submitit_slurm"},
             "_self_",
         ],
@@ -162,7 +163,7 @@ def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> 
         "out": str(out),
         "hydra": {
             "sweeper": {
-                "sampler": {"_target_": "optuna.samplers.RandomSampler", "seed": 1},
+                "sampler": {"seed": 1},
                 "direction": "minimize",
                 "n_trials": trials,
                 "n_jobs": SLOTS,
@@ -182,7 +183,7 @@ def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> 
     (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     started = time.monotonic()
     done = subprocess.run(
-        [python, "app.py", "--multirun"], cwd=work, capture_output=True, text=True
+        [os.path.abspath(python), "app.py", "--multirun"], cwd=work, capture_output=True, text=True
     )
     wall = time.monotonic() - started
     if done.returncode != 0:

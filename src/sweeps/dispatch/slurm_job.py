@@ -8,7 +8,8 @@ ten minutes. A job Slurm no longer knows is declared lost after ``vanished_after
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ from sweeps.trial.task import TrialOutcome
 
 LOG_TAIL_CHARS = 8_000
 RESULT_POLL_S = 0.25
-RESULT_GRACE_S = 10.0  # a finished job's result pickle may reach a shared FS a little late
+RESULT_GRACE_S = 10.0
+FINAL_STATE_GRACE_S = 1.0  # a finished job's result pickle may reach a shared FS a little late
 OOM_MARKERS = ("Exceeded job memory limit", "oom-kill", "OUT_OF_MEMORY", "Out Of Memory")
 
 
@@ -168,15 +170,25 @@ def _await_result(job: submitit.Job[Any], grace_s: float) -> None:
 def _await_final_state(
     job: submitit.Job[Any], board: StatusBoard, watch: SlurmWatch, settings: SlurmSettings
 ) -> None:
-    """The result is in: wait briefly for Slurm's final record (run time, state) too."""
-    deadline = time.monotonic() + RESULT_GRACE_S
+    """The result is in: give Slurm a moment to record the job's end (state, run time), but
+    do not hold the slot for it: a job still finishing up is recorded as COMPLETING."""
+    deadline = time.monotonic() + FINAL_STATE_GRACE_S
     while watch.info is not None and watch.info.active and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.25)
         try:
-            watch.info = board.poll(str(job.job_id), max_age_s=0.5) or watch.info
+            watch.info = board.poll(str(job.job_id), max_age_s=0.25) or watch.info
         except SacctError:
             break
+    if watch.info is not None and watch.info.active:
+        watch.info = replace(watch.info, state="COMPLETING", elapsed_s=_since(watch.info.start))
     board.forget(str(job.job_id))
+
+
+def _since(start: str) -> int:
+    try:
+        return max(0, round(time.time() - datetime.fromisoformat(start).timestamp()))
+    except ValueError:
+        return 0
 
 
 def _last_line(text: str) -> str:
