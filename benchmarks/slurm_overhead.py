@@ -130,7 +130,7 @@ class ControllerMemory:
             sizes = [
                 int(line.split(None, 1)[0])
                 for line in ps.stdout.splitlines()
-                if "-m sweeps trial" in line and "/bin/sh" not in line
+                if "-m sweeps trial" in line and "python" in line.split(None, 2)[1]
             ]
             if sizes:
                 self.peak_sum_kb = max(self.peak_sum_kb, sum(sizes))
