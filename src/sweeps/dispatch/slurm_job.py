@@ -72,7 +72,7 @@ def wait_slurm(job: submitit.Job[Any], settings: SlurmSettings) -> SlurmWatch:
                 board.forget(str(job.job_id))
                 return watch
         if job.paths.result_pickle.exists() and watch.info and watch.info.state != "PENDING":
-            _await_final_state(job, board, watch, settings)
+            _await_final_state(job, board, watch)
             return watch
         state = watch.info.state if watch.info else None
         if state != last_state:
@@ -167,9 +167,7 @@ def _await_result(job: submitit.Job[Any], grace_s: float) -> None:
         time.sleep(0.5)
 
 
-def _await_final_state(
-    job: submitit.Job[Any], board: StatusBoard, watch: SlurmWatch, settings: SlurmSettings
-) -> None:
+def _await_final_state(job: submitit.Job[Any], board: StatusBoard, watch: SlurmWatch) -> None:
     """The result is in: give Slurm a moment to record the job's end (state, run time), but
     do not hold the slot for it: a job still finishing up is recorded as COMPLETING."""
     deadline = time.monotonic() + FINAL_STATE_GRACE_S
