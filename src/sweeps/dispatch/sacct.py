@@ -89,10 +89,16 @@ def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
         return parse_sacct(out)
     except SacctError as sacct_error:
         try:
-            out = _run(["squeue", "-h", "--states=all", "-o", SQUEUE_FORMAT, "-j", ids], timeout_s)
+            return query_queue(job_ids, timeout_s)
         except SacctError:
             raise sacct_error from None
-        return parse_squeue(out)
+
+
+def query_queue(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
+    """What slurmctld itself says of ``job_ids`` (``squeue``; no accounting lag)."""
+    ids = ",".join(job_ids)
+    out = _run(["squeue", "-h", "--states=all", "-o", SQUEUE_FORMAT, "-j", ids], timeout_s)
+    return parse_squeue(out)
 
 
 def _run(command: list[str], timeout_s: float) -> str:

@@ -17,7 +17,7 @@ import submitit
 from submitit.core.utils import pickle_load
 
 from sweeps.dispatch.requeue import NOT_REQUEUED
-from sweeps.dispatch.sacct import RETRYABLE, JobInfo, SacctError, StatusBoard
+from sweeps.dispatch.sacct import RETRYABLE, JobInfo, SacctError, StatusBoard, query_queue
 from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
 
@@ -69,6 +69,7 @@ def wait_slurm(job: submitit.Job[Any], settings: SlurmSettings) -> SlurmWatch:
             missing_since = None
             if not watch.info.active:
                 _await_result(job, RESULT_GRACE_S)
+                watch.info = _complete_facts(watch.info)
                 board.forget(str(job.job_id))
                 return watch
         if job.paths.result_pickle.exists() and watch.info and watch.info.state != "PENDING":
@@ -179,7 +180,22 @@ def _await_final_state(job: submitit.Job[Any], board: StatusBoard, watch: SlurmW
             break
     if watch.info is not None and watch.info.active:
         watch.info = replace(watch.info, state="COMPLETING", elapsed_s=_since(watch.info.start))
+    watch.info = _complete_facts(watch.info)
     board.forget(str(job.job_id))
+
+
+def _complete_facts(info: JobInfo | None) -> JobInfo | None:
+    """Accounting sometimes lags behind a job's end (a record without partition or node):
+    fill those in from slurmctld itself."""
+    if info is None or (info.partition and info.node):
+        return info
+    try:
+        live = query_queue([info.job_id]).get(info.job_id)
+    except SacctError:
+        return info
+    if live is None:
+        return info
+    return replace(info, partition=info.partition or live.partition, node=info.node or live.node)
 
 
 def _since(start: str) -> int:
