@@ -6,10 +6,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sweeps.cli import batch, bundle, importer, report, status, study, trial, validate
+from sweeps.cli import (
+    batch,
+    bundle,
+    importer,
+    profiles,
+    report,
+    status,
+    study,
+    trial,
+    validate,
+)
 from sweeps.cli.common import UserError
 
-COMMANDS = (validate, status, study, trial, report, importer, batch, bundle)
+COMMANDS = (validate, status, study, trial, report, importer, batch, bundle, profiles)
 
 
 def build_parser() -> argparse.ArgumentParser:

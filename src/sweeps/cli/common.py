@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from sweeps.spec import SpecError, SweepSpec, load_spec
+from sweeps.spec.load import deep_merge
 from sweeps.study import StudyMismatch
 
 DEFAULT_SPEC = Path("config/sweeps/default.yaml")
@@ -28,17 +29,26 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--site",
         type=Path,
+        action="append",
         default=None,
-        help="a site settings file merged over the sweep (from a profile)",
+        help="a site settings file merged over the sweep (from a profile); repeatable",
     )
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """Load the sweep named by --spec, with --site merged over it."""
     try:
-        return load_spec(args.spec, overrides=read_site(args.site))
+        return load_spec(args.spec, overrides=read_sites(args.site or []))
     except SpecError as err:
         raise UserError(str(err)) from None
+
+
+def read_sites(paths: list[Path]) -> dict[str, Any] | None:
+    """Several site settings files merged in order (later ones win)."""
+    merged: dict[str, Any] | None = None
+    for path in paths:
+        merged = deep_merge(merged or {}, read_site(path) or {})
+    return merged
 
 
 def read_site(path: Path | None) -> dict[str, Any] | None:

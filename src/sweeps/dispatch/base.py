@@ -11,7 +11,9 @@ from typing import Any
 import submitit
 from submitit.core.utils import FailedJobError, UncompletedJobError
 
+from sweeps.dispatch.slurm_job import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
+from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
 
 LOG_TAIL_CHARS = 8_000
@@ -30,6 +32,10 @@ def make_executor(spec: SweepSpec) -> submitit.Executor:
         from sweeps.dispatch.local import local_executor
 
         return local_executor(spec, folder)
+    if spec.dispatch.executor == "slurm":
+        from sweeps.dispatch.slurm import slurm_executor
+
+        return slurm_executor(spec, folder)
     raise NotImplementedError(f"dispatch.executor {spec.dispatch.executor!r} is not available")
 
 
@@ -39,13 +45,21 @@ class JobHandle:
 
     job: submitit.Job[Any]
     executor: str
+    slurm: SlurmSettings | None = None
+    watch: SlurmWatch | None = None
 
     @property
     def job_id(self) -> str:
         return str(self.job.job_id)
 
     def wait(self, poll_s: float, stop: threading.Event | None = None) -> None:
-        """Block until the job has ended; raise KeyboardInterrupt once ``stop`` is set."""
+        """Block until the job has ended; raise KeyboardInterrupt once ``stop`` is set.
+
+        Slurm jobs are watched through batched accounting queries (:func:`wait_slurm`).
+        """
+        if self.executor == "slurm":
+            self.watch = wait_slurm(self.job, self.slurm or SlurmSettings(), stop)
+            return
         while not self.job.done():
             if stop is not None and stop.wait(poll_s):
                 raise KeyboardInterrupt
@@ -53,9 +67,21 @@ class JobHandle:
                 time.sleep(poll_s)
 
 
+def reattach(spec: SweepSpec, job_id: str) -> JobHandle | None:
+    """A handle on a job submitted by an earlier controller, when the executor allows it."""
+    if spec.dispatch.executor != "slurm" or not job_id:
+        return None
+    job: submitit.SlurmJob[Any] = submitit.SlurmJob(folder=jobs_folder(spec), job_id=job_id)
+    return JobHandle(job, "slurm", spec.dispatch.slurm)
+
+
 def collect_outcome(handle: JobHandle) -> TrialOutcome:
     """The outcome of an ended job; a job that died without a result is a failed attempt."""
     facts = {"executor": handle.executor, "job_id": handle.job_id}
+    if handle.executor == "slurm":
+        ended = slurm_outcome(handle.job, handle.watch or SlurmWatch())
+        ended.facts = {**ended.facts, **facts}
+        return ended
     try:
         outcome = _main_outcome(handle.job.results())
     except FailedJobError as err:

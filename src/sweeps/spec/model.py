@@ -119,6 +119,37 @@ class Resources(_Strict):
     tasks_per_node: int | None = Field(default=None, ge=1)
 
 
+class SlurmSettings(_Strict):
+    """How a trial becomes a Slurm job (``dispatch.slurm``); unset flags are not sent.
+
+    ``account`` falls back to ``$SBATCH_ACCOUNT``; ``require_account`` makes a missing one an
+    error before anything is submitted. GPUs, CPUs and memory default to ``resources``.
+    """
+
+    partition: str | None = None
+    account: str | None = None
+    require_account: bool = False
+    gpus_per_node: int | None = Field(default=None, ge=0)
+    gpu_flag: Literal["gpus-per-node", "gpus"] = "gpus-per-node"
+    cpus_per_task: int | None = Field(default=None, ge=1)
+    mem_per_gpu: str | None = None
+    mem_per_cpu: str | None = None
+    setup: list[str] = Field(default_factory=list)
+    python: str | None = None
+    additional: dict[str, str | int | bool] = Field(default_factory=dict)
+    miopen_cache: bool = False
+    on_interrupt: Literal["cancel", "keep"] = "cancel"
+    status_interval_s: float = Field(default=2.0, gt=0)
+    status_max_interval_s: float = Field(default=30.0, gt=0)
+    vanished_after_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_memory_flag(self) -> SlurmSettings:
+        if self.mem_per_gpu and self.mem_per_cpu:
+            raise ValueError("give either 'mem_per_gpu' or 'mem_per_cpu', not both")
+        return self
+
+
 class Dispatch(_Strict):
     """Where trials run. ``folder`` holds submitit's pickles and logs."""
 
@@ -127,6 +158,7 @@ class Dispatch(_Strict):
     poll_interval_s: float = Field(default=0.5, gt=0)
     mode: Literal["job", "warm"] = "job"
     warm: WarmWorkers = Field(default_factory=WarmWorkers)
+    slurm: SlurmSettings = Field(default_factory=SlurmSettings)
 
 
 class SweepSpec(_Strict):

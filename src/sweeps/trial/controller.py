@@ -16,7 +16,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.dispatch import JobHandle, collect_outcome, make_executor
+from sweeps.dispatch import JobHandle, collect_outcome, make_executor, reattach
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
@@ -41,6 +41,16 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
     plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "running":
         assert plan.trial is not None
+        job = reattach(spec, str(plan.trial.system_attrs.get(JOB_ID, "")))
+        if job is not None:  # its job may still run (or have ended) without a controller
+            print(f"sweeps: slot {slot} re-attaches to job {job.job_id}", file=sys.stderr)
+            trial = optuna.Trial(study, plan.trial._trial_id)
+            outcome = _wait(spec, study, trial, job)
+            receipt = Receipt.from_trial(spec.study, slot, _tell(study, trial, outcome))
+            if outcome.retryable and plan.attempt < spec.budget.max_retries:
+                return run_slot(spec, slot, receipt_path, force)
+            write_receipt(receipt, receipt_path)
+            return receipt
         _abandon(study, plan.trial, "its controller died before the trial ended")
         plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "done":
@@ -95,12 +105,19 @@ def _dispatch(
 
         return dispatch_warm(spec, study, trial, task)
     executor = make_executor(spec)
-    job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor)
+    job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor, spec.dispatch.slurm)
     study._storage.set_trial_system_attr(trial._trial_id, JOB_ID, job.job_id)
     trial.set_user_attr("executor", spec.dispatch.executor)
     trial.set_user_attr("job_id", job.job_id)
     trial.set_user_attr("seed", seed)
-    with _cancel_on_interrupt(study, trial, job):
+    return _wait(spec, study, trial, job)
+
+
+def _wait(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, job: JobHandle
+) -> TrialOutcome:
+    keep = spec.dispatch.executor == "slurm" and spec.dispatch.slurm.on_interrupt == "keep"
+    with _cancel_on_interrupt(study, trial, job, keep):
         job.wait(spec.dispatch.poll_interval_s, stop=STOP)
     return collect_outcome(job)
 
@@ -141,8 +158,10 @@ def _flatten(facts: dict[str, Any]) -> dict[str, Any]:
 class _cancel_on_interrupt:
     """Cancel the job and fail the trial (retryable) when the controller is interrupted."""
 
-    def __init__(self, study: optuna.Study, trial: optuna.Trial, job: JobHandle) -> None:
-        self.study, self.trial, self.job = study, trial, job
+    def __init__(
+        self, study: optuna.Study, trial: optuna.Trial, job: JobHandle, keep: bool = False
+    ) -> None:
+        self.study, self.trial, self.job, self.keep = study, trial, job, keep
         self._previous: Any = None
 
     def __enter__(self) -> None:
@@ -155,7 +174,14 @@ class _cancel_on_interrupt:
     def __exit__(self, kind: type[BaseException] | None, *rest: Any) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGTERM, self._previous)
-        if kind is KeyboardInterrupt:
+        if kind is KeyboardInterrupt and self.keep:  # on_interrupt: keep; a re-run re-attaches
+            print(
+                f"sweeps: trial {self.trial.number} interrupted; "
+                f"job {self.job.job_id} left running (on_interrupt: keep)",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif kind is KeyboardInterrupt:
             self.job.job.cancel(check=False)
             _abandon(
                 self.study,

@@ -1,0 +1,256 @@
+"""Orchestration overhead of Slurm sweeps: this project vs Hydra's Optuna sweeper + submitit.
+
+On the test cluster (`bash tests/slurm/cluster.sh up`), both run the same trivial objective
+(sleep for a duration drawn from x in [0, 1]) for N trials with 2 slots in parallel, and we
+report, per tool:
+
+- makespan efficiency = sum of trial run times / (slots x wall time);
+- orchestration overhead per trial = (slots x wall time - sum of run times) / N.
+
+Hydra runs in its own virtualenv (its released sweeper pins Optuna < 3), created with:
+
+    python -m venv build/hydra-venv
+    build/hydra-venv/bin/pip install hydra-core hydra-optuna-sweeper hydra-submitit-launcher
+
+Usage: python benchmarks/slurm_overhead.py [--trials 16] [--low 5] [--high 30]
+       [--hydra-python build/hydra-venv/bin/python] [--skip-hydra]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import optuna
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SLOTS = 2
+
+OBJECTIVE = '''
+import json, os, time
+
+def sleep_for(params, low, high):
+    """Sleep for a duration set by x; record it (the trial's run time)."""
+    seconds = low + (high - low) * params["x"]
+    time.sleep(seconds)
+    return seconds
+'''
+
+HYDRA_APP = """
+import json, os, time
+import hydra
+
+@hydra.main(version_base=None, config_path=".", config_name="config")
+def main(cfg):
+    seconds = cfg.low + (cfg.high - cfg.low) * cfg.x
+    time.sleep(seconds)
+    with open(os.path.join(cfg.out, f"{os.getpid()}-{time.time()}.json"), "w") as f:
+        json.dump({"seconds": seconds}, f)
+    return seconds
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def run_sweeps(
+    work: Path, trials: int, low: float, high: float, slots: int = SLOTS, cores: int = 0
+) -> dict[str, float]:
+    """This project: snakemake, one controller per slot, each trial a Slurm job."""
+    shutil.copy(REPO / "Snakefile", work / "Snakefile")
+    shutil.copytree(REPO / "workflow", work / "workflow")
+    (work / "config" / "sweeps").mkdir(parents=True)
+    (work / "bench_objective.py").write_text(OBJECTIVE)
+    sweep = {
+        "study": "bench",
+        "objective": {"function": "bench_objective:sleep_for", "args": {"low": low, "high": high}},
+        "direction": "minimize",
+        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        "sampler": {"name": "RandomSampler", "seed": 1},
+        "budget": {"n_trials": trials, "max_retries": 0},
+        "parallelism": slots,
+        "resources": {"time_min": 5, "mem_gb": 0.5, "cpus": 1},
+        "dispatch": {"executor": "slurm", "slurm": {"partition": "small-g"}},
+    }
+    (work / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
+    (work / "config" / "config.yaml").write_text(
+        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
+    )
+    env = {**os.environ, "PYTHONPATH": str(work)}
+    started = time.monotonic()
+    with ControllerMemory() as memory:
+        done = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--cores", str(cores or slots)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"snakemake failed:\n{done.stderr[-3000:]}")
+    study = optuna.load_study(
+        study_name="bench", storage=f"sqlite:///{work}/results/bench/study.db"
+    )
+    runs = [t.value for t in study.trials if t.value is not None]
+    if len(runs) != trials:
+        raise SystemExit(f"expected {trials} completed trials, got {len(runs)}")
+    return {**summarise(wall, runs, trials, slots), **memory.summary()}
+
+
+class ControllerMemory:
+    """Samples the resident memory of the trial controllers (``sweeps trial`` processes)."""
+
+    def __init__(self, every_s: float = 0.5) -> None:
+        self.every_s, self.peak_sum_kb, self.peak_one_kb, self.peak_count = every_s, 0, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ControllerMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every_s):
+            ps = subprocess.run(["ps", "-eo", "rss=,args="], capture_output=True, text=True)
+            sizes = [
+                int(line.split(None, 1)[0])
+                for line in ps.stdout.splitlines()
+                if "-m sweeps trial" in line and "python" in line.split(None, 2)[1]
+            ]
+            if sizes:
+                self.peak_sum_kb = max(self.peak_sum_kb, sum(sizes))
+                self.peak_one_kb = max(self.peak_one_kb, max(sizes))
+                self.peak_count = max(self.peak_count, len(sizes))
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "controllers_in_flight": self.peak_count,
+            "controllers_rss_mib": round(self.peak_sum_kb / 1024, 1),
+            "controller_rss_mib": round(self.peak_one_kb / 1024, 1),
+        }
+
+
+def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> dict[str, float]:
+    """Hydra's Optuna sweeper with the submitit Slurm launcher (batches of n_jobs trials)."""
+    out = work / "runs"
+    out.mkdir()
+    (work / "app.py").write_text(HYDRA_APP)
+    config = {
+        "defaults": [
+            {"override hydra/sweeper": "optuna"},
+            {"override hydra/sweeper/sampler": "random"},
+            {"override hydra/launcher": "submitit_slurm"},
+            "_self_",
+        ],
+        "x": 0.5,
+        "low": low,
+        "high": high,
+        "out": str(out),
+        "hydra": {
+            "sweeper": {
+                "sampler": {"seed": 1},
+                "direction": "minimize",
+                "n_trials": trials,
+                "n_jobs": SLOTS,
+                "params": {"x": "interval(0, 1)"},
+            },
+            "launcher": {
+                "partition": "small-g",
+                "timeout_min": 5,
+                "cpus_per_task": 1,
+                "mem_gb": 1,
+                "array_parallelism": SLOTS,
+                "submitit_folder": str(work / "submitit" / "%j"),
+            },
+            "sweep": {"dir": str(work / "multirun")},
+        },
+    }
+    (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    started = time.monotonic()
+    done = subprocess.run(
+        [os.path.abspath(python), "app.py", "--multirun"], cwd=work, capture_output=True, text=True
+    )
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"hydra failed:\n{done.stderr[-3000:]}")
+    runs = [json.loads(p.read_text())["seconds"] for p in out.glob("*.json")]
+    if len(runs) != trials:
+        raise SystemExit(f"expected {trials} hydra trials, got {len(runs)}")
+    return summarise(wall, runs, trials, SLOTS)
+
+
+def summarise(wall: float, runs: list[float], trials: int, slots: int) -> dict[str, float]:
+    busy = sum(runs)
+    return {
+        "wall_s": round(wall, 2),
+        "sum_run_s": round(busy, 2),
+        "efficiency": round(busy / (slots * wall), 4),
+        "overhead_per_trial_s": round((slots * wall - busy) / trials, 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--low", type=float, default=5.0, help="shortest trial (s)")
+    parser.add_argument("--high", type=float, default=30.0, help="longest trial (s)")
+    parser.add_argument("--hydra-python", default=str(REPO / "build/hydra-venv/bin/python"))
+    parser.add_argument("--skip-hydra", action="store_true")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=0,
+        help="also measure submit-host memory with this many trials in flight (e.g. 32)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="sweeps-bench-") as tmp:
+        (Path(tmp) / "sweeps").mkdir()
+        results["sweeps"] = run_sweeps(Path(tmp) / "sweeps", args.trials, args.low, args.high)
+        print("sweeps        ", results["sweeps"], flush=True)
+        if not args.skip_hydra:
+            (Path(tmp) / "hydra").mkdir()
+            results["hydra"] = run_hydra(
+                Path(tmp) / "hydra", args.hydra_python, args.trials, args.low, args.high
+            )
+            print("hydra+submitit", results["hydra"], flush=True)
+        if args.in_flight:
+            (Path(tmp) / "memory").mkdir()
+            results["memory"] = run_sweeps(
+                Path(tmp) / "memory", args.in_flight, 1, 1, args.in_flight, args.in_flight
+            )
+            print("memory        ", results["memory"], flush=True)
+    if "hydra" in results:
+        ours, theirs = results["sweeps"], results["hydra"]
+        results["ratios"] = {
+            "overhead_hydra_over_sweeps": round(
+                theirs["overhead_per_trial_s"] / max(ours["overhead_per_trial_s"], 1e-9), 2
+            ),
+            "efficiency_sweeps_minus_hydra": round(ours["efficiency"] - theirs["efficiency"], 4),
+        }
+        print("ratios        ", results["ratios"])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"largest child process RSS: {peak:.0f} MiB")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

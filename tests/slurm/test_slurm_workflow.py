@@ -1,0 +1,189 @@
+"""The workflow on the real test cluster: an installed profile by name, a killed snakemake
+re-run without losing or duplicating trials, and Ctrl-C cancelling (or keeping) the jobs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+import yaml
+from optuna.trial import TrialState
+from support.slurm import squeue_ids, sweeps_env
+from support.specs import REPO, base_spec
+
+pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def project(tmp: Path, study: str, seconds: float, **overrides: Any) -> Path:
+    """A copy of the workflow whose default sweep runs trials of ``seconds`` on Slurm."""
+    shutil.copy(REPO / "Snakefile", tmp / "Snakefile")
+    shutil.copytree(REPO / "workflow", tmp / "workflow")
+    (tmp / "config" / "sweeps").mkdir(parents=True)
+    sweep = base_spec(
+        study=study,
+        objective={
+            "function": "support.slurm_objectives:behave",
+            "args": {"mode": "ok", "seconds": seconds},
+        },
+        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        resources={"time_min": 2, "mem_gb": 0.5},
+        dispatch={
+            "executor": "slurm",
+            "slurm": {"partition": "small-g", "status_interval_s": 1.0, **overrides},
+        },
+    )
+    (tmp / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
+    (tmp / "config" / "config.yaml").write_text(
+        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
+    )
+    return tmp
+
+
+def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """snakemake in its own process group (as in a terminal), output captured."""
+    return subprocess.Popen(
+        [*SNAKEMAKE, *args],
+        cwd=cwd,
+        env=env or sweeps_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    proc = start(cwd, *args, env=env)
+    output, _ = proc.communicate(timeout=400)
+    return proc.returncode, output
+
+
+def running(proc: subprocess.Popen[str], name: str) -> str:
+    """The id of a running job named ``name`` (failing early if snakemake already stopped)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        ids = squeue_ids(name, "RUNNING")
+        if ids:
+            return ids[0]
+        if proc.poll() is not None:
+            raise AssertionError(f"snakemake ended early:\n{proc.communicate()[0][-4000:]}")
+        time.sleep(0.5)
+    raise AssertionError(f"no running job named {name} within 90 s")
+
+
+def trials(cwd: Path, study: str) -> list[optuna.trial.FrozenTrial]:
+    storage = f"sqlite:///{cwd}/results/{study}/study.db"
+    return optuna.load_study(study_name=study, storage=storage).trials
+
+
+def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> None:
+    cwd = project(tmp_path, "lumi", seconds=1)
+    env = sweeps_env()
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    installed = subprocess.run(
+        [sys.executable, "-m", "sweeps", "profiles", "install"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (tmp_path / "xdg" / "snakemake" / "lumi" / "config.yaml").is_file(), installed.stdout
+    # The test node has 2 CPUs and 8 GB: shrink LUMI's allocation for this run only.
+    (cwd / "small.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "resources": {"cpus": 1},
+                "dispatch": {"slurm": {"cpus_per_task": 1, "mem_per_gpu": "500M"}},
+            }
+        )
+    )
+    # No Singularity here: a stand-in `singularity exec IMAGE CMD...` that runs CMD (a mock).
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "singularity").write_text('#!/bin/sh\n[ "$1" = exec ] && shift 2\nexec "$@"\n')
+    (fake / "singularity").chmod(0o755)
+    env["PATH"] = f"{fake}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["SIF"] = "/appl/containers/torch.sif"
+    without_account = {k: v for k, v in env.items() if k != "SBATCH_ACCOUNT"}
+    code, output = run(
+        cwd, "--profile", "lumi", "--config", "site_overrides=small.yaml", env=without_account
+    )
+    assert code != 0
+    assert "dispatch.slurm.account" in output
+    assert not (cwd / "results" / "lumi" / "jobs").exists()  # nothing was submitted
+
+    env["SBATCH_ACCOUNT"] = "sweeps"
+    code, output = run(cwd, "--profile", "lumi", "--config", "site_overrides=small.yaml", env=env)
+    assert code == 0, output[-4000:]
+    ended = trials(cwd, "lumi")
+    assert len(ended) == 4
+    assert all(t.state == TrialState.COMPLETE for t in ended)
+    assert {t.user_attrs["slurm.partition"] for t in ended} == {"small-g"}
+    assert {t.user_attrs["slurm.gpus"] for t in ended} == {1}
+    scripts = list((cwd / "results" / "lumi" / "jobs").glob("*/*_submission.sh"))
+    assert len(scripts) == 4
+    script = scripts[0].read_text()
+    for flag in ("--account=sweeps", "--gpus-per-node=1", "--mem-per-gpu=500M", "small-g"):
+        assert flag in script
+    assert "singularity exec ${SIF:?" in script
+    assert "MIOPEN_USER_DB_PATH" in script
+    assert "wckey" not in script
+
+
+def test_killed_snakemake_reruns_without_losing_or_duplicating_trials(tmp_path: Path) -> None:
+    cwd = project(tmp_path, "killed", seconds=8)
+    first = start(cwd, "--cores", "2")
+    running(first, "sweeps-killed")
+    time.sleep(2)
+    os.killpg(first.pid, signal.SIGKILL)  # snakemake and every controller it started
+    first.wait()
+    alive = squeue_ids("sweeps-killed")
+    assert alive, "the trial jobs outlive their controllers"
+    assert run(cwd, "--unlock")[0] == 0  # a killed snakemake leaves its lock behind
+    code, output = run(cwd, "--cores", "2", "--rerun-incomplete")
+    assert code == 0, output[-4000:]
+    assert "re-attaches to job" in output
+    ended = trials(cwd, "killed")
+    slots = sorted(t.system_attrs["sweeps:slot"] for t in ended)
+    assert slots == list(range(4))  # n_trials is a total: none lost, none duplicated
+    assert all(t.state == TrialState.COMPLETE for t in ended)
+    assert set(alive) <= {t.system_attrs["sweeps:job_id"] for t in ended}
+
+
+def test_ctrl_c_cancels_the_sweeps_jobs(tmp_path: Path) -> None:
+    cwd = project(tmp_path, "interrupted", seconds=120)
+    proc = start(cwd, "--cores", "2")
+    job_id = running(proc, "sweeps-interrupted")
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+    output, _ = proc.communicate(timeout=120)
+    assert f"cancelled job {job_id}" in output
+    deadline = time.monotonic() + 30
+    while squeue_ids("sweeps-interrupted", "PENDING,RUNNING") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not squeue_ids("sweeps-interrupted", "PENDING,RUNNING")
+
+
+def test_ctrl_c_with_on_interrupt_keep_leaves_jobs_to_re_attach(tmp_path: Path) -> None:
+    cwd = project(tmp_path, "kept", seconds=10, on_interrupt="keep")
+    proc = start(cwd, "--cores", "2")
+    job_id = running(proc, "sweeps-kept")
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert f"job {job_id} left running" in output
+    assert job_id in squeue_ids("sweeps-kept")
+    code, output = run(cwd, "--cores", "2", "--rerun-incomplete")
+    assert code == 0, output[-4000:]
+    ended = trials(cwd, "kept")
+    assert len(ended) == 4
+    assert all(t.state == TrialState.COMPLETE for t in ended)
+    assert job_id in {t.system_attrs["sweeps:job_id"] for t in ended}

@@ -1,0 +1,77 @@
+"""Helpers for the Slurm tests: one-slot sweeps on the test cluster, controller processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from support.specs import REPO, base_spec
+from sweeps.spec import SweepSpec, load_spec
+
+
+def slurm_sweep(
+    workdir: Path, study: str, mode: str = "ok", seconds: float = 0, **overrides: Any
+) -> tuple[Path, SweepSpec]:
+    """A one-slot sweep of ``support.slurm_objectives:behave`` dispatched to the test cluster."""
+    slurm = {"partition": "small-g", "gpus_per_node": 1, "status_interval_s": 1.0}
+    slurm.update(overrides.pop("slurm", {}))
+    data = base_spec(
+        study=study,
+        objective={
+            "function": "support.slurm_objectives:behave",
+            "args": {"mode": mode, "seconds": seconds},
+        },
+        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        budget=overrides.pop("budget", {"n_trials": 1, "max_retries": 1}),
+        resources={"time_min": 2, "mem_gb": 0.5, **overrides.pop("resources", {})},
+        dispatch={"executor": "slurm", "slurm": slurm},
+        **overrides,
+    )
+    path = workdir / f"{study}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path, load_spec(path)
+
+
+def sweeps_env() -> dict[str, str]:
+    """The environment of a controller subprocess (finds tests/support through PYTHONPATH)."""
+    path = os.pathsep.join(p for p in (str(REPO / "tests"), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def start_slot(workdir: Path, spec_path: Path, slot: int = 0) -> subprocess.Popen[str]:
+    """Run ``sweeps trial`` for one slot as its own process (like a Snakemake job)."""
+    name = spec_path.stem
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "sweeps", "trial", "--spec", str(spec_path)),
+            *("--slot", str(slot), "--receipt", str(workdir / f"{name}-{slot}.json")),
+        ],
+        cwd=workdir,
+        env=sweeps_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def squeue_ids(name: str, state: str = "") -> list[str]:
+    """Ids of this user's jobs named ``name`` (optionally in one state)."""
+    command = ["squeue", "-h", "-n", name, "-o", "%i"] + (["-t", state] if state else [])
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+
+
+def wait_for_job(name: str, state: str = "RUNNING", timeout_s: float = 60) -> str:
+    """The id of the first job named ``name`` in ``state``, waiting for it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ids = squeue_ids(name, state)
+        if ids:
+            return ids[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no {state} job named {name} within {timeout_s} s")

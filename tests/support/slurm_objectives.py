@@ -1,0 +1,37 @@
+"""Objectives for the Slurm tests: sleep, resume from a checkpoint, run out of memory, die."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+from sweeps import TrialHandle
+
+
+def behave(
+    params: dict[str, Any], trial: TrialHandle, mode: str = "ok", seconds: float = 0
+) -> float:
+    """``mode``: ok (sleep ``seconds``), kill (SIGKILL itself), hog (allocate until killed),
+    steps (``seconds`` one-second steps, checkpointed; a retry resumes where it stopped)."""
+    if mode == "kill":
+        print("about to die on purpose", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    if mode == "hog":
+        hoard = []
+        for _ in range(400):
+            hoard.append(bytearray(20 * 1024 * 1024))
+            time.sleep(0.05)
+    if mode == "steps":
+        marker = trial.checkpoint_dir / "step"
+        start = int(marker.read_text()) if marker.exists() else 0
+        if start:
+            (trial.checkpoint_dir / "resumed").write_text(str(start))
+        for step in range(start, int(seconds)):
+            time.sleep(1)
+            marker.write_text(str(step + 1))
+            trial.report(step, float(step))
+        return float(params["x"])
+    time.sleep(seconds)
+    return float(params["x"])
