@@ -1,25 +1,46 @@
-"""Open an Optuna storage for a URL, with engine settings for many short-lived processes."""
+"""Open an Optuna storage for a sweep's storage setting."""
 
 from __future__ import annotations
 
 from functools import cache
 
 from optuna.storages import BaseStorage, RDBStorage
+from optuna.storages._cached_storage import _CachedStorage
+from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-from sweeps.storage.urls import sqlite_path
+from sweeps.storage.credentials import expand_url
+from sweeps.storage.engines import engine_kwargs
+from sweeps.storage.retry import RetryingStorage, RetryPolicy
+from sweeps.storage.urls import backend_of, journal_path, sqlite_path
 
 
 @cache
-def open_storage(url: str) -> BaseStorage:
-    """The Optuna storage behind ``url``, one per process and URL."""
+def open_storage(url: str) -> RetryingStorage:
+    """The Optuna storage behind ``url`` (secrets unexpanded), one per process and URL.
+
+    The result retries transient errors (see :mod:`sweeps.storage.retry`); ``.backend`` is
+    the plain Optuna storage underneath.
+    """
+    return RetryingStorage(open_plain_storage(url))
+
+
+def open_plain_storage(url: str) -> BaseStorage:
+    """Optuna's own storage for ``url`` with our engine settings, without the retry layer."""
+    backend = backend_of(url)
+    if backend == "journal":
+        path = journal_path(url)
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(path)))
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Many trial processes share one file: wait for locks rather than fail at once.
-        return RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
-    if url.startswith("sqlite"):
-        return RDBStorage(url)
-    return RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+    real = expand_url(url)
+    kwargs = engine_kwargs(backend)
+    # Creating the schema connects: a server that is restarting is waited for, too.
+    rdb = RetryPolicy().call("connect", lambda: RDBStorage(real, engine_kwargs=kwargs))
+    # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
+    return _CachedStorage(rdb)
 
 
 def close_storage() -> None:
@@ -27,4 +48,4 @@ def close_storage() -> None:
     open_storage.cache_clear()
 
 
-__all__ = ["close_storage", "open_storage"]
+__all__ = ["close_storage", "open_plain_storage", "open_storage"]

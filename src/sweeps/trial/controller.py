@@ -20,7 +20,9 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
 from sweeps.study import load_study
+from sweeps.study.artifacts import attach_job_logs
 from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
+from sweeps.study.stale import Heartbeat, fail_stale_trials
 from sweeps.trial.receipt import Receipt, write_receipt
 from sweeps.trial.runner import run_trial
 from sweeps.trial.task import TrialOutcome, TrialTask
@@ -33,6 +35,7 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
     if not 0 <= slot < spec.budget.n_trials:
         raise ValueError(f"slot {slot} is outside the budget (n_trials={spec.budget.n_trials})")
     study = load_study(spec, force=force, stream=slot)
+    fail_stale_trials(study)
     plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "running":
         assert plan.trial is not None
@@ -85,9 +88,11 @@ def _dispatch(
     trial.set_user_attr("executor", spec.dispatch.executor)
     trial.set_user_attr("job_id", job.job_id)
     trial.set_user_attr("seed", seed)
-    with _cancel_on_interrupt(study, trial, job):
+    with Heartbeat(study._storage, trial._trial_id), _cancel_on_interrupt(study, trial, job):
         job.wait(spec.dispatch.poll_interval_s)
-    return collect_outcome(job)
+    outcome = collect_outcome(job)
+    attach_job_logs(spec, study, trial, job)
+    return outcome
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
