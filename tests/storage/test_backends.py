@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
+import multiprocessing
 import time
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
 from optuna.trial import TrialState
-from support.databases import CONNECTION_LIMIT, Backend, restart
+from support.databases import CONNECTION_LIMIT, Backend, connection_limit, restart
 from support.storage_workers import STEPS, join_all, start_workers
 
 from sweeps.storage import journal_path, open_storage, sqlite_path
@@ -88,28 +89,32 @@ def test_many_workers_under_a_low_connection_limit(backend: Backend, unique_stud
     if backend.server is None:
         pytest.skip("file storages have no connection limit")
     _create(backend.url, unique_study)
-    stop = threading.Event()
-    held = threading.Thread(target=_hog_connections, args=(backend, stop), daemon=True)
-    held.start()  # leave the workers fewer slots than the limit, as a busy server would
-    try:
-        procs = start_workers(backend.url, unique_study, n_workers=16, n_trials=2)
-        join_all(procs)
-    finally:
-        stop.set()
-        held.join()
+    ctx = multiprocessing.get_context("fork")  # a process: forking beside threads can deadlock
+    stop, ready = ctx.Event(), ctx.Event()
+    with connection_limit(backend.server):
+        hog = ctx.Process(target=_hog_connections, args=(backend.url, ready, stop), daemon=True)
+        hog.start()  # leave the workers fewer connections than the limit, as a busy server would
+        try:
+            assert ready.wait(30)
+            procs = start_workers(backend.url, unique_study, n_workers=16, n_trials=2)
+            join_all(procs)
+        finally:
+            stop.set()
+            hog.join(30)
     _check_accounted(backend.url, unique_study, 16, 2)
 
 
-def _hog_connections(backend: Backend, stop: threading.Event) -> None:
+def _hog_connections(url: str, ready: Any, stop: Any) -> None:
     from sqlalchemy import create_engine, text
 
     from sweeps.storage import expand_url
 
-    engine = create_engine(expand_url(backend.url), pool_size=CONNECTION_LIMIT)
-    conns = [engine.connect() for _ in range(CONNECTION_LIMIT - 1)]
+    engine = create_engine(expand_url(url), pool_size=CONNECTION_LIMIT)
+    conns = [engine.connect() for _ in range(CONNECTION_LIMIT - 2)]
     for conn in conns:
         conn.execute(text("SELECT 1"))
-    stop.wait(120)
+    ready.set()
+    stop.wait(300)
     for conn in conns:
         conn.close()
     engine.dispose()

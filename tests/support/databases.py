@@ -2,14 +2,13 @@
 
 PostgreSQL (127.0.0.1:5432, superuser ``postgres``) and MariaDB (127.0.0.1:3306, ``root``)
 run on the test machines and in CI. Each run creates its own database owned by a new role with
-a random password and a low connection limit, and drops both at the end.
+a random password, and drops both at the end.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
 MY_ADMIN = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 CONNECTION_LIMIT = 4
+MARIADBD = "/usr/sbin/mariadbd"
 PASSWORD_ENV = "SWEEPS_TEST_DB_PASSWORD"
 
 
@@ -84,17 +84,11 @@ def fresh_database(kind: str) -> Iterator[Server]:
     """A new database owned by a new password role with a connection limit; dropped after."""
     server = Server(kind, _name("sweeps_test"), _name("sweeps_role"), secrets.token_urlsafe(18))
     if kind == "postgresql":
-        _pg(
-            f"CREATE ROLE {server.user} LOGIN PASSWORD '{server.password}' "
-            f"CONNECTION LIMIT {CONNECTION_LIMIT}"
-        )
+        _pg(f"CREATE ROLE {server.user} LOGIN PASSWORD '{server.password}'")
         _pg(f"CREATE DATABASE {server.database} OWNER {server.user}")
     else:
         _my(f"CREATE DATABASE {server.database}")
-        _my(
-            f"CREATE USER '{server.user}'@'%' IDENTIFIED BY '{server.password}' "
-            f"WITH MAX_USER_CONNECTIONS {CONNECTION_LIMIT}"
-        )
+        _my(f"CREATE USER '{server.user}'@'%' IDENTIFIED BY '{server.password}'")
         _my(f"GRANT ALL ON {server.database}.* TO '{server.user}'@'%'")
     try:
         yield server
@@ -106,6 +100,22 @@ def fresh_database(kind: str) -> Iterator[Server]:
         else:
             _my(f"DROP DATABASE IF EXISTS {server.database}")
             _my(f"DROP USER IF EXISTS '{server.user}'@'%'")
+
+
+@contextmanager
+def connection_limit(server: Server, limit: int = CONNECTION_LIMIT) -> Iterator[None]:
+    """Allow ``server.user`` at most ``limit`` connections for the duration."""
+    if server.kind == "postgresql":
+        _pg(f"ALTER ROLE {server.user} CONNECTION LIMIT {limit}")
+    else:
+        _my(f"ALTER USER '{server.user}'@'%' WITH MAX_USER_CONNECTIONS {limit}")
+    try:
+        yield
+    finally:
+        if server.kind == "postgresql":
+            _pg(f"ALTER ROLE {server.user} CONNECTION LIMIT -1")
+        else:
+            _my(f"ALTER USER '{server.user}'@'%' WITH MAX_USER_CONNECTIONS 0")
 
 
 def _pg_version() -> str:
@@ -122,11 +132,14 @@ def restart(kind: str) -> None:
             timeout=120,
         )
     else:
-        admin = shutil.which("mariadb-admin") or "mysqladmin"
+        # Stop and wait until the process is gone (else --start --oknodo sees it and does
+        # nothing), then start it as the machine's service scripts do.
         subprocess.run(
-            [admin, "-h127.0.0.1", "-uroot", "shutdown"], check=True, capture_output=True
+            ["start-stop-daemon", "--stop", "--retry", "60", "--exec", MARIADBD],
+            check=True,
+            capture_output=True,
+            timeout=90,
         )
-        _wait(lambda: reachable("mysql") is not None, "MariaDB to stop")
         _start_mariadb()
     _wait(lambda: reachable(kind) is None, f"{kind} to accept connections")
 
@@ -154,7 +167,7 @@ def _start_mariadb() -> None:
             "--oknodo",
             "--background",
             "--exec",
-            "/usr/sbin/mariadbd",
+            MARIADBD,
         ],
         check=True,
         capture_output=True,

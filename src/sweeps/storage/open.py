@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages._cached_storage import _CachedStorage
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 
 from sweeps.storage.credentials import expand_url
-from sweeps.storage.engines import engine_kwargs
+from sweeps.storage.engines import engine_kwargs, release_when_idle
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
 from sweeps.storage.urls import backend_of, journal_path, sqlite_path
 
@@ -38,9 +39,24 @@ def open_plain_storage(url: str) -> BaseStorage:
     real = expand_url(url)
     kwargs = engine_kwargs(backend)
     # Creating the schema connects: a server that is restarting is waited for, too.
-    rdb = RetryPolicy().call("connect", lambda: RDBStorage(real, engine_kwargs=kwargs))
+    rdb = RetryPolicy().call("connect", lambda: _RDBStorage(real, engine_kwargs=kwargs))
+    release_when_idle(rdb.engine)
     # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
     return _CachedStorage(rdb)
+
+
+class _RDBStorage(RDBStorage):
+    """RDBStorage that closes its engine when its constructor fails (a retried connect must
+    not leak a pooled connection per attempt under a connection limit)."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        try:
+            super().__init__(url, **kwargs)
+        except BaseException:
+            engine = getattr(self, "engine", None)
+            if engine is not None:
+                engine.dispose()
+            raise
 
 
 def close_storage() -> None:

@@ -64,6 +64,28 @@ _TRANSIENT = (
 )
 
 
+# Fragments that may be passing (MariaDB refuses logins while it starts or stops) but may also
+# be a real misconfiguration: retried only for a short while.
+_MAYBE_TRANSIENT = ("access denied for user",)
+MAYBE_TRANSIENT_S = 30.0
+
+
+def _messages(err: BaseException) -> list[str]:
+    seen: set[int] = set()
+    found = []
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found.append(str(current).lower())
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def is_briefly_transient(err: BaseException) -> bool:
+    """Whether ``err`` is worth retrying for a short while only (see ``MAYBE_TRANSIENT_S``)."""
+    return any(f in m for m in _messages(err) for f in _MAYBE_TRANSIENT)
+
+
 def is_transient(err: BaseException) -> bool:
     """Whether ``err`` (or what caused it) is a passing condition worth retrying."""
     seen: set[int] = set()
@@ -97,11 +119,16 @@ class RetryPolicy:
                 return func()
             except Exception as err:
                 elapsed = time.monotonic() - start
-                if not is_transient(err) or elapsed >= self.deadline_s:
+                deadline = self.deadline_s
+                if not is_transient(err):
+                    if not is_briefly_transient(err):
+                        raise
+                    deadline = min(deadline, MAYBE_TRANSIENT_S)
+                if elapsed >= deadline:
                     raise
                 attempt += 1
                 delay = min(self.max_s, self.first_s * 2 ** (attempt - 1))
-                delay = min(delay * random.uniform(0.5, 1.5), self.deadline_s - elapsed)
+                delay = min(delay * random.uniform(0.5, 1.5), deadline - elapsed)
                 _log.warning(
                     "storage %s failed (%s); retry %d in %.2fs",
                     what,
