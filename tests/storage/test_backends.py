@@ -5,9 +5,9 @@ Real servers (PostgreSQL, MariaDB on 127.0.0.1) and real processes; no mocks.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
-import multiprocessing
 import time
 from pathlib import Path
 from typing import Any

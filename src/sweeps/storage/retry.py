@@ -111,7 +111,9 @@ class RetryPolicy:
         self.deadline_s = deadline_s if deadline_s is not None else float(env or 300)
         self.first_s, self.max_s = first_s, max_s
 
-    def call(self, what: str, func: Callable[[], T], on_retry: Callable[[], None] | None = None) -> T:
+    def call(
+        self, what: str, func: Callable[[], T], on_retry: Callable[[], None] | None = None
+    ) -> T:
         """``func()``, retried on transient errors until the deadline."""
         start, attempt = time.monotonic(), 0
         while True:

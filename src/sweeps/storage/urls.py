@@ -60,8 +60,10 @@ def journal_path(url: str) -> Path | None:
     if url.startswith(JOURNAL_SCHEME):
         rest = url[len(JOURNAL_SCHEME) :]
         if not rest.startswith("/") or rest == "/":
-            raise ValueError(f"journal storage {url!r}: write journal:///relative/path.log or "
-                             "journal:////absolute/path.log")
+            raise ValueError(
+                f"journal storage {url!r}: write journal:///relative/path.log or "
+                "journal:////absolute/path.log"
+            )
         return Path(rest[1:])
     if "://" not in url and url.endswith(JOURNAL_SUFFIXES):
         return Path(url).expanduser()
