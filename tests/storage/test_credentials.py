@@ -120,7 +120,7 @@ def test_a_real_sweep_writes_the_password_nowhere(
         pytest.skip(server)
     monkeypatch.setenv(PASSWORD_ENV, server.password)
     name = f"secret-{os.getpid()}-{kind}"
-    path, spec = make_spec(study=name, storage=server.url(), budget={"n_trials": 2})
+    path, _ = make_spec(study=name, storage=server.url(), budget={"n_trials": 2})
     args = ["--spec", str(path)]
     assert main(["study", "prepare", *args]) == 0
     for slot in range(2):

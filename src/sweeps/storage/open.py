@@ -25,8 +25,9 @@ def open_storage(url: str) -> RetryingStorage:
     return RetryingStorage(open_plain_storage(url))
 
 
-def open_plain_storage(url: str) -> BaseStorage:
-    """Optuna's own storage for ``url`` with our engine settings, without the retry layer."""
+def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStorage:
+    """Optuna's own storage for ``url`` with our engine settings, without the retry layer
+    (``policy`` bounds how long connecting is retried)."""
     backend = backend_of(url)
     if backend == "journal":
         path = journal_path(url)
@@ -39,7 +40,7 @@ def open_plain_storage(url: str) -> BaseStorage:
     real = expand_url(url)
     kwargs = engine_kwargs(backend)
     # Creating the schema connects: a server that is restarting is waited for, too.
-    rdb = RetryPolicy().call("connect", lambda: _RDBStorage(real, engine_kwargs=kwargs))
+    rdb = (policy or RetryPolicy()).call("connect", lambda: _RDBStorage(real, engine_kwargs=kwargs))
     release_when_idle(rdb.engine)
     # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
     return _CachedStorage(rdb)
