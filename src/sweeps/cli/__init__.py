@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sweeps.cli import doctor, report, status, study, trial, validate
+from sweeps.cli import dashboard, doctor, report, status, study, trial, validate
 from sweeps.cli.common import UserError
 
-COMMANDS = (validate, status, study, trial, report, doctor)
+COMMANDS = (validate, status, study, trial, report, doctor, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:

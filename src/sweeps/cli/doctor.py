@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 import optuna
-
 from rich.console import Console
 
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
