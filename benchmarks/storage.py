@@ -64,13 +64,14 @@ def ours(url: str) -> BaseStorage:
     return open_storage(url)
 
 
-def per_trial_ms(make: Callable[[str], BaseStorage], url: str, n: int) -> float:
+def per_trial_ms(make: Callable[[str], BaseStorage], url: str, n: int) -> tuple[float, float]:
+    """Wall and CPU (this process) milliseconds per trial."""
     storage = make(url)
     name = f"b-{secrets.token_hex(4)}"
     optuna.create_study(study_name=name, storage=storage)
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     run_trials(storage, name, n)
-    return (time.perf_counter() - start) / n * 1000
+    return (time.perf_counter() - wall) / n * 1000, (time.process_time() - cpu) / n * 1000
 
 
 def _worker(kind: str, url: str, name: str, n: int, go: object) -> None:
@@ -142,8 +143,8 @@ def backend_url(name: str, tmp: Path) -> Iterator[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default=",".join(BACKENDS))
-    parser.add_argument("--trials", type=int, default=40, help="trials per overhead round")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--trials", type=int, default=20, help="trials per overhead round")
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--per-worker", type=int, default=8)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -151,31 +152,40 @@ def main(argv: list[str] | None = None) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     results: dict[str, dict[str, float]] = {}
     print(
-        f"{'backend':<11} {'plain ms/trial':>14} {'ours ms/trial':>13} {'ratio':>6}   "
-        f"{args.workers} procs: {'plain trials/s':>14} {'ours trials/s':>13}",
+        f"{'':<11} {'wall ms/trial, 1 process':^24}  {'CPU ms/trial, 1 process':^24}   "
+        f"{f'trials/s, {args.workers} procs':^17}\n"
+        f"{'backend':<11} {'plain':>8} {'ours':>8} {'ratio':>6}  {'plain':>8} {'ours':>8} "
+        f"{'ratio':>6}   {'plain':>8} {'ours':>8}",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.backends.split(","):
             with backend_url(name, Path(tmp)) as url:
-                plain_ms, our_ms = [], []
+                plain, mine = [], []
                 per_trial_ms(ours, url, 5)  # warm up: schema, imports, caches
                 for _ in range(args.repeats):  # interleaved, so drift hits both alike
-                    plain_ms.append(per_trial_ms(plain_storage, url, args.trials))
-                    our_ms.append(per_trial_ms(ours, url, args.trials))
-                p, o = statistics.median(plain_ms), statistics.median(our_ms)
-                tp = throughput("plain", url, args.workers, args.per_worker)
-                to = throughput("ours", url, args.workers, args.per_worker)
+                    plain.append(per_trial_ms(plain_storage, url, args.trials))
+                    mine.append(per_trial_ms(ours, url, args.trials))
+                p, o = (statistics.median(w for w, _ in runs) for runs in (plain, mine))
+                pc, oc = (statistics.median(c for _, c in runs) for runs in (plain, mine))
+                tps: dict[str, list[float]] = {"plain": [], "ours": []}
+                for _ in range(2):
+                    for kind in tps:
+                        tps[kind].append(throughput(kind, url, args.workers, args.per_worker))
+                tp, to = statistics.mean(tps["plain"]), statistics.mean(tps["ours"])
                 results[name] = {
                     "plain_ms_per_trial": p,
                     "ours_ms_per_trial": o,
                     "ratio": o / p,
+                    "plain_cpu_ms_per_trial": pc,
+                    "ours_cpu_ms_per_trial": oc,
+                    "cpu_ratio": oc / pc,
                     "plain_trials_per_s": tp,
                     "ours_trials_per_s": to,
                 }
                 print(
-                    f"{name:<11} {p:>14.1f} {o:>13.1f} {o / p:>6.2f}   "
-                    f"{'':>{len(str(args.workers)) + 7}} {tp:>14.1f} {to:>13.1f}",
+                    f"{name:<11} {p:>8.1f} {o:>8.1f} {o / p:>6.2f}  {pc:>8.1f} {oc:>8.1f} "
+                    f"{oc / pc:>6.2f}   {tp:>8.1f} {to:>8.1f}",
                     flush=True,
                 )
     if args.json:
