@@ -25,6 +25,7 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     alive = create_slot_trial(study, slot=0, attempt=0)
     dead = create_slot_trial(study, slot=1, attempt=0)
     untagged = study.ask()  # not a sweep's trial: left alone
+    silent = create_slot_trial(study, slot=2, attempt=0)  # never beat: left to its slot
     storage = study._storage
     storage.set_trial_system_attr(dead._trial_id, HEARTBEAT, time.time() - 60)
     with Heartbeat(storage, alive._trial_id, interval_s=0.2):
@@ -38,6 +39,7 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     assert "no heartbeat" in gone.user_attrs["fail_reason"]
     assert storage.get_trial(alive._trial_id).state == TrialState.RUNNING
     assert storage.get_trial(untagged._trial_id).state == TrialState.RUNNING
+    assert storage.get_trial(silent._trial_id).state == TrialState.RUNNING
     assert plan_slot(slot_trials(study, 1), max_retries=2).action == "retry"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
+from sweeps.cli.common import UserError, add_spec_options, spec_from_args, user_errors
 from sweeps.storage import redact_url
 from sweeps.study import load_study
 
@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    try:
+        import optuna_dashboard  # noqa: F401
+    except ImportError:
+        raise UserError("optuna-dashboard is missing: pip install 'sweeps[dashboard]'") from None
     from sweeps.dashboard import forward_hint, serve, write_study_note
 
     spec = spec_from_args(args)

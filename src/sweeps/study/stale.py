@@ -76,28 +76,33 @@ class Heartbeat:
         self._thread.join(timeout=self.interval_s + 5)
 
 
-def last_sign_of_life(trial: FrozenTrial) -> float:
-    """When the trial's controller was last known alive (epoch seconds)."""
+def last_sign_of_life(trial: FrozenTrial) -> float | None:
+    """When the trial's controller last beat (epoch seconds); None if it never did."""
     beat = trial.system_attrs.get(HEARTBEAT)
-    if beat is not None:
-        return float(beat)
-    start = trial.datetime_start
-    return start.timestamp() if start is not None else 0.0
+    return None if beat is None else float(beat)
 
 
 def stale_trials(study: optuna.Study, grace_s: float | None = None) -> list[FrozenTrial]:
-    """The sweep's RUNNING trials whose heartbeat is older than ``grace_s``."""
+    """The sweep's RUNNING trials whose heartbeat is older than ``grace_s``.
+
+    A trial that never had a heartbeat is left to its own slot's next run, which fails a
+    RUNNING trial it finds (its controller is gone, as Snakemake runs one job per slot).
+    """
     grace = grace_s if grace_s is not None else stale_after_s()
     now = time.time()
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    return [t for t in running if SLOT in t.system_attrs and now - last_sign_of_life(t) > grace]
+    stale = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        beat = last_sign_of_life(trial)
+        if SLOT in trial.system_attrs and beat is not None and now - beat > grace:
+            stale.append(trial)
+    return stale
 
 
 def fail_stale_trials(study: optuna.Study, grace_s: float | None = None) -> list[int]:
     """Fail stale trials as retryable; the numbers of those this call failed."""
     failed = []
     for trial in stale_trials(study, grace_s):
-        silent_s = time.time() - last_sign_of_life(trial)
+        silent_s = time.time() - (last_sign_of_life(trial) or 0.0)
         why = f"stale: no heartbeat from its controller for {silent_s:.0f}s (controller died?)"
         if abandon_trial(study._storage, trial, why):
             failed.append(trial.number)

@@ -49,7 +49,8 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
         trial = create_slot_trial(study, slot, plan.attempt, params=previous)
         if previous is None:
             _suggest_all(trial, spec)
-        outcome = _dispatch(spec, study, trial, slot, plan.attempt)
+        with Heartbeat(study._storage, trial._trial_id):
+            outcome = _dispatch(spec, study, trial, slot, plan.attempt)
         frozen = _tell(study, trial, outcome)
         receipt = Receipt.from_trial(spec.study, slot, frozen)
         if outcome.retryable and plan.attempt < spec.budget.max_retries:
@@ -88,7 +89,7 @@ def _dispatch(
     trial.set_user_attr("executor", spec.dispatch.executor)
     trial.set_user_attr("job_id", job.job_id)
     trial.set_user_attr("seed", seed)
-    with Heartbeat(study._storage, trial._trial_id), _cancel_on_interrupt(study, trial, job):
+    with _cancel_on_interrupt(study, trial, job):
         job.wait(spec.dispatch.poll_interval_s)
     outcome = collect_outcome(job)
     attach_job_logs(spec, study, trial, job)
