@@ -22,7 +22,7 @@ def open_storage(url: str) -> RetryingStorage:
     The result retries transient errors (see :mod:`sweeps.storage.retry`); ``.backend`` is
     the plain Optuna storage underneath.
     """
-    return RetryingStorage(open_plain_storage(url))
+    return RetryingStorage(open_plain_storage(url), tokens=backend_of(url) != "journal")
 
 
 def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStorage:

@@ -152,9 +152,14 @@ def _first_line(err: BaseException) -> str:
 class RetryingStorage(BaseStorage):
     """An Optuna storage that retries its backend's transient errors."""
 
-    def __init__(self, backend: BaseStorage, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, backend: BaseStorage, policy: RetryPolicy | None = None, tokens: bool = True
+    ) -> None:
+        """``tokens``: tag new trials so a retried create is found, not repeated (needed where a
+        commit's acknowledgement can be lost: database servers and SQLite, not the journal)."""
         self.backend = backend
         self.policy = policy or RetryPolicy()
+        self.tokens = tokens
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         method = getattr(self.backend, name)
@@ -202,6 +207,10 @@ class RetryingStorage(BaseStorage):
 
     # Trials.
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        if not self.tokens:
+            return self.policy.call(
+                "create_new_trial", lambda: self.backend.create_new_trial(study_id, template_trial)
+            )
         token = uuid.uuid4().hex
         template = _with_token(template_trial, token)
         tried = False
