@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from sweeps.cli import (
     batch,
     bundle,
+    dashboard,
+    doctor,
     importer,
     profiles,
     report,
@@ -19,7 +21,19 @@ from sweeps.cli import (
 )
 from sweeps.cli.common import UserError
 
-COMMANDS = (validate, status, study, trial, report, importer, batch, bundle, profiles)
+COMMANDS = (
+    validate,
+    status,
+    study,
+    trial,
+    report,
+    doctor,
+    dashboard,
+    importer,
+    batch,
+    bundle,
+    profiles,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

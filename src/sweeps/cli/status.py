@@ -23,13 +23,21 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.report.summary import summarize
     from sweeps.storage import redact_url
     from sweeps.study import load_study
+    from sweeps.study.stale import fail_stale_trials
 
     spec = spec_from_args(args)
-    summary = summarize(load_study(spec, check=False), spec)
+    study = load_study(spec, check=False)
+    stale = fail_stale_trials(study)
+    summary = summarize(study, spec)
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, default=str))
         return 0
     console = Console()
+    if stale:
+        console.print(
+            f"failed {len(stale)} stale trial(s) whose controller stopped sending heartbeats "
+            f"(retried by their slot's next run): {stale}"
+        )
     console.print(
         f"[bold]{spec.study}[/] in {redact_url(spec.storage_url)}: "
         f"{summary.slots_done}/{summary.n_trials} trial slots done"

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.samplers import check_pruner, check_sampler
+from sweeps.storage.urls import redact_url
 
 
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
@@ -58,6 +59,8 @@ def _describe(error: Any, data: dict[str, Any]) -> tuple[str, Any, str]:
     loc = _as_written(tuple(error["loc"]), data)
     key = ".".join(str(part) for part in loc)
     value = _lookup(data, loc)
+    if loc == ("storage",) and isinstance(value, str):
+        value = redact_url(value)  # never echo a password back
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"

@@ -196,6 +196,16 @@ class SweepSpec(_Strict):
             data["objective"] = {"function": data["objective"]}
         return data
 
+    @field_validator("storage")
+    @classmethod
+    def _no_literal_password(cls, value: str) -> str:
+        from sweeps.storage.credentials import literal_password_problem
+
+        problem = literal_password_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("study")
     @classmethod
     def _study_name(cls, value: str) -> str:

@@ -1,25 +1,63 @@
-"""Open an Optuna storage for a URL, with engine settings for many short-lived processes."""
+"""Open an Optuna storage for a sweep's storage setting."""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from optuna.storages import BaseStorage, RDBStorage
+from optuna.storages._cached_storage import _CachedStorage
+from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-from sweeps.storage.urls import sqlite_path
+from sweeps.storage.credentials import expand_url
+from sweeps.storage.engines import engine_kwargs, release_when_idle
+from sweeps.storage.retry import RetryingStorage, RetryPolicy
+from sweeps.storage.urls import backend_of, journal_path, sqlite_path
 
 
 @cache
-def open_storage(url: str) -> BaseStorage:
-    """The Optuna storage behind ``url``, one per process and URL."""
+def open_storage(url: str) -> RetryingStorage:
+    """The Optuna storage behind ``url`` (secrets unexpanded), one per process and URL.
+
+    The result retries transient errors (see :mod:`sweeps.storage.retry`); ``.backend`` is
+    the plain Optuna storage underneath.
+    """
+    return RetryingStorage(open_plain_storage(url), tokens=backend_of(url) != "journal")
+
+
+def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStorage:
+    """Optuna's own storage for ``url`` with our engine settings, without the retry layer
+    (``policy`` bounds how long connecting is retried)."""
+    backend = backend_of(url)
+    if backend == "journal":
+        path = journal_path(url)
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(path)))
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Many trial processes share one file: wait for locks rather than fail at once.
-        return RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
-    if url.startswith("sqlite"):
-        return RDBStorage(url)
-    return RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+    real = expand_url(url)
+    kwargs = engine_kwargs(backend)
+    # Creating the schema connects: a server that is restarting is waited for, too.
+    rdb = (policy or RetryPolicy()).call("connect", lambda: _RDBStorage(real, engine_kwargs=kwargs))
+    release_when_idle(rdb.engine)
+    # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
+    return _CachedStorage(rdb)
+
+
+class _RDBStorage(RDBStorage):
+    """RDBStorage that closes its engine when its constructor fails (a retried connect must
+    not leak a pooled connection per attempt under a connection limit)."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        try:
+            super().__init__(url, **kwargs)
+        except BaseException:
+            engine = getattr(self, "engine", None)
+            if engine is not None:
+                engine.dispose()
+            raise
 
 
 def close_storage() -> None:
@@ -27,4 +65,4 @@ def close_storage() -> None:
     open_storage.cache_clear()
 
 
-__all__ = ["close_storage", "open_storage"]
+__all__ = ["close_storage", "open_plain_storage", "open_storage"]

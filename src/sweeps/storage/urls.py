@@ -1,10 +1,36 @@
-"""Storage URLs: parsing what we need and never printing a password."""
+"""Storage URLs: which backend a setting names, where its file lives, and never a password."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.engine import make_url
+
+Backend = Literal["sqlite", "postgresql", "mysql", "journal"]
+
+JOURNAL_SCHEME = "journal://"
+JOURNAL_SUFFIXES = (".log", ".jsonl")
+_REFERENCE = re.compile(r"\$\{[^}]*\}")
+
+
+def backend_of(url: str) -> Backend:
+    """The backend a storage setting names; ValueError for anything else."""
+    if url.startswith(JOURNAL_SCHEME) or ("://" not in url and url.endswith(JOURNAL_SUFFIXES)):
+        return "journal"
+    scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql"
+    if scheme in ("mysql", "mariadb"):
+        return "mysql"
+    raise ValueError(
+        f"unsupported storage {redact_url(url)!r}: use sqlite:///PATH, "
+        "postgresql+psycopg://USER@HOST/DB, mysql+pymysql://USER@HOST/DB, "
+        "or journal:///PATH (a journal file, e.g. on Lustre)"
+    )
 
 
 def redact_url(url: str) -> str:
@@ -26,3 +52,29 @@ def sqlite_path(url: str) -> Path | None:
     if not database or database == ":memory:":
         return None
     return Path(database)
+
+
+def journal_path(url: str) -> Path | None:
+    """The file of a journal storage: ``journal:///rel/path``, ``journal:////abs/path``, or a
+    bare path ending in ``.log``/``.jsonl``; None for other URLs."""
+    if url.startswith(JOURNAL_SCHEME):
+        rest = url[len(JOURNAL_SCHEME) :]
+        if not rest.startswith("/") or rest == "/":
+            raise ValueError(
+                f"journal storage {url!r}: write journal:///relative/path.log or "
+                "journal:////absolute/path.log"
+            )
+        return Path(rest[1:])
+    if "://" not in url and url.endswith(JOURNAL_SUFFIXES):
+        return Path(url).expanduser()
+    return None
+
+
+def storage_file(url: str) -> Path | None:
+    """The local file behind a SQLite or journal storage, else None."""
+    return sqlite_path(url) if backend_of(url) == "sqlite" else journal_path(url)
+
+
+def has_reference(text: str) -> bool:
+    """Whether ``text`` holds a ``${...}`` reference."""
+    return bool(_REFERENCE.search(text))

@@ -21,9 +21,18 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
 from sweeps.study import load_study
+from sweeps.study.artifacts import attach_job_logs
 from sweeps.study.batches import claim, require_batch
 from sweeps.study.replay import replay_template
-from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial, plan_slot, slot_trials
+from sweeps.study.slots import (
+    JOB_ID,
+    RETRYABLE,
+    SlotPlan,
+    create_slot_trial,
+    plan_slot,
+    slot_trials,
+)
+from sweeps.study.stale import Heartbeat, fail_stale_trials
 from sweeps.trial.interrupt import STOP
 from sweeps.trial.paths import checkpoint_dir, trial_log_path
 from sweeps.trial.receipt import Receipt, write_receipt
@@ -38,6 +47,7 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
     if not 0 <= slot < spec.budget.n_trials:
         raise ValueError(f"slot {slot} is outside the budget (n_trials={spec.budget.n_trials})")
     study = load_study(spec, force=force, stream=slot)
+    fail_stale_trials(study)
     plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "running":
         assert plan.trial is not None
@@ -45,32 +55,50 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
         if job is not None:  # its job may still run (or have ended) without a controller
             print(f"sweeps: slot {slot} re-attaches to job {job.job_id}", file=sys.stderr)
             trial = optuna.Trial(study, plan.trial._trial_id)
-            outcome = _wait(spec, study, trial, job)
-            receipt = Receipt.from_trial(spec.study, slot, _tell(study, trial, outcome))
-            if outcome.retryable and plan.attempt < spec.budget.max_retries:
-                return run_slot(spec, slot, receipt_path, force)
-            write_receipt(receipt, receipt_path)
-            return receipt
+            with Heartbeat(study._storage, trial._trial_id):
+                outcome = _wait(spec, study, trial, job)
+            return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
         _abandon(study, plan.trial, "its controller died before the trial ended")
         plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "done":
         assert plan.trial is not None
         receipt = Receipt.from_trial(spec.study, slot, plan.trial)
-    else:
-        previous = plan.trial if plan.action == "retry" else replay_template(spec, slot)
-        if plan.action == "new" and plan.trial is not None:  # asked ahead by its batch
-            trial = claim(study, plan.trial)
-        else:
-            if previous is None:
-                require_batch(spec, slot)
-            trial = create_slot_trial(study, slot, plan.attempt, params=previous)
-            if previous is None:
-                _suggest_all(trial, spec)
+        write_receipt(receipt, receipt_path)
+        return receipt
+    trial = _start_trial(spec, study, slot, plan)
+    with Heartbeat(study._storage, trial._trial_id):
         outcome = _dispatch(spec, study, trial, slot, plan.attempt)
-        frozen = _tell(study, trial, outcome)
-        receipt = Receipt.from_trial(spec.study, slot, frozen)
-        if outcome.retryable and plan.attempt < spec.budget.max_retries:
-            return run_slot(spec, slot, receipt_path, force)
+    return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+
+
+def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan) -> optuna.Trial:
+    """The slot's next trial: asked ahead by its batch, a retry, a replay, or newly sampled."""
+    if plan.action == "new" and plan.trial is not None:  # asked ahead by its batch
+        return claim(study, plan.trial)
+    previous = plan.trial if plan.action == "retry" else replay_template(spec, slot)
+    if previous is None:
+        require_batch(spec, slot)
+    trial = create_slot_trial(study, slot, plan.attempt, params=previous)
+    if previous is None:
+        _suggest_all(trial, spec)
+    return trial
+
+
+def _conclude(
+    spec: SweepSpec,
+    study: optuna.Study,
+    slot: int,
+    trial: optuna.Trial,
+    outcome: TrialOutcome,
+    attempt: int,
+    receipt_path: Path,
+    force: bool,
+) -> Receipt:
+    """Tell the outcome; retry a lost attempt within the budget, else write the receipt."""
+    frozen = _tell(study, trial, outcome)
+    if outcome.retryable and attempt < spec.budget.max_retries:
+        return run_slot(spec, slot, receipt_path, force)
+    receipt = Receipt.from_trial(spec.study, slot, frozen)
     write_receipt(receipt, receipt_path)
     return receipt
 
@@ -119,7 +147,9 @@ def _wait(
     keep = spec.dispatch.executor == "slurm" and spec.dispatch.slurm.on_interrupt == "keep"
     with _cancel_on_interrupt(study, trial, job, keep):
         job.wait(spec.dispatch.poll_interval_s, stop=STOP)
-    return collect_outcome(job)
+    outcome = collect_outcome(job)
+    attach_job_logs(spec, study, trial, job)
+    return outcome
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:

@@ -1,0 +1,97 @@
+"""Stale trials: a RUNNING trial whose controller died is failed as retryable, on every backend."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+from support.databases import Backend
+
+from sweeps.cli import main
+from sweeps.storage import open_storage
+from sweeps.study import load_study, prepare_study
+from sweeps.study.slots import RETRYABLE, create_slot_trial, plan_slot, slot_trials
+from sweeps.study.stale import HEARTBEAT, Heartbeat, fail_stale_trials
+
+
+def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
+    study = optuna.create_study(study_name=unique_study, storage=open_storage(backend.url))
+    alive = create_slot_trial(study, slot=0, attempt=0)
+    dead = create_slot_trial(study, slot=1, attempt=0)
+    untagged = study.ask()  # not a sweep's trial: left alone
+    silent = create_slot_trial(study, slot=2, attempt=0)  # never beat: left to its slot
+    storage = study._storage
+    storage.set_trial_system_attr(dead._trial_id, HEARTBEAT, time.time() - 60)
+    with Heartbeat(storage, alive._trial_id, interval_s=0.2):
+        first = storage.get_trial(alive._trial_id).system_attrs[HEARTBEAT]
+        time.sleep(0.7)
+        assert storage.get_trial(alive._trial_id).system_attrs[HEARTBEAT] > first
+        assert fail_stale_trials(study, grace_s=30) == [dead.number]
+    assert fail_stale_trials(study, grace_s=30) == []  # idempotent
+    gone = storage.get_trial(dead._trial_id)
+    assert gone.state == TrialState.FAIL and gone.system_attrs[RETRYABLE]
+    assert "no heartbeat" in gone.user_attrs["fail_reason"]
+    assert storage.get_trial(alive._trial_id).state == TrialState.RUNNING
+    assert storage.get_trial(untagged._trial_id).state == TrialState.RUNNING
+    assert storage.get_trial(silent._trial_id).state == TrialState.RUNNING
+    assert plan_slot(slot_trials(study, 1), max_retries=2).action == "retry"
+
+
+def test_killed_controller_is_noticed_by_status(
+    make_spec,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A real controller (with its job) is SIGKILLed mid-trial; ``sweeps status`` run later
+    fails its trial as stale and retryable, so constant liar stops counting it."""
+    path, spec = make_spec(
+        objective="support.objectives:misbehave",
+        space={"mode": {"type": "categorical", "choices": ["sleep"]}},
+    )
+    prepare_study(spec)
+    env = {**os.environ, "SWEEPS_HEARTBEAT_S": "0.3"}
+    controller = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sweeps",
+            "trial",
+            "--spec",
+            str(path),
+            "--slot",
+            "0",
+            "--receipt",
+            "results/t/trials/0.json",
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        trial = _wait_for_heartbeat(spec)
+    finally:
+        os.killpg(controller.pid, signal.SIGKILL)  # the controller and its job die
+        controller.wait()
+    monkeypatch.setenv("SWEEPS_STALE_AFTER_S", "1")
+    time.sleep(1.5)
+    assert main(["status", "--spec", str(path)]) == 0
+    assert "failed 1 stale trial" in capsys.readouterr().out
+    frozen = load_study(spec).trials[trial.number]
+    assert frozen.state == TrialState.FAIL and frozen.system_attrs[RETRYABLE]
+    assert plan_slot(slot_trials(load_study(spec), 0), spec.budget.max_retries).action == "retry"
+
+
+def _wait_for_heartbeat(spec, timeout_s: float = 60):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        trials = load_study(spec).get_trials(states=(TrialState.RUNNING,))
+        beating = [t for t in trials if HEARTBEAT in t.system_attrs]
+        if beating and beating[0].intermediate_values:  # its job is running too
+            return beating[0]
+        time.sleep(0.2)
+    raise AssertionError("the controller never started its trial")
