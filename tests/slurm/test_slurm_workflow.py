@@ -187,3 +187,31 @@ def test_ctrl_c_with_on_interrupt_keep_leaves_jobs_to_re_attach(tmp_path: Path) 
     assert len(ended) == 4
     assert all(t.state == TrialState.COMPLETE for t in ended)
     assert job_id in {t.system_attrs["sweeps:job_id"] for t in ended}
+
+
+def test_default_sweep_trials_run_as_slurm_gpu_jobs(tmp_path: Path) -> None:
+    """The shipped default sweep (torch MLP on digits), smaller, as Slurm jobs with a GPU each."""
+    shutil.copy(REPO / "Snakefile", tmp_path / "Snakefile")
+    shutil.copytree(REPO / "workflow", tmp_path / "workflow")
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    site = {
+        "budget": {"n_trials": 4},
+        "objective": {"args": {"epochs": 3}},
+        "resources": {"gpus": 1, "cpus": 1, "mem_gb": 1, "time_min": 5},
+        "dispatch": {
+            "executor": "slurm",
+            "slurm": {"partition": "small-g", "gpus_per_node": 1, "status_interval_s": 1.0},
+        },
+    }
+    (tmp_path / "slurm.yaml").write_text(yaml.safe_dump(site))
+    code, output = run(tmp_path, "--cores", "2", "--config", "site=slurm.yaml")
+    assert code == 0, output[-4000:]
+    ended = trials(tmp_path, "digits-mlp")
+    assert len(ended) == 4
+    assert {t.state for t in ended} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    assert all(t.user_attrs["executor"] == "slurm" for t in ended)
+    assert {t.user_attrs["slurm.gpus"] for t in ended} == {1}
+    assert all(t.user_attrs["slurm.state"] in ("COMPLETED", "COMPLETING") for t in ended)
+    complete = [t for t in ended if t.state == TrialState.COMPLETE]
+    assert complete and all(0.0 < t.value <= 1.0 for t in complete)
+    assert (tmp_path / "results" / "digits-mlp" / "report.html").exists()
