@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
+from sweeps.cli.common import add_force_option, add_spec_options, spec_from_args, user_errors
 from sweeps.study.batches import BatchOrderError, ask_batch
 
 
@@ -17,9 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_spec_options(parser)
     parser.add_argument("--batch", type=int, required=True, help="the batch, 0, 1, ...")
     parser.add_argument("--receipt", type=Path, required=True, help="where to write its receipt")
-    parser.add_argument(
-        "--force", action="store_true", help="run even if the study's pinned settings changed"
-    )
+    add_force_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -35,6 +35,12 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help="run even if the study's pinned settings changed"
+    )
+
+
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """Load the sweep named by --spec, with --site merged over it."""
     try:

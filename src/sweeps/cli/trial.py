@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
+from sweeps.cli.common import add_force_option, add_spec_options, spec_from_args, user_errors
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,9 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--slot", type=int, required=True, help="the slot, 0..n_trials-1")
     parser.add_argument("--receipt", type=Path, required=True, help="where to write the receipt")
     parser.add_argument("--log", type=Path, default=None, help="also append progress here")
-    parser.add_argument(
-        "--force", action="store_true", help="run even if the study's pinned settings changed"
-    )
+    add_force_option(parser)
     parser.set_defaults(run=run)
 
 

@@ -11,12 +11,11 @@ from typing import Any
 import submitit
 from submitit.core.utils import FailedJobError, UncompletedJobError
 
+from sweeps.dispatch.logs import LOG_TAIL_CHARS, log_tail
 from sweeps.dispatch.slurm_job import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
-
-LOG_TAIL_CHARS = 8_000
 
 
 def jobs_folder(spec: SweepSpec) -> Path:
@@ -93,7 +92,7 @@ def collect_outcome(handle: JobHandle) -> TrialOutcome:
         return TrialOutcome(
             "fail",
             reason=f"job ended without a result (killed?): {_last_line(str(err))}",
-            traceback=_log_tail(handle.job),
+            traceback=log_tail(handle.job),
             facts=facts,
         )
     outcome.facts = {**outcome.facts, **facts}
@@ -111,12 +110,3 @@ def _main_outcome(outcomes: list[TrialOutcome]) -> TrialOutcome:
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1].strip() if lines else text
-
-
-def _log_tail(job: submitit.Job[Any]) -> str:
-    parts = []
-    for name, reader in (("stderr", job.stderr), ("stdout", job.stdout)):
-        text = reader() or ""
-        if text:
-            parts.append(f"--- {name} (tail) ---\n{text[-LOG_TAIL_CHARS // 2 :]}")
-    return "\n".join(parts)

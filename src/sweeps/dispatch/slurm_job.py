@@ -17,12 +17,12 @@ from typing import Any
 import submitit
 from submitit.core.utils import pickle_load
 
+from sweeps.dispatch.logs import LOG_TAIL_CHARS, log_tail
 from sweeps.dispatch.requeue import NOT_REQUEUED
 from sweeps.dispatch.sacct import RETRYABLE, JobInfo, SacctError, StatusBoard, query_queue
 from sweeps.spec.model import SlurmSettings
 from sweeps.trial.task import TrialOutcome
 
-LOG_TAIL_CHARS = 8_000
 RESULT_POLL_S = 0.25
 RESULT_GRACE_S = 10.0
 FINAL_STATE_GRACE_S = 1.0  # a finished job's result pickle may reach a shared FS a little late
@@ -148,16 +148,6 @@ def slurm_facts(info: JobInfo) -> dict[str, Any]:
     if info.queue_wait_s is not None:
         facts["queue_wait_s"] = info.queue_wait_s
     return facts
-
-
-def log_tail(job: submitit.Job[Any]) -> str:
-    """The end of the job's stderr and stdout."""
-    parts = []
-    for name, reader in (("stderr", job.stderr), ("stdout", job.stdout)):
-        text = reader() or ""
-        if text:
-            parts.append(f"--- {name} (tail) ---\n{text[-LOG_TAIL_CHARS // 2 :]}")
-    return "\n".join(parts)
 
 
 def _sleep_unless_result(

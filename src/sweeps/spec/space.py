@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import optuna
 from optuna.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -42,3 +43,14 @@ def grid_search_space(spec: SweepSpec) -> dict[str, list[Any]]:
         else:
             raise ValueError(f"space.{name}: a grid needs choices, an int range or a float step")
     return grid
+
+
+def suggest_all(trial: optuna.Trial, spec: SweepSpec) -> None:
+    """Sample every parameter of the sweep on ``trial`` (through its sampler)."""
+    for name, param in spec.space.items():
+        if isinstance(param, FloatParam):
+            trial.suggest_float(name, param.low, param.high, step=param.step, log=param.log)
+        elif isinstance(param, IntParam):
+            trial.suggest_int(name, param.low, param.high, step=param.step, log=param.log)
+        else:
+            trial.suggest_categorical(name, param.choices)

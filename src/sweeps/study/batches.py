@@ -15,9 +15,9 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
-from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.samplers import build_sampler
 from sweeps.spec.seeds import derive_seed
+from sweeps.spec.space import suggest_all
 from sweeps.study import load_study
 from sweeps.study.replay import replay_template
 from sweeps.study.slots import ATTEMPT, SLOT, slot_trials
@@ -88,7 +88,7 @@ def _ask(study: optuna.Study, spec: SweepSpec, slot: int, batch: int) -> FrozenT
         number = study._storage.get_trial_number_from_id(trial_id)
         study.sampler = batch_sampler(spec, number)
         trial = optuna.Trial(study, trial_id)
-        _suggest_all(trial, spec)
+        suggest_all(trial, spec)
     return study._storage.get_trial(trial_id)
 
 
@@ -120,13 +120,3 @@ def require_batch(spec: SweepSpec, slot: int) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _suggest_all(trial: optuna.Trial, spec: SweepSpec) -> None:
-    for name, param in spec.space.items():
-        if isinstance(param, FloatParam):
-            trial.suggest_float(name, param.low, param.high, step=param.step, log=param.log)
-        elif isinstance(param, IntParam):
-            trial.suggest_int(name, param.low, param.high, step=param.step, log=param.log)
-        else:
-            trial.suggest_categorical(name, param.choices)

@@ -18,8 +18,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.dispatch import JobHandle, collect_outcome, make_executor, reattach
 from sweeps.spec import SweepSpec
-from sweeps.spec.model import FloatParam, IntParam
 from sweeps.spec.seeds import derive_seed
+from sweeps.spec.space import suggest_all
 from sweeps.study import load_study
 from sweeps.study.artifacts import attach_job_logs
 from sweeps.study.batches import claim, require_batch
@@ -80,7 +80,7 @@ def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan
         require_batch(spec, slot)
     trial = create_slot_trial(study, slot, plan.attempt, params=previous)
     if previous is None:
-        _suggest_all(trial, spec)
+        suggest_all(trial, spec)
     return trial
 
 
@@ -101,16 +101,6 @@ def _conclude(
     receipt = Receipt.from_trial(spec.study, slot, frozen)
     write_receipt(receipt, receipt_path)
     return receipt
-
-
-def _suggest_all(trial: optuna.Trial, spec: SweepSpec) -> None:
-    for name, param in spec.space.items():
-        if isinstance(param, FloatParam):
-            trial.suggest_float(name, param.low, param.high, step=param.step, log=param.log)
-        elif isinstance(param, IntParam):
-            trial.suggest_int(name, param.low, param.high, step=param.step, log=param.log)
-        else:
-            trial.suggest_categorical(name, param.choices)
 
 
 def _dispatch(
