@@ -16,9 +16,9 @@ differ from ``baseline-100-1.json``'s by more than the sampling error of 501 dra
 
 The losses of most problems have plateaus (discrete CV accuracies, prior-only trees), so the
 median of a few hundred draws equals ``clip`` only when the sample's CDF crosses 1/2 inside the
-plateau. On ``SVM_wine_acc`` the plateau at ``clip`` spans the CDF from about 0.39 to 0.51, so
-the median of 501 correct draws lands one step away about a third of the time; an exact match is
-reported, the interval is the check.
+plateau. On ``SVM_wine_acc`` the plateau at ``clip`` spans the CDF from about 0.38 to 0.51, so
+the median of 501 correct draws lands one step away 38% of the time; an exact match is reported,
+the interval is the check.
 
 Each evaluation runs seeded as a sweep trial is (:func:`~sweeps.trial.seeding.seed_everything`
 with the trial's derived seed), so unseeded estimators (bayesmark's trees and forests) give the
