@@ -1,10 +1,12 @@
 """Compare the shipped Bayesmark sweeps with the NeurIPS 2020 BBO challenge baselines.
 
-    python benchmarks/bayesmark_compare.py [--published DIR] [--n-random 501] [--tpe-seeds 10]
+    python benchmarks/bayesmark_compare.py [--published DIR] [--baseline FILE] [--n-random 501]
+        [--tpe-seeds 10]
 
-Reads ``bbo-challenge-baselines/baseline-15-1.json`` from the published-material directory
-(default: the nearest ``shared/published`` beside the repository), prints a Markdown table and
-writes ``results/bayesmark-compare.json``. Exit status 1 if a required check fails.
+Reads ``bbo-challenge-baselines/baseline-100-1.json`` (or ``--baseline``) from the
+published-material directory (default: the nearest ``shared/published`` beside the repository),
+prints a Markdown table and writes ``results/bayesmark-compare.json``. Exit status 1 if a
+required check fails.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import optuna
 
 from sweeps.published.bayesmark import (
+    BASELINE,
     PROBLEMS,
     as_json,
     compare_problem,
@@ -40,12 +43,13 @@ def default_published() -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=default_published())
+    parser.add_argument("--baseline", default=BASELINE, help="file in bbo-challenge-baselines/")
     parser.add_argument("--n-random", type=int, default=501)  # odd: a median that is a draw
     parser.add_argument("--tpe-seeds", type=int, default=10)
     parser.add_argument("--problems", nargs="*", default=list(PROBLEMS))
     parser.add_argument("--out", type=Path, default=Path("results/bayesmark-compare.json"))
     args = parser.parse_args()
-    baseline = args.published / "bbo-challenge-baselines" / "baseline-15-1.json"
+    baseline = args.published / "bbo-challenge-baselines" / args.baseline
     results = []
     for problem in args.problems:
         started = time.time()

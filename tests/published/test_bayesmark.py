@@ -9,7 +9,15 @@ import pytest
 from support.published import PUBLISHED
 
 from sweeps.objectives.bayesmark import model_params, problem, sweep_space
-from sweeps.published.bayesmark import PROBLEMS, compare_problem, read_published, sweep_file
+from sweeps.published.bayesmark import (
+    BASELINE,
+    PROBLEMS,
+    compare_problem,
+    median_ci,
+    read_published,
+    sample_losses,
+    sweep_file,
+)
 from sweeps.published.stats import expected_best
 from sweeps.spec import load_spec
 
@@ -59,9 +67,37 @@ def test_knn_wine_loss_is_negated_cv_accuracy() -> None:
 @pytest.mark.skipif(PUBLISHED is None, reason="published baselines not present")
 def test_small_random_search_matches_the_published_baseline() -> None:
     assert PUBLISHED is not None
-    baseline = PUBLISHED / "bbo-challenge-baselines" / "baseline-15-1.json"
+    baseline = PUBLISHED / "bbo-challenge-baselines" / BASELINE
     result = compare_problem(
         "kNN_wine_acc", read_published(baseline, "kNN_wine_acc"), 61, 0, resamples=500
     )
     assert result.median == pytest.approx(result.published.clip, abs=1e-9)
-    assert all(result.in_ci(n) for n in (1, 5, 10))
+    assert result.clip_in_median_ci and all(result.in_ci(n) for n in (1, 5, 10))
+
+
+def test_random_draws_are_seeded_per_trial() -> None:
+    # Bayesmark's trees are unseeded; each draw is seeded as a sweep trial, so runs repeat.
+    assert sample_losses("DT_wine_nll", 4, seed=3) == sample_losses("DT_wine_nll", 4, seed=3)
+
+
+@pytest.mark.skipif(PUBLISHED is None, reason="published baselines not present")
+def test_reference_baseline_is_the_large_batch_one_pool() -> None:
+    assert PUBLISHED is not None
+    directory = PUBLISHED / "bbo-challenge-baselines"
+    reference = read_published(directory / BASELINE, "kNN_breast_acc")
+    small = read_published(directory / "baseline-15-1.json", "kNN_breast_acc")
+    assert len(reference.mean) == 100
+    # The exact median over the 100 (n_neighbors, p) points is 421 of 455 correct; the small
+    # pool behind baseline-15-1.json landed one step off.
+    assert reference.clip == pytest.approx(-421 / 455, abs=1e-12)
+    assert small.clip == pytest.approx(-420 / 455, abs=1e-12)
+
+
+def test_median_ci_is_the_binomial_order_statistic_interval() -> None:
+    # Ranks from scipy.stats.binom: ppf(0.025, n, 0.5) and isf(0.025, n, 0.5) + 1.
+    losses = np.arange(501, dtype=float)[::-1] + 1.0
+    assert median_ci(losses) == (229.0, 273.0)
+    assert median_ci(np.arange(61, dtype=float) + 1.0) == (23.0, 39.0)
+    assert median_ci(np.ones(5)) == (-np.inf, np.inf)
+    # A plateau holding the middle of the sample: both ends on it.
+    assert median_ci(np.r_[np.zeros(30), np.ones(71)]) == (1.0, 1.0)

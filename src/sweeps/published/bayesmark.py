@@ -1,15 +1,34 @@
 """Our Bayesmark sweeps against the NeurIPS 2020 BBO challenge's random-search baselines.
 
 For each problem: draw random configurations from the sweep file's space with its sampler,
-evaluate them, and check (1) the median single-evaluation loss equals the published ``clip``;
-(2) random search's expected best (clipped at ``clip``, as the baseline's ``mean``) at 1, 5
+evaluate them, and check (1) the published ``clip`` lies in the 95% order-statistic interval of
+the median single-evaluation loss (and report whether the median equals it exactly); (2) random
+search's expected best (clipped at ``clip``, as the baseline's ``mean``) at 1, 5
 and 10 evaluations lies in a bootstrap CI around the published ``mean``; (3) TPE's mean best
 after 15 evaluations beats random search's expected best at 15.
+
+The reference is ``baseline-100-1.json``. Every figure of a baseline file is computed from the
+pool of random-search evaluations behind it (``clip`` is the pool's median, ``mean[i]`` the
+expected best of ``i + 1`` draws from it), and the pool behind ``baseline-15-1.json`` is small:
+its ``kNN_breast_acc`` clip is one CV-accuracy step (1/455) away from the clip of the three
+larger files and from the exact median over all 100 (n_neighbors, p) points, and its means
+differ from ``baseline-100-1.json``'s by more than the sampling error of 501 draws.
+
+The losses of most problems have plateaus (discrete CV accuracies, prior-only trees), so the
+median of a few hundred draws equals ``clip`` only when the sample's CDF crosses 1/2 inside the
+plateau. On ``SVM_wine_acc`` the plateau at ``clip`` spans the CDF from about 0.38 to 0.51, so
+the median of 501 correct draws lands one step away 38% of the time; an exact match is reported,
+the interval is the check.
+
+Each evaluation runs seeded as a sweep trial is (:func:`~sweeps.trial.seeding.seed_everything`
+with the trial's derived seed), so unseeded estimators (bayesmark's trees and forests) give the
+same losses on every run.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +39,9 @@ import optuna
 from sweeps.objectives.bayesmark import problem as evaluate_problem
 from sweeps.published.stats import bootstrap_ci, expected_best
 from sweeps.spec import load_spec
+from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import distributions
+from sweeps.trial.seeding import seed_everything
 
 PROBLEMS = (
     "SVM_wine_acc",
@@ -34,6 +55,8 @@ PROBLEMS = (
 EXACT_CLIP = frozenset(PROBLEMS) - {"linear_breast_nll"}
 SWEEPS = Path(__file__).resolve().parents[3] / "config" / "sweeps" / "published"
 CHECKPOINTS = (1, 5, 10)
+# The reference baseline: 100 iterations x batch 1, the largest pool of batch-1 random search.
+BASELINE = "baseline-100-1.json"
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,7 @@ class ProblemResult:
     n_random: int
     median: float
     published: Published
+    median_ci: tuple[float, float] = (float("nan"), float("nan"))
     expected: dict[int, float] = field(default_factory=dict)
     ci: dict[int, tuple[float, float]] = field(default_factory=dict)
     random_best15: float = float("nan")
@@ -57,6 +81,11 @@ class ProblemResult:
     @property
     def median_ok(self) -> bool:
         return abs(self.median - self.published.clip) <= 1e-9
+
+    @property
+    def clip_in_median_ci(self) -> bool:
+        low, high = self.median_ci
+        return low - 1e-9 <= self.published.clip <= high + 1e-9
 
     def in_ci(self, n: int) -> bool:
         low, high = self.ci[n]
@@ -68,7 +97,7 @@ class ProblemResult:
 
 
 def read_published(path: Path, problem: str) -> Published:
-    """The published figures of one problem from ``baseline-15-1.json`` (``_visible_to_opt``)."""
+    """The published figures of one problem from a baseline file (``_visible_to_opt``)."""
     data = json.loads(path.read_text())["data"]
     index = data["coords"]["function"]["data"].index(problem)
     objective = data["coords"]["objective"]["data"].index("_visible_to_opt")
@@ -95,6 +124,8 @@ def sample_losses(problem: str, n: int, seed: int, sampler: str | None = None) -
     losses = []
     for _ in range(n):
         trial = study.ask(dists)
+        # As the sweep runner does: trees and forests are unseeded in bayesmark.
+        seed_everything(derive_seed(seed, trial.number))
         loss = evaluate_problem(dict(trial.params), **args)
         study.tell(trial, loss)
         losses.append(loss)
@@ -121,7 +152,9 @@ def compare_problem(
 ) -> ProblemResult:
     """Run the comparison for one problem."""
     losses = np.asarray(sample_losses(problem, n_random, seed))
-    result = ProblemResult(problem, n_random, float(np.median(losses)), published)
+    result = ProblemResult(
+        problem, n_random, float(np.median(losses)), published, median_ci(losses)
+    )
     rng = np.random.default_rng(seed)
     for n in CHECKPOINTS:
         result.expected[n] = expected_best(losses, n, published.clip)
@@ -136,20 +169,37 @@ def compare_problem(
     return result
 
 
+def median_ci(losses: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval of the median: order statistics at binomial quantiles.
+
+    The same construction as bayesmark's ``quantiles.quantile_CI`` (coverage at least
+    ``level``); the ends are -inf/+inf where the sample is too small.
+    """
+    y = np.sort(np.asarray(losses, dtype=float))
+    n = len(y)
+    tail = (1 - level) / 2
+    cdf = np.cumsum([math.comb(n, k) / 2**n for k in range(n + 1)])
+    lower = int(np.argmax(cdf >= tail))  # smallest k with P(B <= k) >= tail
+    upper = int(np.argmax(1 - cdf <= tail)) + 1  # smallest k with P(B > k) <= tail, plus one
+    stats = np.concatenate(([-np.inf], y, [np.inf]))  # order statistics 1..n, padded
+    return float(stats[lower]), float(stats[upper])
+
+
 def markdown_table(results: list[ProblemResult]) -> str:
     """The comparison as a Markdown table."""
     lines = [
-        "| problem | n | median loss | published clip | = clip | "
+        "| problem | n | median loss (95% CI) | published clip | in CI | = clip | "
         + " | ".join(f"E[best@{n}] (95% CI) vs published" for n in CHECKPOINTS)
         + " | random E[best@15] | TPE mean best@15 | TPE wins |",
-        "|" + " --- |" * (5 + len(CHECKPOINTS) + 3),
+        "|" + " --- |" * (6 + len(CHECKPOINTS) + 3),
     ]
     for r in results:
         cells = [
             r.problem,
             str(r.n_random),
-            f"{r.median:.6f}",
+            f"{r.median:.6f} [{r.median_ci[0]:.6f}, {r.median_ci[1]:.6f}]",
             f"{r.published.clip:.6f}",
+            _mark(r.clip_in_median_ci),
             _mark(r.median_ok)
             if r.problem in EXACT_CLIP
             else f"({r.median - r.published.clip:+.4f})",
@@ -168,9 +218,8 @@ def markdown_table(results: list[ProblemResult]) -> str:
 
 
 def passed(result: ProblemResult) -> bool:
-    """The required checks: clip (where exact) and the CI at 1, 5, 10 evaluations."""
-    clip_ok = result.median_ok or result.problem not in EXACT_CLIP
-    return clip_ok and all(result.in_ci(n) for n in CHECKPOINTS)
+    """The required checks: clip in the median's CI and the CI at 1, 5, 10 evaluations."""
+    return result.clip_in_median_ci and all(result.in_ci(n) for n in CHECKPOINTS)
 
 
 def _mark(ok: bool) -> str:
@@ -182,6 +231,8 @@ def as_json(result: ProblemResult) -> dict[str, Any]:
         "problem": result.problem,
         "n_random": result.n_random,
         "median": result.median,
+        "median_ci": result.median_ci,
+        "median_equals_clip": result.median_ok,
         "clip": result.published.clip,
         "expected": result.expected,
         "ci": result.ci,
