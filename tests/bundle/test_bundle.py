@@ -12,7 +12,7 @@ from support.specs import REPO
 
 from sweeps.bundle import read_bundle
 from sweeps.bundle.compare import Tolerance
-from sweeps.bundle.reproduce import ReproduceOptions, compare, reproduce_spec
+from sweeps.bundle.reproduce import ReproductionOptions, compare, reproduce_spec
 from sweeps.cli import main
 from sweeps.spec import spec_from_dict
 from sweeps.study import prepare_study
@@ -69,9 +69,9 @@ def test_reproduce_replays_every_trial_through_snakemake(make_spec, workdir: Pat
 
     # A published value the reproduction does not match fails its row, and only that row.
     bundle.trials[1]["values"] = [bundle.trials[1]["values"][0] + 0.5]
-    spec = spec_from_dict(reproduce_spec(bundle, ReproduceOptions()))
-    rows2 = compare(bundle, spec, ReproduceOptions(tolerance=Tolerance.replay()))
+    spec = spec_from_dict(reproduce_spec(bundle, ReproductionOptions()))
+    rows2 = compare(bundle, spec, ReproductionOptions(tolerance=Tolerance.replay()))
     assert [r["pass"] for r in rows2] == [True, False, True]
 
-    resampled = compare(bundle, spec, ReproduceOptions(mode="resample"))
+    resampled = compare(bundle, spec, ReproductionOptions(mode="resample"))
     assert {r["key"] for r in resampled} == {"n_complete", "best", "median", "mean"}

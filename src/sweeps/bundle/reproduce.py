@@ -25,7 +25,7 @@ Mode = Literal["replay", "resample"]
 
 
 @dataclass(frozen=True)
-class ReproduceOptions:
+class ReproductionOptions:
     mode: Mode = "replay"
     study: str | None = None
     storage: str | None = None
@@ -34,7 +34,7 @@ class ReproduceOptions:
     tolerance: Tolerance | None = None
 
 
-def reproduce_spec(bundle: Bundle, options: ReproduceOptions) -> dict[str, Any]:
+def reproduce_spec(bundle: Bundle, options: ReproductionOptions) -> dict[str, Any]:
     """The sweep that re-runs the bundle's: renamed, own storage, replaying if asked."""
     data = dict(bundle.spec)
     data["study"] = options.study or f"{bundle.spec['study']}-reproduced"
@@ -49,7 +49,7 @@ def reproduce_spec(bundle: Bundle, options: ReproduceOptions) -> dict[str, Any]:
     return data
 
 
-def reproduce(bundle_path: Path, options: ReproduceOptions) -> tuple[Path, list[dict[str, Any]]]:
+def reproduce(bundle_path: Path, options: ReproductionOptions) -> tuple[Path, list[dict[str, Any]]]:
     """Run the reproduction with Snakemake and write ``results/<study>/comparison.{csv,html}``."""
     bundle = read_bundle(bundle_path)
     data = reproduce_spec(bundle, options)
@@ -63,7 +63,7 @@ def reproduce(bundle_path: Path, options: ReproduceOptions) -> tuple[Path, list[
     return write_comparison(rows, results, bundle, spec, options.mode), rows
 
 
-def run_snakemake(sweep_file: Path, options: ReproduceOptions) -> None:
+def run_snakemake(sweep_file: Path, options: ReproductionOptions) -> None:
     """The normal Snakemake path, as a user would run it."""
     command = [
         sys.executable,
@@ -81,7 +81,7 @@ def run_snakemake(sweep_file: Path, options: ReproduceOptions) -> None:
         raise RuntimeError(f"snakemake failed (exit {done.returncode}): {' '.join(command)}")
 
 
-def compare(bundle: Bundle, spec: SweepSpec, options: ReproduceOptions) -> list[dict[str, Any]]:
+def compare(bundle: Bundle, spec: SweepSpec, options: ReproductionOptions) -> list[dict[str, Any]]:
     """Comparison rows for a finished reproduction."""
     trials = load_study(spec, check=False).get_trials(deepcopy=False)
     directions = bundle.about.get("directions") or list(spec.directions)

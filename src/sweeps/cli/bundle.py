@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sweeps.bundle import export_bundle
 from sweeps.bundle.compare import Tolerance
-from sweeps.bundle.reproduce import Mode, ReproduceOptions, reproduce
+from sweeps.bundle.reproduce import Mode, ReproductionOptions, reproduce
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
 
 
@@ -51,7 +51,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
         rtol=default.rtol if args.rtol is None else args.rtol,
         atol=default.atol if args.atol is None else args.atol,
     )
-    options = ReproduceOptions(
+    options = ReproductionOptions(
         mode=mode,
         study=args.study,
         storage=args.storage,
