@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import optuna
 import pytest
-import yaml
 from optuna.trial import TrialState
-from support.specs import REPO, base_spec
+from support.specs import base_spec
+from support.workflow import objectives_env, workflow_project
 
 pytestmark = pytest.mark.e2e
 
 
 def test_snakemake_sweep_in_warm_mode(tmp_path: Path) -> None:
-    shutil.copy(REPO / "Snakefile", tmp_path / "Snakefile")
-    shutil.copytree(REPO / "workflow", tmp_path / "workflow")
-    (tmp_path / "config" / "sweeps").mkdir(parents=True)
     warm = {"workers": 1, "trials_per_gpu": 2, "idle_timeout_s": 20, "poll_s": 0.05}
     sweep = base_spec(
         budget={"n_trials": 6},
         parallelism=3,
         dispatch={"poll_interval_s": 0.1, "mode": "warm", "warm": warm},
     )
-    (tmp_path / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
-    config = {"sweep": "config/sweeps/default.yaml", "site": None, "force": False}
-    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PYTHONPATH": f"{REPO / 'tests'}{os.pathsep}{os.environ['PYTHONPATH']}"}
+    workflow_project(tmp_path, sweep)
+    env = objectives_env()
     done = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "3"],
         cwd=tmp_path,

@@ -18,6 +18,7 @@ import yaml
 from optuna.trial import TrialState
 from support.slurm import squeue_ids, sweeps_env
 from support.specs import REPO, base_spec
+from support.workflow import workflow_project
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -26,9 +27,6 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 def project(tmp: Path, study: str, seconds: float, **overrides: Any) -> Path:
     """A copy of the workflow whose default sweep runs trials of ``seconds`` on Slurm."""
-    shutil.copy(REPO / "Snakefile", tmp / "Snakefile")
-    shutil.copytree(REPO / "workflow", tmp / "workflow")
-    (tmp / "config" / "sweeps").mkdir(parents=True)
     sweep = base_spec(
         study=study,
         objective={
@@ -42,11 +40,7 @@ def project(tmp: Path, study: str, seconds: float, **overrides: Any) -> Path:
             "slurm": {"partition": "small-g", "status_interval_s": 1.0, **overrides},
         },
     )
-    (tmp / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
-    (tmp / "config" / "config.yaml").write_text(
-        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
-    )
-    return tmp
+    return workflow_project(tmp, sweep)
 
 
 def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

@@ -3,8 +3,6 @@ identical parameters per trial number and give identical values (SQLite and Post
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -15,9 +13,9 @@ from typing import Any
 import optuna
 import pytest
 import sqlalchemy
-import yaml
 from optuna.trial import TrialState
-from support.specs import REPO, base_spec
+from support.specs import base_spec
+from support.workflow import objectives_env, workflow_project
 
 pytestmark = pytest.mark.e2e
 
@@ -25,9 +23,6 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def project(tmp: Path, storage: str) -> Path:
-    shutil.copy(REPO / "Snakefile", tmp / "Snakefile")
-    shutil.copytree(REPO / "workflow", tmp / "workflow")
-    (tmp / "config" / "sweeps").mkdir(parents=True)
     sweep = base_spec(
         study="repro",
         storage=storage,
@@ -43,18 +38,11 @@ def project(tmp: Path, storage: str) -> Path:
         reproducible=True,
         seed=7,
     )
-    (tmp / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
-    (tmp / "config" / "config.yaml").write_text(
-        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
-    )
-    return tmp
+    return workflow_project(tmp, sweep)
 
 
 def run_sweep(cwd: Path, storage: str) -> dict[int, tuple[dict[str, Any], list[float] | None]]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": f"{REPO / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-    }
+    env = objectives_env()
     done = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2"],
         cwd=cwd,

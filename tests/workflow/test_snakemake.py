@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from pathlib import Path
 
 import optuna
 import pytest
-import yaml
 from optuna.trial import TrialState
-from support.specs import REPO, base_spec
+from support.specs import base_spec
+from support.workflow import objectives_env, workflow_project
 
 pytestmark = pytest.mark.e2e
 
@@ -25,20 +24,13 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 def project(tmp: Path, **overrides: object) -> Path:
     """A copy of the workflow with a tiny sweep (6 trials, parallelism 2)."""
-    shutil.copy(REPO / "Snakefile", tmp / "Snakefile")
-    shutil.copytree(REPO / "workflow", tmp / "workflow")
-    (tmp / "config" / "sweeps").mkdir(parents=True)
     settings: dict[str, object] = {
         "budget": {"n_trials": 6},
         "parallelism": 2,
         "pruner": {"name": "MedianPruner", "args": {"n_startup_trials": 2}},
     }
     sweep = base_spec(**{**settings, **overrides})
-    (tmp / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
-    (tmp / "config" / "config.yaml").write_text(
-        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
-    )
-    return tmp
+    return workflow_project(tmp, sweep)
 
 
 def max_overlap(trials: list[optuna.trial.FrozenTrial]) -> int:
@@ -55,10 +47,7 @@ def max_overlap(trials: list[optuna.trial.FrozenTrial]) -> int:
 
 
 def snakemake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": f"{REPO / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-    }
+    env = objectives_env()
     cores = () if "--cores" in args else ("--cores", "2")
     return subprocess.run(
         [*SNAKEMAKE, *cores, *args],
@@ -168,11 +157,10 @@ def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
         budget={"n_trials": 3},
         pruner=None,
     )
-    path = os.pathsep.join(p for p in (str(REPO / "tests"), os.environ.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
         [*SNAKEMAKE, "--cores", "2", *CONTROLLER_MODES[mode]],
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": path},
+        env=objectives_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

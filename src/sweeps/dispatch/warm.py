@@ -12,7 +12,6 @@ the trial's final state.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import signal
@@ -30,7 +29,8 @@ from optuna.trial import TrialState
 
 from sweeps.dispatch.base import make_executor
 from sweeps.spec import SweepSpec
-from sweeps.study.slots import RETRYABLE, slot_trials
+from sweeps.storage.locks import file_lock
+from sweeps.study.slots import fail_retryable, slot_trials
 from sweeps.trial.paths import results_dir
 from sweeps.trial.queue import (
     HEARTBEAT,
@@ -125,7 +125,7 @@ class WorkerPool:
         """Start worker jobs until the published trials have lanes (at most ``workers``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         started = []
-        with _locked(self.folder / ".lock"):
+        with file_lock(self.folder / ".lock"):
             live = self.live()
             demand = len(published(storage, study_id, spec_key(self.spec)))
             want = min(self.spec.dispatch.warm.workers, math.ceil(demand / self.lanes))
@@ -198,20 +198,7 @@ def _fail_unclaimed(study: optuna.Study, slot: int, current: int) -> None:
     """Fail trials a dead controller of this slot published but no one will ever tell."""
     for old in slot_trials(study, slot):
         if old.number != current and old.state == TrialState.WAITING:
-            storage = study._storage
-            storage.set_trial_user_attr(old._trial_id, "fail_reason", "its controller died")
-            storage.set_trial_system_attr(old._trial_id, RETRYABLE, True)
-            storage.set_trial_state_values(old._trial_id, TrialState.FAIL)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fail_retryable(study._storage, old._trial_id, "its controller died")
 
 
 @contextlib.contextmanager
@@ -228,9 +215,7 @@ def _fail_on_interrupt(storage: BaseStorage, trial_id: int) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        storage.set_trial_user_attr(trial_id, "fail_reason", "interrupted: the sweep was stopped")
-        storage.set_trial_system_attr(trial_id, RETRYABLE, True)
-        storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        fail_retryable(storage, trial_id, "interrupted: the sweep was stopped")
         raise
     finally:
         if main:

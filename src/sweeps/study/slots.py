@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
 SLOT = "sweeps:slot"
@@ -77,3 +79,14 @@ def create_slot_trial(
     # Study.ask() cannot tag a trial atomically; the storage API can.
     trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
     return optuna.Trial(study, trial_id)
+
+
+def fail_retryable(storage: BaseStorage, trial_id: int, why: str) -> bool:
+    """Fail a trial lost to the infrastructure so its slot retries it; False if it had ended."""
+    try:
+        storage.set_trial_user_attr(trial_id, "fail_reason", why)
+        storage.set_trial_system_attr(trial_id, RETRYABLE, True)
+        storage.set_trial_state_values(trial_id, TrialState.FAIL)
+    except UpdateFinishedTrialError:
+        return False  # told by its controller, or failed by another one first
+    return True

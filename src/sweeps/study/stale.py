@@ -21,7 +21,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.study.slots import RETRYABLE, SLOT
+from sweeps.study.slots import SLOT, fail_retryable
 
 HEARTBEAT = "sweeps:heartbeat"
 
@@ -104,18 +104,7 @@ def fail_stale_trials(study: optuna.Study, grace_s: float | None = None) -> list
     for trial in stale_trials(study, grace_s):
         silent_s = time.time() - (last_sign_of_life(trial) or 0.0)
         why = f"stale: no heartbeat from its controller for {silent_s:.0f}s (controller died?)"
-        if abandon_trial(study._storage, trial, why):
+        if fail_retryable(study._storage, trial._trial_id, why):
             failed.append(trial.number)
             _log.warning("trial %d failed as stale: %s", trial.number, why)
     return failed
-
-
-def abandon_trial(storage: BaseStorage, trial: FrozenTrial, why: str) -> bool:
-    """Fail a RUNNING trial as retryable; False if it ended meanwhile."""
-    try:
-        storage.set_trial_user_attr(trial._trial_id, "fail_reason", why)
-        storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
-        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-    except UpdateFinishedTrialError:
-        return False  # its controller told it, or another controller failed it first
-    return True

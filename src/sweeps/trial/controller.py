@@ -29,6 +29,7 @@ from sweeps.study.slots import (
     RETRYABLE,
     SlotPlan,
     create_slot_trial,
+    fail_retryable,
     plan_slot,
     slot_trials,
 )
@@ -58,7 +59,9 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
             with Heartbeat(study._storage, trial._trial_id):
                 outcome = _wait(spec, study, trial, job)
             return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
-        _abandon(study, plan.trial, "its controller died before the trial ended")
+        fail_retryable(
+            study._storage, plan.trial._trial_id, "its controller died before the trial ended"
+        )
         plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "done":
         assert plan.trial is not None
@@ -157,14 +160,6 @@ def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> Fr
     return study.tell(trial, state=state)
 
 
-def _abandon(study: optuna.Study, trial: FrozenTrial, why: str) -> None:
-    """Fail a RUNNING trial whose controller is gone, so the slot can retry it."""
-    storage = study._storage
-    storage.set_trial_user_attr(trial._trial_id, "fail_reason", why)
-    storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
-    storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-
-
 def _flatten(facts: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in facts.items():
@@ -203,9 +198,9 @@ class _cancel_on_interrupt:
             )
         elif kind is KeyboardInterrupt:
             self.job.job.cancel(check=False)
-            _abandon(
-                self.study,
-                self.study._storage.get_trial(self.trial._trial_id),
+            fail_retryable(
+                self.study._storage,
+                self.trial._trial_id,
                 "interrupted: the sweep was stopped; its job was cancelled",
             )
             print(

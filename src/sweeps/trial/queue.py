@@ -10,7 +10,6 @@ trial while it runs and records its outcome there; the controller tells the fina
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
 from sweeps.spec import SweepSpec
+from sweeps.storage.locks import file_lock
 from sweeps.storage.urls import sqlite_path
 from sweeps.trial.task import TrialOutcome, TrialTask
 
@@ -90,10 +90,5 @@ def _claim_lock(url: str) -> Iterator[None]:
     if path is None:
         yield
         return
-    lock = Path(f"{path}.claim-lock")
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(Path(f"{path}.claim-lock")):
+        yield

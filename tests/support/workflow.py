@@ -1,0 +1,29 @@
+"""A scratch copy of the workflow whose default sweep is a given mapping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from support.specs import REPO
+
+
+def workflow_project(dest: Path, sweep: dict[str, Any]) -> Path:
+    """Copy the Snakefile and workflow/ into ``dest`` and make ``sweep`` its default sweep."""
+    shutil.copy(REPO / "Snakefile", dest / "Snakefile")
+    shutil.copytree(REPO / "workflow", dest / "workflow")
+    (dest / "config" / "sweeps").mkdir(parents=True)
+    (dest / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
+    config = {"sweep": "config/sweeps/default.yaml", "site": None, "force": False}
+    (dest / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    return dest
+
+
+def objectives_env() -> dict[str, str]:
+    """The environment with tests/ on PYTHONPATH, so trial jobs import tests/support."""
+    path = os.pathsep.join(p for p in (str(REPO / "tests"), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path}
