@@ -64,9 +64,18 @@ if __name__ == "__main__":
 
 
 def run_sweeps(
-    work: Path, trials: int, low: float, high: float, slots: int = SLOTS, cores: int = 0
+    work: Path,
+    trials: int,
+    low: float,
+    high: float,
+    slots: int = SLOTS,
+    cores: int = 0,
+    dispatch: str = "warm",
+    controllers: str = "threads",
 ) -> dict[str, float]:
-    """This project: snakemake, one controller per slot, each trial a Slurm job."""
+    """This project: snakemake with one controller per slot; trials run in Slurm jobs
+    (``dispatch: warm``: one worker job per slot runs trial after trial; ``job``: one Slurm
+    job per trial)."""
     shutil.copy(REPO / "Snakefile", work / "Snakefile")
     shutil.copytree(REPO / "workflow", work / "workflow")
     (work / "config" / "sweeps").mkdir(parents=True)
@@ -80,17 +89,30 @@ def run_sweeps(
         "budget": {"n_trials": trials, "max_retries": 0},
         "parallelism": slots,
         "resources": {"time_min": 5, "mem_gb": 0.5, "cpus": 1},
-        "dispatch": {"executor": "slurm", "slurm": {"partition": "small-g"}},
+        "dispatch": {
+            "executor": "slurm",
+            "mode": dispatch,
+            "warm": {"workers": slots, "time_min": 30},
+            "slurm": {"partition": "small-g"},
+        },
     }
     (work / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
     (work / "config" / "config.yaml").write_text(
-        yaml.safe_dump({"sweep": "config/sweeps/default.yaml", "site": None, "force": False})
+        yaml.safe_dump(
+            {
+                "sweep": "config/sweeps/default.yaml",
+                "site": None,
+                "force": False,
+                "controllers": controllers,
+            }
+        )
     )
+    threads = ["--force-use-threads"] if controllers == "threads" else []
     env = {**os.environ, "PYTHONPATH": str(work)}
     started = time.monotonic()
     with ControllerMemory() as memory:
         done = subprocess.run(
-            [sys.executable, "-m", "snakemake", "--cores", str(cores or slots)],
+            [sys.executable, "-m", "snakemake", "--cores", str(cores or slots), *threads, "trials"],
             cwd=work,
             env=env,
             capture_output=True,
@@ -109,7 +131,8 @@ def run_sweeps(
 
 
 class ControllerMemory:
-    """Samples the resident memory of the trial controllers (``sweeps trial`` processes)."""
+    """Samples the resident memory of the submit host's processes: Snakemake and, with
+    controllers as processes, the ``sweeps trial`` controllers."""
 
     def __init__(self, every_s: float = 0.5) -> None:
         self.every_s, self.peak_sum_kb, self.peak_one_kb, self.peak_count = every_s, 0, 0, 0
@@ -130,7 +153,8 @@ class ControllerMemory:
             sizes = [
                 int(line.split(None, 1)[0])
                 for line in ps.stdout.splitlines()
-                if "-m sweeps trial" in line and "python" in line.split(None, 2)[1]
+                if ("-m sweeps trial" in line or "-m snakemake" in line)
+                and "python" in line.split(None, 2)[1]
             ]
             if sizes:
                 self.peak_sum_kb = max(self.peak_sum_kb, sum(sizes))
@@ -211,6 +235,8 @@ def main() -> int:
     parser.add_argument("--high", type=float, default=30.0, help="longest trial (s)")
     parser.add_argument("--hydra-python", default=str(REPO / "build/hydra-venv/bin/python"))
     parser.add_argument("--skip-hydra", action="store_true")
+    parser.add_argument("--dispatch", choices=("warm", "job"), default="warm")
+    parser.add_argument("--controllers", choices=("threads", "processes"), default="threads")
     parser.add_argument(
         "--in-flight",
         type=int,
@@ -222,7 +248,14 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="sweeps-bench-") as tmp:
         (Path(tmp) / "sweeps").mkdir()
-        results["sweeps"] = run_sweeps(Path(tmp) / "sweeps", args.trials, args.low, args.high)
+        results["sweeps"] = run_sweeps(
+            Path(tmp) / "sweeps",
+            args.trials,
+            args.low,
+            args.high,
+            dispatch=args.dispatch,
+            controllers=args.controllers,
+        )
         print("sweeps        ", results["sweeps"], flush=True)
         if not args.skip_hydra:
             (Path(tmp) / "hydra").mkdir()
@@ -233,7 +266,14 @@ def main() -> int:
         if args.in_flight:
             (Path(tmp) / "memory").mkdir()
             results["memory"] = run_sweeps(
-                Path(tmp) / "memory", args.in_flight, 1, 1, args.in_flight, args.in_flight
+                Path(tmp) / "memory",
+                args.in_flight,
+                1,
+                1,
+                slots=args.in_flight,
+                cores=args.in_flight,
+                dispatch="job",
+                controllers=args.controllers,
             )
             print("memory        ", results["memory"], flush=True)
     if "hydra" in results:

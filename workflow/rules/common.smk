@@ -27,6 +27,7 @@ CONTROLLERS = config.get("controllers", "processes")
 
 if CONTROLLERS == "threads":
     from sweeps.trial.interrupt import relay_sigint
+    from sweeps.study.study_job import run_study_job
     from sweeps.trial.slot_job import run_slot_job
 
     relay_sigint()  # Ctrl-C also stops the controller threads (they cancel their jobs)

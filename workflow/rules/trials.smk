@@ -52,3 +52,10 @@ else:
         shell:
             f"{SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} "
             "--receipt {output} --log {log}"
+
+
+# `snakemake trials`: run every trial slot, without the report.
+rule trials:
+    input:
+        trial_receipts(range(SPEC.budget.n_trials)),
+    localrule: True

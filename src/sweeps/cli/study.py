@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
@@ -23,22 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
-    from sweeps.storage import redact_url
-    from sweeps.study import FINGERPRINT, prepare_study
+    from sweeps.study.study_job import run_study_job
 
     spec = spec_from_args(args)
-    study = prepare_study(spec, force=args.force)
-    info = {
-        "study": spec.study,
-        "storage": redact_url(spec.storage_url),
-        "fingerprint": study.user_attrs.get(FINGERPRINT),
-        "n_trials": spec.budget.n_trials,
-    }
-    if args.receipt:
-        args.receipt.parent.mkdir(parents=True, exist_ok=True)
-        args.receipt.write_text(json.dumps(info, indent=2) + "\n")
+    info = run_study_job(spec, args.receipt, force=args.force)
     print(
         f"study {spec.study!r} ready in {info['storage']} "
-        f"({len(study.trials)} trials so far, budget {spec.budget.n_trials})"
+        f"({info['trials_so_far']} trials so far, budget {spec.budget.n_trials})"
     )
     return 0

@@ -24,8 +24,12 @@ def jobs_folder(spec: SweepSpec) -> Path:
     return base / "jobs" / "%j"
 
 
-def make_executor(spec: SweepSpec) -> submitit.Executor:
-    """The submitit executor the sweep asks for."""
+def make_executor(spec: SweepSpec, requeueable: bool = True) -> submitit.Executor:
+    """The submitit executor the sweep asks for.
+
+    On Slurm, ``requeueable`` jobs run a trial task that submitit may requeue at its time
+    limit (:mod:`sweeps.dispatch.requeue`); warm worker jobs are not requeued.
+    """
     folder = jobs_folder(spec)
     if spec.dispatch.executor == "local":
         from sweeps.dispatch.local import local_executor
@@ -34,7 +38,7 @@ def make_executor(spec: SweepSpec) -> submitit.Executor:
     if spec.dispatch.executor == "slurm":
         from sweeps.dispatch.slurm import slurm_executor
 
-        return slurm_executor(spec, folder)
+        return slurm_executor(spec, folder, requeueable)
     raise NotImplementedError(f"dispatch.executor {spec.dispatch.executor!r} is not available")
 
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import submitit
 from submitit.slurm.slurm import _make_sbatch_string
 
 from sweeps.dispatch.requeue import TrialSlurmExecutor, signal_delay_s
@@ -88,12 +89,16 @@ def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
     return params
 
 
-def slurm_executor(spec: SweepSpec, folder: Path) -> TrialSlurmExecutor:
-    """A SlurmExecutor for the sweep's trials (raises :class:`SlurmConfigError` first)."""
+def slurm_executor(
+    spec: SweepSpec, folder: Path, requeueable: bool = True
+) -> submitit.SlurmExecutor:
+    """A SlurmExecutor for the sweep's trials (raises :class:`SlurmConfigError` first);
+    ``requeueable``: jobs run trial tasks that may be requeued at their time limit."""
     check_slurm(spec)
     if shutil.which("sbatch") is None:
         raise SlurmConfigError("dispatch.executor: 'slurm' but no sbatch on this machine's PATH")
-    executor = TrialSlurmExecutor(
+    kind = TrialSlurmExecutor if requeueable else submitit.SlurmExecutor
+    executor = kind(
         folder=folder, max_num_timeout=spec.budget.max_retries, python=spec.dispatch.slurm.python
     )
     executor.update_parameters(**sbatch_parameters(spec))

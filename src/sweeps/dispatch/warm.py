@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -106,7 +106,7 @@ def _await(
             last_ensure = now
         elif frozen.state.is_finished():
             raise RuntimeError(f"trial {frozen.number} was finished by someone else")
-        time.sleep(spec.dispatch.poll_interval_s)
+        time.sleep(min(spec.dispatch.poll_interval_s, warm.poll_s))
 
 
 class WorkerPool:
@@ -123,12 +123,15 @@ class WorkerPool:
 
     def ensure(self, storage: BaseStorage, study_id: int) -> list[str]:
         """Start worker jobs until the published trials have lanes (at most ``workers``)."""
+        return self.provide(lambda: len(published(storage, study_id, spec_key(self.spec))))
+
+    def provide(self, demand: Callable[[], int]) -> list[str]:
+        """Start worker jobs until ``demand()`` trials have lanes (at most ``workers``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         started = []
         with file_lock(self.folder / ".lock"):
             live = self.live()
-            demand = len(published(storage, study_id, spec_key(self.spec)))
-            want = min(self.spec.dispatch.warm.workers, math.ceil(demand / self.lanes))
+            want = min(self.spec.dispatch.warm.workers, math.ceil(demand() / self.lanes))
             for _ in range(want - len(live)):
                 started.append(self._start())
         return started
@@ -165,7 +168,7 @@ class WorkerPool:
     def _start(self) -> str:
         (self.folder / STOP_FILE).unlink(missing_ok=True)
         worker_id = f"w{uuid.uuid4().hex[:10]}"
-        executor = make_executor(worker_job_spec(self.spec))
+        executor = make_executor(worker_job_spec(self.spec), requeueable=False)
         job = executor.submit(serve, self.spec, worker_id, str(self.folder))
         record = {
             "worker": worker_id,

@@ -90,3 +90,13 @@ def fail_retryable(storage: BaseStorage, trial_id: int, why: str) -> bool:
     except UpdateFinishedTrialError:
         return False  # told by its controller, or failed by another one first
     return True
+
+
+def slots_done(trials: list[FrozenTrial], max_retries: int) -> int:
+    """How many trial slots have ended for good (their receipt can be written)."""
+    by_slot: dict[int, list[FrozenTrial]] = {}
+    for trial in sorted(trials, key=lambda t: t.number):
+        slot = trial.system_attrs.get(SLOT)
+        if slot is not None:
+            by_slot.setdefault(int(slot), []).append(trial)
+    return sum(plan_slot(ts, max_retries).action == "done" for ts in by_slot.values())

@@ -34,6 +34,7 @@ from optuna.storages import BaseStorage
 
 from sweeps.spec import SweepSpec
 from sweeps.storage import open_storage
+from sweeps.study.slots import slots_done
 from sweeps.trial.devices import bind_env, visible_devices
 from sweeps.trial.queue import (
     HEARTBEAT,
@@ -48,7 +49,9 @@ from sweeps.trial.runner import import_objective, run_trial
 
 MAX_LANE_RESTARTS = 10
 JOB_ID_VAR = "SWEEPS_WORKER_JOB_ID"
+DEADLINE_VAR = "SWEEPS_WORKER_DEADLINE"
 STOP_FILE = "STOP"
+BUDGET_CHECK_S = 2.0  # an idle lane checks this often whether the sweep's budget is spent
 
 
 def worker_gpus(spec: SweepSpec) -> int:
@@ -89,6 +92,8 @@ def serve(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]:
         "OPENBLAS_NUM_THREADS": threads,
         **os.environ,
         JOB_ID_VAR: _job_id(),
+        # Lanes take no trial they cannot finish before the job's time limit.
+        DEADLINE_VAR: str(time.time() + spec.dispatch.warm.time_min * 60),
     }
     lanes: dict[int, subprocess.Popen[bytes]] = {}
     bindings = lane_bindings(spec)
@@ -133,14 +138,23 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
     with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
         import_objective(spec.objective.function)  # pay imports before the first claim
     parent = os.getppid()
+    deadline = float(os.environ.get(DEADLINE_VAR, "inf"))
     ran = 0
-    idle_since = time.monotonic()
+    idle_since = checked = time.monotonic()
     while os.getppid() == parent:
+        if time.time() + spec.resources.time_min * 60 > deadline:
+            print(f"sweeps worker {worker_id} lane {lane}: no time left for a trial", flush=True)
+            break
         trial = claim(storage, study_id, key, spec.storage_url, who)
         if trial is None:
-            idle = time.monotonic() - idle_since > warm.idle_timeout_s
+            now = time.monotonic()
+            idle = now - idle_since > warm.idle_timeout_s
             if idle or (registry / STOP_FILE).exists():
                 break
+            if now - checked > BUDGET_CHECK_S:
+                checked = now
+                if _budget_spent(spec, storage, study_id):
+                    break
             time.sleep(warm.poll_s)
             continue
         task = task_from_record(spec, trial.system_attrs[TASK])
@@ -158,6 +172,12 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
         ran += 1
         idle_since = time.monotonic()
     return ran
+
+
+def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
+    """Every trial slot of the sweep has ended: no trial will come."""
+    trials = storage.get_all_trials(study_id, deepcopy=False)
+    return slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
 
 
 @contextlib.contextmanager
