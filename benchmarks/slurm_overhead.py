@@ -107,18 +107,19 @@ def run_sweeps(
             }
         )
     )
-    threads = ["--force-use-threads"] if controllers == "threads" else []
+    # The cluster profiles' settings (profiles/lumi/config.yaml), without the Slurm flags.
+    flags = ["--scheduler", "greedy"]
+    flags += ["--force-use-threads"] if controllers == "threads" else []
     env = {**os.environ, "PYTHONPATH": str(work)}
     started = time.monotonic()
-    with ControllerMemory() as memory:
-        done = subprocess.run(
-            [sys.executable, "-m", "snakemake", "--cores", str(cores or slots), *threads, "trials"],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-    wall = time.monotonic() - started
+    command = [sys.executable, "-m", "snakemake", "--cores", str(cores or slots), *flags, "trials"]
+    proc = subprocess.Popen(
+        command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    with SubmitHostMemory(proc.pid) as memory:
+        _, stderr = proc.communicate()
+        wall = time.monotonic() - started
+    done = subprocess.CompletedProcess(command, proc.returncode, "", stderr)
     if done.returncode != 0:
         raise SystemExit(f"snakemake failed:\n{done.stderr[-3000:]}")
     study = optuna.load_study(
@@ -130,16 +131,17 @@ def run_sweeps(
     return {**summarise(wall, runs, trials, slots), **memory.summary()}
 
 
-class ControllerMemory:
-    """Samples the resident memory of the submit host's processes: Snakemake and, with
-    controllers as processes, the ``sweeps trial`` controllers."""
+class SubmitHostMemory:
+    """Samples the resident memory of the sweep's processes on the submit host: Snakemake and
+    everything it started (controllers, as threads or processes); Slurm jobs are not counted."""
 
-    def __init__(self, every_s: float = 0.5) -> None:
-        self.every_s, self.peak_sum_kb, self.peak_one_kb, self.peak_count = every_s, 0, 0, 0
+    def __init__(self, root_pid: int, every_s: float = 0.5) -> None:
+        self.root_pid, self.every_s = root_pid, every_s
+        self.peak_sum_kb, self.peak_one_kb, self.peak_count = 0, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> ControllerMemory:
+    def __enter__(self) -> SubmitHostMemory:
         self._thread.start()
         return self
 
@@ -149,13 +151,21 @@ class ControllerMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.every_s):
-            ps = subprocess.run(["ps", "-eo", "rss=,args="], capture_output=True, text=True)
-            sizes = [
-                int(line.split(None, 1)[0])
-                for line in ps.stdout.splitlines()
-                if ("-m sweeps trial" in line or "-m snakemake" in line)
-                and "python" in line.split(None, 2)[1]
-            ]
+            ps = subprocess.run(
+                ["ps", "-eo", "pid=,ppid=,rss=,comm="], capture_output=True, text=True
+            )
+            rows = [line.split(None, 3) for line in ps.stdout.splitlines()]
+            children: dict[int, list[tuple[int, int, str]]] = {}
+            for pid, ppid, rss, comm in (r for r in rows if len(r) == 4):
+                children.setdefault(int(ppid), []).append((int(pid), int(rss), comm))
+            sizes, todo = [], [self.root_pid]
+            while todo:
+                for pid, rss, comm in children.get(todo.pop(), []):
+                    todo.append(pid)
+                    if comm.startswith("python"):
+                        sizes.append(rss)
+            own = [int(r[2]) for r in rows if len(r) == 4 and int(r[0]) == self.root_pid]
+            sizes += own
             if sizes:
                 self.peak_sum_kb = max(self.peak_sum_kb, sum(sizes))
                 self.peak_one_kb = max(self.peak_one_kb, max(sizes))
@@ -163,9 +173,9 @@ class ControllerMemory:
 
     def summary(self) -> dict[str, float]:
         return {
-            "controllers_in_flight": self.peak_count,
-            "controllers_rss_mib": round(self.peak_sum_kb / 1024, 1),
-            "controller_rss_mib": round(self.peak_one_kb / 1024, 1),
+            "submit_host_processes": self.peak_count,
+            "submit_host_rss_mib": round(self.peak_sum_kb / 1024, 1),
+            "largest_process_rss_mib": round(self.peak_one_kb / 1024, 1),
         }
 
 

@@ -29,6 +29,7 @@ from optuna.trial import TrialState
 
 from sweeps.dispatch.base import make_executor
 from sweeps.spec import SweepSpec
+from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.locks import file_lock
 from sweeps.study.slots import fail_retryable, slot_trials
 from sweeps.trial.paths import results_dir
@@ -42,6 +43,7 @@ from sweeps.trial.queue import (
     spec_key,
     task_record,
 )
+from sweeps.trial.signals import ring, wait_for_outcome_flag
 from sweeps.trial.task import TrialOutcome, TrialTask
 from sweeps.trial.worker import STOP_FILE, lane_bindings, serve, worker_gpus
 
@@ -53,13 +55,16 @@ def dispatch_warm(
     storage = study._storage
     trial_id = trial._trial_id
     _fail_unclaimed(study, task.slot, trial.number)
-    storage.set_trial_system_attr(trial_id, TASK, task_record(task))
-    trial.set_user_attr("executor", spec.dispatch.executor)
-    trial.set_user_attr("dispatch", "warm")
-    trial.set_user_attr("seed", task.seed)
+    set_trial_attrs(
+        storage,
+        trial_id,
+        user={"executor": spec.dispatch.executor, "dispatch": "warm", "seed": task.seed},
+        system={TASK: task_record(task)},
+    )
     storage.set_trial_state_values(trial_id, TrialState.WAITING)  # published: workers may claim
     pool = WorkerPool(spec)
     pool.ensure(storage, study._study_id)
+    ring(pool.folder)
     with _fail_on_interrupt(storage, trial_id):
         return _await(spec, storage, trial_id, pool, study._study_id)
 
@@ -106,7 +111,7 @@ def _await(
             last_ensure = now
         elif frozen.state.is_finished():
             raise RuntimeError(f"trial {frozen.number} was finished by someone else")
-        time.sleep(min(spec.dispatch.poll_interval_s, warm.poll_s))
+        wait_for_outcome_flag(pool.folder, trial_id, spec.dispatch.poll_interval_s)
 
 
 class WorkerPool:
@@ -132,8 +137,8 @@ class WorkerPool:
         with file_lock(self.folder / ".lock"):
             live = self.live()
             want = min(self.spec.dispatch.warm.workers, math.ceil(demand() / self.lanes))
-            for _ in range(want - len(live)):
-                started.append(self._start())
+            if want > len(live):
+                started = self._start(want - len(live))
         return started
 
     def live(self) -> list[str]:
@@ -165,20 +170,24 @@ class WorkerPool:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / STOP_FILE).touch()
 
-    def _start(self) -> str:
+    def _start(self, count: int) -> list[str]:
+        """Submit ``count`` worker jobs: one job array on Slurm when there are several."""
         (self.folder / STOP_FILE).unlink(missing_ok=True)
-        worker_id = f"w{uuid.uuid4().hex[:10]}"
+        worker_ids = [f"w{uuid.uuid4().hex[:10]}" for _ in range(count)]
         executor = make_executor(worker_job_spec(self.spec), requeueable=False)
-        job = executor.submit(serve, self.spec, worker_id, str(self.folder))
-        record = {
-            "worker": worker_id,
-            "job_id": str(job.job_id),
-            "submitted_at": time.time(),
-            "result": str(job.paths.result_pickle),
-            "lanes": self.lanes,
-        }
-        (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
-        return worker_id
+        batch = executor.batch() if count > 1 else contextlib.nullcontext()
+        with batch:
+            jobs = [executor.submit(serve, self.spec, w, str(self.folder)) for w in worker_ids]
+        for worker_id, job in zip(worker_ids, jobs, strict=True):
+            record = {
+                "worker": worker_id,
+                "job_id": str(job.job_id),
+                "submitted_at": time.time(),
+                "result": str(job.paths.result_pickle),
+                "lanes": self.lanes,
+            }
+            (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
+        return worker_ids
 
 
 def worker_job_spec(spec: SweepSpec) -> SweepSpec:

@@ -283,6 +283,14 @@ class RetryingStorage(BaseStorage):
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         self._call("set_trial_system_attr", trial_id, key, value)
 
+    def set_trial_attrs(self, trial_id: int, user: dict[str, Any], system: dict[str, Any]) -> None:
+        """Several attributes at once (one commit on relational backends); retried whole."""
+        from sweeps.storage.attrs import set_trial_attrs
+
+        self.policy.call(
+            "set_trial_attrs", lambda: set_trial_attrs(self.backend, trial_id, user, system)
+        )
+
     def get_trial(self, trial_id: int) -> FrozenTrial:
         trial: FrozenTrial = self._call("get_trial", trial_id)
         return trial

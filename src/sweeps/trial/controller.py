@@ -20,6 +20,7 @@ from sweeps.dispatch import JobHandle, collect_outcome, make_executor, reattach
 from sweeps.spec import SweepSpec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import suggest_all
+from sweeps.storage.attrs import set_trial_attrs
 from sweeps.study import load_study
 from sweeps.study.artifacts import attach_job_logs
 from sweeps.study.batches import claim, require_batch
@@ -127,10 +128,12 @@ def _dispatch(
         return dispatch_warm(spec, study, trial, task)
     executor = make_executor(spec)
     job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor, spec.dispatch.slurm)
-    study._storage.set_trial_system_attr(trial._trial_id, JOB_ID, job.job_id)
-    trial.set_user_attr("executor", spec.dispatch.executor)
-    trial.set_user_attr("job_id", job.job_id)
-    trial.set_user_attr("seed", seed)
+    set_trial_attrs(
+        study._storage,
+        trial._trial_id,
+        user={"executor": spec.dispatch.executor, "job_id": job.job_id, "seed": seed},
+        system={JOB_ID: job.job_id},
+    )
     return _wait(spec, study, trial, job)
 
 
@@ -146,14 +149,13 @@ def _wait(
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
-    for key, value in _flatten(outcome.facts).items():
-        trial.set_user_attr(key, value)
+    user = _flatten(outcome.facts)
     if outcome.reason:
-        trial.set_user_attr("fail_reason" if outcome.state == "fail" else "reason", outcome.reason)
+        user["fail_reason" if outcome.state == "fail" else "reason"] = outcome.reason
     if outcome.traceback:
-        trial.set_user_attr("traceback", outcome.traceback[-USER_ATTR_LIMIT:])
-    if outcome.retryable:
-        study._storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
+        user["traceback"] = outcome.traceback[-USER_ATTR_LIMIT:]
+    system = {RETRYABLE: True} if outcome.retryable else {}
+    set_trial_attrs(study._storage, trial._trial_id, user, system)
     if outcome.state == "complete":
         return study.tell(trial, outcome.values)
     state = TrialState.PRUNED if outcome.state == "pruned" else TrialState.FAIL

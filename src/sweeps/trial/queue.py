@@ -21,6 +21,7 @@ from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
 from sweeps.spec import SweepSpec
+from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.locks import file_lock
 from sweeps.storage.urls import sqlite_path
 from sweeps.trial.task import TrialOutcome, TrialTask
@@ -77,8 +78,7 @@ def claim(storage: BaseStorage, study_id: int, key: str, url: str, who: dict[str
         with _claim_lock(url):
             won = storage.set_trial_state_values(trial._trial_id, TrialState.RUNNING)
         if won:
-            storage.set_trial_system_attr(trial._trial_id, HEARTBEAT, time.time())
-            storage.set_trial_system_attr(trial._trial_id, WORKER, who)
+            set_trial_attrs(storage, trial._trial_id, system={HEARTBEAT: time.time(), WORKER: who})
             return trial
     return None
 

@@ -1,9 +1,9 @@
 """Warm workers: a long-lived job that runs many trials, pulling each from the study.
 
-A worker job (submitted through submitit like a trial job) starts one *lane* process per
-concurrent trial: ``trials_per_gpu`` per GPU, each lane bound to its own GPU through the
-visibility variable in force (``ROCR_VISIBLE_DEVICES`` on LUMI, ``CUDA_VISIBLE_DEVICES``
-elsewhere). A lane imports the objective once, then claims WAITING trials of its sweep one
+A worker job (submitted through submitit like a trial job) imports the objective once, then
+forks one *lane* process per concurrent trial: ``trials_per_gpu`` per GPU, each lane bound to
+its own GPU through the visibility variable in force (``ROCR_VISIBLE_DEVICES`` on LUMI,
+``CUDA_VISIBLE_DEVICES`` elsewhere). A lane claims WAITING trials of its sweep one
 after another, beating a heartbeat on the trial it runs and recording the outcome there for the
 trial's controller, which alone tells the study. A lane that dies takes only its trial down (its
 controller sees the heartbeat stop and retries the slot); the worker starts a new lane in its
@@ -17,15 +17,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import multiprocessing
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ from optuna.storages import BaseStorage
 
 from sweeps.spec import SweepSpec
 from sweeps.storage import open_storage
+from sweeps.storage.attrs import rdb_of
+from sweeps.storage.open import open_plain_storage
 from sweeps.study.slots import slots_done
 from sweeps.trial.devices import bind_env, visible_devices
 from sweeps.trial.queue import (
@@ -46,11 +49,13 @@ from sweeps.trial.queue import (
     task_from_record,
 )
 from sweeps.trial.runner import import_objective, run_trial
+from sweeps.trial.signals import doorbell_mtime, flag_outcome, wait_for_doorbell
 
 MAX_LANE_RESTARTS = 10
 JOB_ID_VAR = "SWEEPS_WORKER_JOB_ID"
 DEADLINE_VAR = "SWEEPS_WORKER_DEADLINE"
 STOP_FILE = "STOP"
+_FORK = multiprocessing.get_context("fork")
 BUDGET_CHECK_S = 2.0  # an idle lane checks this often whether the sweep's budget is spent
 
 
@@ -80,45 +85,43 @@ def serve(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]:
     """The worker job: keep its lanes running until all of them have gone idle."""
     folder = Path(registry)
     folder.mkdir(parents=True, exist_ok=True)
-    spec_file = folder / f"{worker_id}.spec.json"
-    with os.fdopen(os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-        out.write(spec.model_dump_json())  # the storage URL may name a database user
     beat = folder / f"{worker_id}.beat"
     beat.touch()
     threads = str(spec.resources.cpus)  # each lane's share, set before torch is imported
-    env = {
-        "OMP_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        **os.environ,
-        JOB_ID_VAR: _job_id(),
-        # Lanes take no trial they cannot finish before the job's time limit.
-        DEADLINE_VAR: str(time.time() + spec.dispatch.warm.time_min * 60),
-    }
-    lanes: dict[int, subprocess.Popen[bytes]] = {}
+    os.environ.update(
+        {
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            **os.environ,
+            JOB_ID_VAR: _job_id(),
+            # Lanes take no trial they cannot finish before the job's time limit.
+            DEADLINE_VAR: str(time.time() + spec.dispatch.warm.time_min * 60),
+        }
+    )
+    _preload(spec)
+    lanes: dict[int, BaseProcess] = {}
     bindings = lane_bindings(spec)
     restarts = 0
     try:
         for lane, binding in enumerate(bindings):
-            lanes[lane] = _start_lane(spec_file, worker_id, lane, {**env, **binding}, folder)
+            lanes[lane] = _start_lane(spec, worker_id, lane, binding, folder)
         while lanes:
             beat.touch()
             for lane, proc in list(lanes.items()):
-                code = proc.poll()
+                code = proc.exitcode
                 if code is None:
                     continue
                 del lanes[lane]
                 if code != 0 and restarts < MAX_LANE_RESTARTS:
                     restarts += 1
-                    binding = {**env, **bindings[lane]}
-                    lanes[lane] = _start_lane(spec_file, worker_id, lane, binding, folder)
+                    lanes[lane] = _start_lane(spec, worker_id, lane, bindings[lane], folder)
             time.sleep(min(spec.dispatch.warm.heartbeat_s, 1.0))
     finally:
         for proc in lanes.values():
             proc.terminate()
         beat.unlink(missing_ok=True)
         (folder / f"{worker_id}.json").unlink(missing_ok=True)
-        spec_file.unlink(missing_ok=True)
     return {"worker": worker_id, "lanes": len(bindings), "lane_restarts": restarts}
 
 
@@ -141,6 +144,7 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
     deadline = float(os.environ.get(DEADLINE_VAR, "inf"))
     ran = 0
     idle_since = checked = time.monotonic()
+    bell = doorbell_mtime(registry)
     while os.getppid() == parent:
         if time.time() + spec.resources.time_min * 60 > deadline:
             print(f"sweeps worker {worker_id} lane {lane}: no time left for a trial", flush=True)
@@ -155,7 +159,7 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
                 checked = now
                 if _budget_spent(spec, storage, study_id):
                     break
-            time.sleep(warm.poll_s)
+            bell = wait_for_doorbell(registry, bell, warm.poll_s)
             continue
         task = task_from_record(spec, trial.system_attrs[TASK])
         try:
@@ -169,6 +173,7 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
         outcome.facts.update({"worker": worker_id, "lane": lane})
         with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
             storage.set_trial_system_attr(trial._trial_id, OUTCOME, outcome_record(outcome))
+            flag_outcome(registry, trial._trial_id)
         ran += 1
         idle_since = time.monotonic()
     return ran
@@ -206,22 +211,50 @@ def _heartbeat(storage: BaseStorage, trial_id: int, every_s: float) -> Iterator[
         thread.join()
 
 
+def _preload(spec: SweepSpec) -> None:
+    """Import what every lane needs once, in the worker, so forked lanes start warm.
+
+    Nothing here may open a GPU or a database connection: lanes inherit the process.
+    """
+    with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
+        import_objective(spec.objective.function)
+    with contextlib.suppress(Exception):  # lanes report storage errors themselves
+        rdb = rdb_of(open_plain_storage(spec.storage_url))  # imports the driver and schema code
+        if rdb is not None:
+            rdb.engine.dispose()  # no connection crosses the fork
+
+
 def _start_lane(
-    spec_file: Path, worker_id: str, lane: int, env: dict[str, str], folder: Path
-) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "sweeps.trial.worker", str(spec_file), worker_id, str(lane)]
-    command.append(str(folder))
-    log = (folder / f"{worker_id}.lane{lane}.log").open("ab")
+    spec: SweepSpec, worker_id: str, lane: int, binding: dict[str, str], folder: Path
+) -> BaseProcess:
+    """Fork one lane: it inherits the worker's imports, then binds its own device."""
+    process = _FORK.Process(
+        target=_lane_main,
+        args=(spec, worker_id, lane, binding, folder),
+        name=f"sweeps-lane-{lane}",
+    )
+    process.start()
+    return process
+
+
+def _lane_main(
+    spec: SweepSpec, worker_id: str, lane: int, binding: dict[str, str], folder: Path
+) -> None:
+    _die_with_parent()
     # MIOpen's SQLite caches fail on Lustre and must not be shared by concurrent lanes (ROCm).
     miopen = str(Path(tempfile.gettempdir()) / f"miopen-{worker_id}-{lane}")
-    lane_env = {"MIOPEN_USER_DB_PATH": miopen, "MIOPEN_CUSTOM_CACHE_DIR": miopen, **env}
-    return subprocess.Popen(
-        command,
-        env={**lane_env, "SWEEPS_LANE": str(lane)},
-        stdout=log,
-        stderr=log,
-        preexec_fn=_die_with_parent,
-    )
+    os.environ.update({"MIOPEN_USER_DB_PATH": miopen, "MIOPEN_CUSTOM_CACHE_DIR": miopen, **binding})
+    os.environ["SWEEPS_LANE"] = str(lane)
+    log = os.open(folder / f"{worker_id}.lane{lane}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the heartbeat's stop signal
+    torch = sys.modules.get("torch")
+    if torch is not None:  # imported before the fork: apply this lane's thread share
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    ran = run_lane(spec, worker_id, lane, folder)
+    print(f"sweeps worker {worker_id} lane {lane}: ran {ran} trials; exiting", flush=True)
+    sys.exit(0)
 
 
 def _die_with_parent() -> None:
