@@ -12,17 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import optuna
 import pytest
 import yaml
 from optuna.trial import TrialState
-from support.slurm import squeue_ids, sweeps_env
+from support.slurm import running, squeue_ids, start, sweeps_env, trials
 from support.specs import REPO, base_spec
 from support.workflow import workflow_project
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
-
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def project(tmp: Path, study: str, seconds: float, **overrides: Any) -> Path:
@@ -43,41 +40,10 @@ def project(tmp: Path, study: str, seconds: float, **overrides: Any) -> Path:
     return workflow_project(tmp, sweep)
 
 
-def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """snakemake in its own process group (as in a terminal), output captured."""
-    return subprocess.Popen(
-        [*SNAKEMAKE, *args],
-        cwd=cwd,
-        env=env or sweeps_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     proc = start(cwd, *args, env=env)
     output, _ = proc.communicate(timeout=400)
     return proc.returncode, output
-
-
-def running(proc: subprocess.Popen[str], name: str) -> str:
-    """The id of a running job named ``name`` (failing early if snakemake already stopped)."""
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        ids = squeue_ids(name, "RUNNING")
-        if ids:
-            return ids[0]
-        if proc.poll() is not None:
-            raise AssertionError(f"snakemake ended early:\n{proc.communicate()[0][-4000:]}")
-        time.sleep(0.5)
-    raise AssertionError(f"no running job named {name} within 90 s")
-
-
-def trials(cwd: Path, study: str) -> list[optuna.trial.FrozenTrial]:
-    storage = f"sqlite:///{cwd}/results/{study}/study.db"
-    return optuna.load_study(study_name=study, storage=storage).trials
 
 
 def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> None:

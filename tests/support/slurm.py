@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import optuna
 import yaml
 
 from support.specs import REPO, base_spec
@@ -75,3 +76,38 @@ def wait_for_job(name: str, state: str = "RUNNING", timeout_s: float = 60) -> st
             return ids[0]
         time.sleep(0.5)
     raise AssertionError(f"no {state} job named {name} within {timeout_s} s")
+
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """snakemake in its own process group (as in a terminal), output captured."""
+    return subprocess.Popen(
+        [*SNAKEMAKE, *args],
+        cwd=cwd,
+        env=env or sweeps_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def running(proc: subprocess.Popen[str], name: str) -> str:
+    """The id of a running job named ``name`` (failing early if snakemake already stopped)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        ids = squeue_ids(name, "RUNNING")
+        if ids:
+            return ids[0]
+        if proc.poll() is not None:
+            raise AssertionError(f"snakemake ended early:\n{proc.communicate()[0][-4000:]}")
+        time.sleep(0.5)
+    raise AssertionError(f"no running job named {name} within 90 s")
+
+
+def trials(cwd: Path, study: str) -> list[optuna.trial.FrozenTrial]:
+    """The trials of the study a workflow copy in ``cwd`` wrote (SQLite)."""
+    storage = f"sqlite:///{cwd}/results/{study}/study.db"
+    return optuna.load_study(study_name=study, storage=storage).trials

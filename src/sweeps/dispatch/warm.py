@@ -15,6 +15,8 @@ import contextlib
 import json
 import math
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -32,6 +34,7 @@ from sweeps.spec import SweepSpec
 from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.locks import file_lock
 from sweeps.study.slots import fail_retryable, slot_trials
+from sweeps.trial.interrupt import STOP
 from sweeps.trial.paths import results_dir
 from sweeps.trial.queue import (
     HEARTBEAT,
@@ -65,8 +68,15 @@ def dispatch_warm(
     pool = WorkerPool(spec)
     pool.ensure(storage, study._study_id)
     ring(pool.folder)
-    with _fail_on_interrupt(storage, trial_id):
+    with _fail_on_interrupt(spec, storage, trial_id, pool):
         return _await(spec, storage, trial_id, pool, study._study_id)
+
+
+def reattach_warm(spec: SweepSpec, study: optuna.Study, trial: optuna.Trial) -> TrialOutcome:
+    """Wait again for a published trial whose controller died (a worker may still run it)."""
+    pool = WorkerPool(spec)
+    with _fail_on_interrupt(spec, study._storage, trial._trial_id, pool):
+        return _await(spec, study._storage, trial._trial_id, pool, study._study_id)
 
 
 _UNSEEN = object()
@@ -80,6 +90,8 @@ def _await(
     beat_seen = time.monotonic()
     last_ensure = time.monotonic()
     while True:
+        if STOP.is_set():  # Ctrl-C while controllers run as threads
+            raise KeyboardInterrupt
         frozen = storage.get_trial(trial_id)
         who = frozen.system_attrs.get(WORKER, {})
         facts = {"executor": spec.dispatch.executor, "dispatch": "warm"}
@@ -96,16 +108,7 @@ def _await(
             if beat != last_beat:  # compare changes, not clocks: workers run on other hosts
                 last_beat, beat_seen = beat, now
             elif now - beat_seen > warm.heartbeat_timeout_s:
-                return TrialOutcome(
-                    "fail",
-                    reason=(
-                        f"warm worker {who.get('worker')} (lane {who.get('lane')}, host "
-                        f"{who.get('host')}) lost: no heartbeat for "
-                        f"{warm.heartbeat_timeout_s:g} s"
-                    ),
-                    facts=facts,
-                    retryable=True,
-                )
+                return _worker_lost(spec, who, facts)
         elif frozen.state == TrialState.WAITING and now - last_ensure > max(warm.heartbeat_s, 1):
             pool.ensure(storage, study_id)  # a worker may have gone idle or died meanwhile
             last_ensure = now
@@ -170,6 +173,19 @@ class WorkerPool:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / STOP_FILE).touch()
 
+    def cancel(self) -> list[str]:
+        """Stop the workers now: their Slurm jobs are cancelled; return the job ids."""
+        self.stop()
+        if self.spec.dispatch.executor != "slurm":
+            return []  # local workers see the stop file and exit after their current trial
+        job_ids = []
+        for record_file in self.folder.glob("w*.json"):
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                job_ids.append(str(json.loads(record_file.read_text())["job_id"]))
+        if job_ids:
+            subprocess.run(["scancel", *job_ids], capture_output=True, check=False)
+        return job_ids
+
     def _start(self, count: int) -> list[str]:
         """Submit ``count`` worker jobs: one job array on Slurm when there are several."""
         (self.folder / STOP_FILE).unlink(missing_ok=True)
@@ -188,6 +204,37 @@ class WorkerPool:
             }
             (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
         return worker_ids
+
+
+def _worker_lost(spec: SweepSpec, who: dict[str, Any], facts: dict[str, Any]) -> TrialOutcome:
+    """The outcome of a trial whose worker stopped beating: retried, unless Slurm says the
+    worker job ran out of memory or was cancelled by a user."""
+    warm = spec.dispatch.warm
+    lost = (
+        f"warm worker {who.get('worker')} (lane {who.get('lane')}, host {who.get('host')}) "
+        f"lost: no heartbeat for {warm.heartbeat_timeout_s:g} s"
+    )
+    job_id = str(who.get("job_id") or "")
+    state = _slurm_state(job_id) if spec.dispatch.executor == "slurm" and job_id else None
+    if state == "OUT_OF_MEMORY":
+        reason = f"out of memory: Slurm worker job {job_id} exceeded its memory limit ({lost})"
+        return TrialOutcome("fail", reason=reason, facts=facts)
+    if state == "CANCELLED":
+        reason = f"Slurm worker job {job_id} was cancelled (scancel); not retried"
+        return TrialOutcome("fail", reason=reason, facts=facts)
+    if state:
+        lost += f"; its Slurm job {job_id} is {state}"
+    return TrialOutcome("fail", reason=lost, facts=facts, retryable=True)
+
+
+def _slurm_state(job_id: str) -> str | None:
+    from sweeps.dispatch.sacct import SacctError, query_jobs
+
+    try:
+        info = query_jobs([job_id]).get(job_id)
+    except SacctError:
+        return None
+    return info.state if info else None
 
 
 def worker_job_spec(spec: SweepSpec) -> SweepSpec:
@@ -214,8 +261,11 @@ def _fail_unclaimed(study: optuna.Study, slot: int, current: int) -> None:
 
 
 @contextlib.contextmanager
-def _fail_on_interrupt(storage: BaseStorage, trial_id: int) -> Iterator[None]:
-    """An interrupted controller fails its trial (retryable); the worker's result is dropped."""
+def _fail_on_interrupt(
+    spec: SweepSpec, storage: BaseStorage, trial_id: int, pool: WorkerPool
+) -> Iterator[None]:
+    """An interrupted controller fails its trial (retryable) and cancels the sweep's worker
+    jobs, unless ``dispatch.slurm.on_interrupt: keep`` (a re-run then re-attaches)."""
     previous: Any = None
     main = threading.current_thread() is threading.main_thread()
 
@@ -227,7 +277,22 @@ def _fail_on_interrupt(storage: BaseStorage, trial_id: int) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
+        if spec.dispatch.executor == "slurm" and spec.dispatch.slurm.on_interrupt == "keep":
+            print(
+                f"sweeps: trial {trial_id} interrupted; warm workers left running "
+                "(on_interrupt: keep)",
+                file=sys.stderr,
+                flush=True,
+            )
+            raise
         fail_retryable(storage, trial_id, "interrupted: the sweep was stopped")
+        cancelled = pool.cancel()
+        if cancelled:
+            print(
+                f"sweeps: interrupted; cancelled warm worker jobs {', '.join(sorted(cancelled))}",
+                file=sys.stderr,
+                flush=True,
+            )
         raise
     finally:
         if main:

@@ -51,6 +51,15 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
     study = load_study(spec, force=force, stream=slot)
     fail_stale_trials(study)
     plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
+    if plan.action == "running" and spec.dispatch.mode == "warm":
+        assert plan.trial is not None
+        print(f"sweeps: slot {slot} re-attaches to its trial on the warm workers", file=sys.stderr)
+        from sweeps.dispatch.warm import reattach_warm
+
+        trial = optuna.Trial(study, plan.trial._trial_id)
+        with Heartbeat(study._storage, trial._trial_id):
+            outcome = reattach_warm(spec, study, trial)
+        return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
     if plan.action == "running":
         assert plan.trial is not None
         job = reattach(spec, str(plan.trial.system_attrs.get(JOB_ID, "")))

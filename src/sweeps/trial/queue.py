@@ -38,16 +38,18 @@ def spec_key(spec: SweepSpec) -> str:
 
 
 def task_record(task: TrialTask) -> dict[str, Any]:
-    """The task as a JSON-able record (the spec travels as its key: workers hold the spec)."""
+    """The task as a JSON-able record (the spec travels as its key: workers hold the spec),
+    stamped with the time it was published."""
     record = asdict(task)
     record.pop("spec")
     record["key"] = spec_key(task.spec)
+    record["published_at"] = time.time()
     return record
 
 
 def task_from_record(spec: SweepSpec, record: dict[str, Any]) -> TrialTask:
     """Rebuild the task a controller published, for a worker holding ``spec``."""
-    fields = {k: v for k, v in record.items() if k != "key"}
+    fields = {k: v for k, v in record.items() if k not in ("key", "published_at")}
     return TrialTask(spec=spec, **fields)
 
 

@@ -171,12 +171,44 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
             idle_since = time.monotonic()
             continue  # its controller gave up on it: free the lane for the next trial
         outcome.facts.update({"worker": worker_id, "lane": lane})
+        slurm = slurm_lane_facts(spec, outcome, trial.system_attrs[TASK].get("published_at"))
+        if slurm:
+            outcome.facts["slurm"] = slurm
         with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
             storage.set_trial_system_attr(trial._trial_id, OUTCOME, outcome_record(outcome))
             flag_outcome(registry, trial._trial_id)
         ran += 1
         idle_since = time.monotonic()
     return ran
+
+
+def slurm_lane_facts(
+    spec: SweepSpec, outcome: Any, published_at: float | None
+) -> dict[str, Any] | None:
+    """The Slurm facts of a trial a lane ran (None outside Slurm): the worker job's id,
+    partition and node, the lane's share of GPUs and its GPU-hours, and the queue wait
+    (published to claimed)."""
+    if not os.environ.get("SLURM_JOB_ID"):
+        return None
+    job_id = os.environ.get(JOB_ID_VAR) or os.environ["SLURM_JOB_ID"]
+    run_s = float(outcome.facts.get("runtime_s", 0.0))
+    gpus = spec.resources.gpus / spec.dispatch.warm.trials_per_gpu if worker_gpus(spec) else 0
+    facts: dict[str, Any] = {
+        "job_id": job_id,
+        "partition": os.environ.get("SLURM_JOB_PARTITION", ""),
+        "node": os.environ.get("SLURMD_NODENAME", ""),
+        "gpus": gpus,
+        "state": "RUNNING",  # the worker job's state; it goes on to the next trial
+        "requeues": int(os.environ.get("SLURM_RESTART_COUNT", 0)),
+        "run_time_s": round(run_s),
+        "gpu_hours": round(gpus * run_s / 3600, 6),
+    }
+    _, sep, index = job_id.partition("_")
+    if sep and index.isdigit():
+        facts["array_index"] = int(index)
+    if published_at:
+        facts["queue_wait_s"] = round(max(0.0, time.time() - run_s - float(published_at)), 3)
+    return facts
 
 
 def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:

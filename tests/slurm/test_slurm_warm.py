@@ -1,0 +1,134 @@
+"""Warm workers as Slurm jobs on the real test cluster: a worker job array runs trial after
+trial; a killed snakemake re-attaches to trials the workers still run; Ctrl-C cancels the
+worker jobs; a worker job cancelled by a user fails its trial without a retry."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from optuna.trial import TrialState
+from support.slurm import running, squeue_ids, start, sweeps_env, trials
+from support.specs import base_spec
+from support.workflow import workflow_project
+
+pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
+
+THREADS = ("--cores", "2", "--force-use-threads", "--config", "controllers=threads")
+
+
+def warm_project(tmp: Path, study: str, seconds: float, n_trials: int = 4, **warm: Any) -> Path:
+    """A workflow whose sweep runs ``n_trials`` trials of ``seconds`` on two warm workers."""
+    sweep = base_spec(
+        study=study,
+        objective={
+            "function": "support.slurm_objectives:behave",
+            "args": {"mode": "ok", "seconds": seconds},
+        },
+        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        budget={"n_trials": n_trials, "max_retries": 1},
+        parallelism=2,
+        resources={"gpus": 1, "time_min": 2, "mem_gb": 0.5},
+        dispatch={
+            "executor": "slurm",
+            "mode": "warm",
+            "warm": {"workers": 2, "time_min": 10, "heartbeat_s": 1, **warm},
+            "slurm": {"partition": "small-g", "gpus_per_node": 1, "status_interval_s": 1.0},
+        },
+    )
+    return workflow_project(tmp, sweep)
+
+
+def run(cwd: Path, *args: str) -> tuple[int, str]:
+    proc = start(cwd, *args, env=sweeps_env())
+    output, _ = proc.communicate(timeout=400)
+    return proc.returncode, output
+
+
+def settled(name: str, timeout_s: float = 60) -> list[str]:
+    """Wait until no job named ``name`` is queued or running; return any still there."""
+    deadline = time.monotonic() + timeout_s
+    while squeue_ids(name) and time.monotonic() < deadline:
+        time.sleep(1)
+    return squeue_ids(name)
+
+
+def sacct_states(job_ids: set[str]) -> dict[str, str]:
+    out = subprocess.run(
+        ["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", ",".join(sorted(job_ids))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(line.split("|")[:2] for line in out.splitlines() if "|" in line)
+
+
+def test_warm_workers_run_the_sweep_as_one_job_array(tmp_path: Path) -> None:
+    cwd = warm_project(tmp_path, "warm", seconds=1, n_trials=6)
+    code, output = run(cwd, *THREADS)
+    assert code == 0, output[-4000:]
+    ended = trials(cwd, "warm")
+    assert len(ended) == 6
+    assert all(t.state == TrialState.COMPLETE for t in ended)
+    jobs = {t.user_attrs["slurm.job_id"] for t in ended}
+    assert len(jobs) <= 2 < len(ended)  # each worker job ran several trials
+    assert len({job.split("_")[0] for job in jobs}) == 1  # the workers are one job array
+    assert {t.user_attrs["slurm.partition"] for t in ended} == {"small-g"}
+    assert {t.user_attrs["slurm.gpus"] for t in ended} == {1}
+    assert all(t.user_attrs["slurm.queue_wait_s"] >= 0 for t in ended)
+    assert all(t.user_attrs["slurm.array_index"] in (0, 1) for t in ended)
+    # With the budget spent, the workers leave at once instead of idling on their GPUs.
+    assert not settled("sweeps-warm", timeout_s=30)
+    assert set(sacct_states(jobs).values()) == {"COMPLETED"}
+
+
+def test_killed_snakemake_re_attaches_to_trials_on_warm_workers(tmp_path: Path) -> None:
+    cwd = warm_project(tmp_path, "warmkill", seconds=8)
+    first = start(cwd, *THREADS, env=sweeps_env())
+    running(first, "sweeps-warmkill")
+    time.sleep(4)  # the workers are running the first two trials
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert squeue_ids("sweeps-warmkill"), "the worker jobs outlive the controllers"
+    assert run(cwd, "--unlock")[0] == 0
+    code, output = run(cwd, *THREADS, "--rerun-incomplete")
+    assert code == 0, output[-4000:]
+    assert "re-attaches to its trial on the warm workers" in output
+    ended = trials(cwd, "warmkill")
+    # Re-attached, not retried: one trial per slot, every one complete.
+    assert sorted(t.system_attrs["sweeps:slot"] for t in ended) == list(range(4))
+    assert all(t.state == TrialState.COMPLETE for t in ended)
+
+
+def test_ctrl_c_cancels_the_warm_worker_jobs(tmp_path: Path) -> None:
+    cwd = warm_project(tmp_path, "warmint", seconds=120)
+    proc = start(cwd, *THREADS, env=sweeps_env())
+    job_id = running(proc, "sweeps-warmint")
+    time.sleep(3)  # a worker has claimed a trial
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert "cancelled warm worker jobs" in output
+    assert job_id in output
+    assert not settled("sweeps-warmint", timeout_s=30)
+    ended = trials(cwd, "warmint")
+    assert ended and all(t.state == TrialState.FAIL for t in ended)  # retried on a re-run
+
+
+def test_a_worker_job_cancelled_by_a_user_fails_its_trial_without_retry(tmp_path: Path) -> None:
+    cwd = warm_project(
+        tmp_path, "warmcancel", seconds=60, n_trials=1, workers=1, heartbeat_timeout_s=5
+    )
+    proc = start(cwd, *THREADS, env=sweeps_env())
+    job_id = running(proc, "sweeps-warmcancel")
+    time.sleep(4)  # the trial is running on the worker
+    subprocess.run(["scancel", job_id], check=True)
+    output, _ = proc.communicate(timeout=180)
+    ended = trials(cwd, "warmcancel")
+    assert len(ended) == 1, output[-4000:]  # no retry
+    assert ended[0].state == TrialState.FAIL
+    assert "was cancelled (scancel); not retried" in ended[0].user_attrs["fail_reason"]
