@@ -93,7 +93,9 @@ def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # ty
         assert Path(t.user_attrs["log_file"]).read_text().count("running with") == 1
 
 
-def test_killed_worker_takes_down_only_its_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+def test_killed_worker_takes_down_only_its_trial(make_spec, started, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The controllers' own heartbeats (frequent here) must not pass for the dead lane's.
+    monkeypatch.setenv("SWEEPS_HEARTBEAT_S", "0.3")
     n = 6
     _, spec = warm_spec(
         make_spec,

@@ -28,7 +28,7 @@ from sweeps.trial.task import TrialOutcome, TrialTask
 
 TASK = "sweeps:warm_task"
 OUTCOME = "sweeps:warm_outcome"
-HEARTBEAT = "sweeps:heartbeat"
+HEARTBEAT = "sweeps:lane_heartbeat"  # not the controller's (sweeps.study.stale)
 WORKER = "sweeps:worker"
 
 
