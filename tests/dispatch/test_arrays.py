@@ -36,9 +36,17 @@ def slurm_spec(make_spec):  # type: ignore[no-untyped-def]
 
 
 def controller(
-    coalescer: Coalescer, spec: SweepSpec, task: str, record: Recorder, delay: float, out: dict
+    coalescer: Coalescer,
+    spec: SweepSpec,
+    task: str,
+    record: Recorder,
+    delay: float,
+    out: dict,
+    started: threading.Barrier | None = None,
 ) -> None:
     with coalescer.announce(spec):
+        if started is not None:  # every controller has started (as Snakemake starts them)
+            started.wait(5)
         time.sleep(delay)  # loading the study, asking for parameters
         out[task] = coalescer.submit(spec, task, record)  # type: ignore[arg-type]
 
@@ -53,8 +61,9 @@ def test_a_lone_controller_submits_at_once(slurm_spec) -> None:  # type: ignore[
 
 def test_controllers_starting_together_share_one_batch(slurm_spec) -> None:  # type: ignore[no-untyped-def]
     spec, coalescer, record, out = slurm_spec(1.0), Coalescer(), Recorder(), {}
+    barrier = threading.Barrier(3)
     threads = [
-        threading.Thread(target=controller, args=(coalescer, spec, t, record, d, out))
+        threading.Thread(target=controller, args=(coalescer, spec, t, record, d, out, barrier))
         for t, d in (("a", 0.0), ("b", 0.3), ("c", 0.6))  # each within the window of the last
     ]
     started = time.monotonic()
