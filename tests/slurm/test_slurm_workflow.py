@@ -90,8 +90,13 @@ def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> No
     assert all(t.state == TrialState.COMPLETE for t in ended)
     assert {t.user_attrs["slurm.partition"] for t in ended} == {"small-g"}
     assert {t.user_attrs["slurm.gpus"] for t in ended} == {1}
+    # Threaded controllers (the profile's) submit the trials that start together as one array.
+    job_ids = {t.system_attrs["sweeps:job_id"] for t in ended}
+    sbatches = {job_id.partition("_")[0] for job_id in job_ids}
+    assert len(job_ids) == 4 and len(sbatches) < 4, job_ids
+    assert any("_" in job_id for job_id in job_ids)
     scripts = list((cwd / "results" / "lumi" / "jobs").glob("*/*_submission.sh"))
-    assert len(scripts) == 4
+    assert {script.parent.name for script in scripts} == sbatches
     script = scripts[0].read_text()
     for flag in ("--account=sweeps", "--gpus-per-node=1", "--mem-per-gpu=500M", "small-g"):
         assert flag in script
