@@ -138,6 +138,23 @@ def test_ctrl_c_cancels_the_sweeps_jobs(tmp_path: Path) -> None:
     assert not squeue_ids("sweeps-interrupted", "PENDING,RUNNING")
 
 
+def test_ctrl_c_cancels_each_array_task_with_threaded_controllers(tmp_path: Path) -> None:
+    cwd = project(tmp_path, "interrupted-array", seconds=120)
+    threads = ("--config", "controllers=threads", "--force-use-threads")
+    proc = start(cwd, "--cores", "2", *threads)
+    running(proc, "sweeps-interrupted-array")
+    job_ids = sorted(squeue_ids("sweeps-interrupted-array", "RUNNING"))
+    assert all("_" in job_id for job_id in job_ids), job_ids  # tasks of one array
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    for job_id in job_ids:  # each controller cancels its own task
+        assert f"cancelled job {job_id}" in output, output[-4000:]
+    deadline = time.monotonic() + 30
+    while squeue_ids("sweeps-interrupted-array", "PENDING,RUNNING") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not squeue_ids("sweeps-interrupted-array", "PENDING,RUNNING")
+
+
 def test_ctrl_c_with_on_interrupt_keep_leaves_jobs_to_re_attach(tmp_path: Path) -> None:
     cwd = project(tmp_path, "kept", seconds=10, on_interrupt="keep")
     proc = start(cwd, "--cores", "2")
