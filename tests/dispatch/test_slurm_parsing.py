@@ -64,6 +64,14 @@ SACCT_ARRAY_CANCELLED = """\
 2026-11-28T07:17:50|2026-11-28T07:17:54|2026-11-28T07:18:07|13|0:0
 267_[3-5]|CANCELLED by 0|small-g|None assigned||2026-11-28T07:17:50|None|2026-11-28T07:18:07|0|0:0
 """
+# Array 323 with task 0 requeued while it ran (scontrol requeue 323_0).
+SACCT_ARRAY_REQUEUED = """\
+323_0|REQUEUED|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|\
+2026-11-28T07:33:11|2026-11-28T07:33:12|2026-11-28T07:33:15|3|0:0
+323_1|RUNNING|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|\
+2026-11-28T07:33:11|2026-11-28T07:33:12|Unknown|9|0:0
+323_0|PENDING|small-g|None assigned||2026-11-28T07:33:15|Unknown|Unknown|0|0:0
+"""
 SQUEUE_ARRAYS = """\
 267_[3-4]|PENDING|small-g|
 267_0|RUNNING|small-g|localhost
@@ -113,3 +121,9 @@ def test_squeue_array_records_expand_too() -> None:
     assert jobs["267_0"].state == "RUNNING" and jobs["267_0"].node == "localhost"
     assert [jobs[f"270_{i}"].array_index for i in range(4)] == [0, 1, 2, 3]
     assert jobs["267"].array_index is None  # the array's own record once it ended
+
+
+def test_a_requeued_array_task_counts_its_earlier_run() -> None:
+    jobs = parse_sacct(SACCT_ARRAY_REQUEUED)
+    assert jobs["323_0"].state == "PENDING" and jobs["323_0"].requeues == 1
+    assert jobs["323_1"].state == "RUNNING" and jobs["323_1"].requeues == 0
