@@ -90,8 +90,13 @@ def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> No
     assert all(t.state == TrialState.COMPLETE for t in ended)
     assert {t.user_attrs["slurm.partition"] for t in ended} == {"small-g"}
     assert {t.user_attrs["slurm.gpus"] for t in ended} == {1}
+    # Threaded controllers (the profile's) submit the trials that start together as one array.
+    job_ids = {t.system_attrs["sweeps:job_id"] for t in ended}
+    sbatches = {job_id.partition("_")[0] for job_id in job_ids}
+    assert len(job_ids) == 4 and len(sbatches) < 4, job_ids
+    assert any("_" in job_id for job_id in job_ids)
     scripts = list((cwd / "results" / "lumi" / "jobs").glob("*/*_submission.sh"))
-    assert len(scripts) == 4
+    assert {script.parent.name for script in scripts} == sbatches
     script = scripts[0].read_text()
     for flag in ("--account=sweeps", "--gpus-per-node=1", "--mem-per-gpu=500M", "small-g"):
         assert flag in script
@@ -131,6 +136,23 @@ def test_ctrl_c_cancels_the_sweeps_jobs(tmp_path: Path) -> None:
     while squeue_ids("sweeps-interrupted", "PENDING,RUNNING") and time.monotonic() < deadline:
         time.sleep(1)
     assert not squeue_ids("sweeps-interrupted", "PENDING,RUNNING")
+
+
+def test_ctrl_c_cancels_each_array_task_with_threaded_controllers(tmp_path: Path) -> None:
+    cwd = project(tmp_path, "interrupted-array", seconds=120)
+    threads = ("--config", "controllers=threads", "--force-use-threads")
+    proc = start(cwd, "--cores", "2", *threads)
+    running(proc, "sweeps-interrupted-array")
+    job_ids = sorted(squeue_ids("sweeps-interrupted-array", "RUNNING"))
+    assert all("_" in job_id for job_id in job_ids), job_ids  # tasks of one array
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    for job_id in job_ids:  # each controller cancels its own task
+        assert f"cancelled job {job_id}" in output, output[-4000:]
+    deadline = time.monotonic() + 30
+    while squeue_ids("sweeps-interrupted-array", "PENDING,RUNNING") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not squeue_ids("sweeps-interrupted-array", "PENDING,RUNNING")
 
 
 def test_ctrl_c_with_on_interrupt_keep_leaves_jobs_to_re_attach(tmp_path: Path) -> None:

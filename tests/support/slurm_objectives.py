@@ -35,3 +35,14 @@ def behave(
         return float(params["x"])
     time.sleep(seconds)
     return float(params["x"])
+
+
+def by_slot(
+    params: dict[str, Any],
+    trial: TrialHandle,
+    modes: dict[str, str] | None = None,
+    seconds: dict[str, float] | None = None,
+) -> float:
+    """``behave`` with each slot's own mode and seconds (keys: the slot; default ok, 1 s)."""
+    slot = str(trial.slot)
+    return behave(params, trial, (modes or {}).get(slot, "ok"), (seconds or {}).get(slot, 1))

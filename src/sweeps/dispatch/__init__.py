@@ -1,5 +1,14 @@
 """Dispatching trial attempts as submitit jobs: one interface, one module per backend."""
 
-from sweeps.dispatch.base import JobHandle, collect_outcome, make_executor, reattach
+from sweeps.dispatch.arrays import announce_trial, withdraw_trial
+from sweeps.dispatch.base import JobHandle, collect_outcome, make_executor, reattach, submit_trial
 
-__all__ = ["JobHandle", "collect_outcome", "make_executor", "reattach"]
+__all__ = [
+    "JobHandle",
+    "announce_trial",
+    "collect_outcome",
+    "make_executor",
+    "reattach",
+    "submit_trial",
+    "withdraw_trial",
+]

@@ -15,7 +15,7 @@ from sweeps.dispatch.logs import LOG_TAIL_CHARS, log_tail
 from sweeps.dispatch.slurm_job import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
-from sweeps.trial.task import TrialOutcome
+from sweeps.trial.task import TrialOutcome, TrialTask
 
 
 def jobs_folder(spec: SweepSpec) -> Path:
@@ -68,6 +68,19 @@ class JobHandle:
                 raise KeyboardInterrupt
             if stop is None:
                 time.sleep(poll_s)
+
+
+def submit_trial(spec: SweepSpec, task: TrialTask) -> JobHandle:
+    """Submit one trial attempt. On Slurm, attempts that start together in this process are
+    submitted as one job array (:mod:`sweeps.dispatch.arrays`)."""
+    from sweeps.dispatch.arrays import COALESCER, coalesces, submit_batch
+    from sweeps.trial.runner import run_trial
+
+    if coalesces(spec):
+        job = COALESCER.submit(spec, task, lambda s, tasks: submit_batch(s, tasks, run_trial))
+    else:
+        job = make_executor(spec).submit(run_trial, task)
+    return JobHandle(job, spec.dispatch.executor, spec.dispatch.slurm)
 
 
 def reattach(spec: SweepSpec, job_id: str) -> JobHandle | None:

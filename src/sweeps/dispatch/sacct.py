@@ -3,6 +3,10 @@
 Every trial slot's controller polls its own job, but the sweep's controllers share one status
 file beside the job folders: whichever controller finds it stale refreshes it for all jobs of
 the sweep still in flight (under a lock), so Slurm sees one query per round, not one per job.
+
+Array tasks are ``A_i``. Slurm shows the tasks of an array that have not started as one
+collapsed record (``A_[0,2-5%4]``), which ``sacct -j A_i`` does not return: arrays are asked
+for by their id ``A`` and collapsed records are expanded to one record per task.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "RESIZING", "SUSPENDED", "CONFIGURIN
 # Lost to the infrastructure: worth another attempt.
 RETRYABLE = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "REQUEUE_FED"}
 _GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
+_COLLAPSED = re.compile(r"^(\d+)_\[([\d,-]+)(?:%\d+)?\]$")
 
 
 class SacctError(RuntimeError):
@@ -75,29 +80,51 @@ class JobInfo:
         return round(self.gpus * self.elapsed_s / 3600, 6)
 
 
+def expand_job_id(job_id: str) -> list[str]:
+    """The array tasks of a collapsed id (``A_[0,2-4%2]``: ``A_0, A_2, A_3, A_4``); any other
+    id as itself."""
+    match = _COLLAPSED.match(job_id)
+    if match is None:
+        return [job_id]
+    array, ranges = match.groups()
+    tasks: list[str] = []
+    for part in filter(None, ranges.split(",")):
+        first, _, last = part.partition("-")
+        tasks += [f"{array}_{i}" for i in range(int(first), int(last or first) + 1)]
+    return tasks
+
+
+def array_id(job_id: str) -> str:
+    """The array an array task ``A_i`` belongs to (``A``); a plain job id as itself."""
+    return job_id.partition("_")[0]
+
+
 def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
     """The records of ``job_ids`` (one ``sacct`` call); unknown ids are absent.
 
-    When accounting does not answer (slurmdbd or its database down), ``squeue`` stands in: it
-    knows queued jobs and, for a few minutes, ended ones.
+    Array tasks are asked for through their array (a pending task is only in its array's
+    collapsed record). When accounting does not answer (slurmdbd or its database down),
+    ``squeue`` stands in: it knows queued jobs and, for a few minutes, ended ones.
     """
     if not job_ids:
         return {}
-    ids = ",".join(job_ids)
+    ids = ",".join(sorted({array_id(j) for j in job_ids}))
     try:
         out = _run(["sacct", "-X", "-D", "-n", "-P", "-o", ",".join(FIELDS), "-j", ids], timeout_s)
-        return parse_sacct(out)
+        found = parse_sacct(out)
     except SacctError as sacct_error:
         try:
             return query_queue(job_ids, timeout_s)
         except SacctError:
             raise sacct_error from None
+    return {j: found[j] for j in job_ids if j in found}
 
 
 def query_queue(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
-    """What slurmctld itself says of ``job_ids`` (``squeue``; no accounting lag)."""
+    """What slurmctld itself says of ``job_ids`` (``squeue -r``: one line per array task; no
+    accounting lag)."""
     ids = ",".join(job_ids)
-    out = _run(["squeue", "-h", "--states=all", "-o", SQUEUE_FORMAT, "-j", ids], timeout_s)
+    out = _run(["squeue", "-h", "-r", "--states=all", "-o", SQUEUE_FORMAT, "-j", ids], timeout_s)
     return parse_squeue(out)
 
 
@@ -115,25 +142,29 @@ SQUEUE_FORMAT = "%i|%T|%P|%N"
 
 
 def parse_squeue(text: str) -> dict[str, JobInfo]:
-    """Parse ``squeue -o '%i|%T|%P|%N'`` output (fewer facts than sacct)."""
+    """Parse ``squeue -o '%i|%T|%P|%N'`` output (fewer facts than sacct); collapsed array
+    records become one record per task."""
     infos = {}
     for line in text.splitlines():
         cells = line.strip().split("|")
         if len(cells) == 4:
             job_id, state, partition, node = cells
-            infos[job_id] = JobInfo(job_id=job_id, state=state, partition=partition, node=node)
+            for task in expand_job_id(job_id):
+                infos[task] = JobInfo(job_id=task, state=state, partition=partition, node=node)
     return infos
 
 
 def parse_sacct(text: str) -> dict[str, JobInfo]:
-    """Parse ``sacct -X -D -n -P`` output; a requeued job's earlier runs count as requeues."""
+    """Parse ``sacct -X -D -n -P`` output; a requeued job's earlier runs count as requeues and
+    a collapsed array record (tasks not started yet) counts for each of its tasks."""
     runs: dict[str, list[dict[str, str]]] = {}
     for line in text.splitlines():
         cells = line.split("|")
         if len(cells) != len(FIELDS):
             continue
         row = dict(zip(FIELDS, cells, strict=True))
-        runs.setdefault(row["JobID"], []).append(row)
+        for job_id in expand_job_id(row["JobID"]):
+            runs.setdefault(job_id, []).append(row)
     infos = {}
     for job_id, rows in runs.items():
         last = rows[-1]

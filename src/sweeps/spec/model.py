@@ -124,6 +124,8 @@ class SlurmSettings(_Strict):
 
     ``account`` falls back to ``$SBATCH_ACCOUNT``; ``require_account`` makes a missing one an
     error before anything is submitted. GPUs, CPUs and memory default to ``resources``.
+    Trials that a process's controllers submit within ``array_window_s`` of each other go to
+    Slurm as one job array (0: every trial is a plain job).
     """
 
     partition: str | None = None
@@ -142,6 +144,7 @@ class SlurmSettings(_Strict):
     status_interval_s: float = Field(default=2.0, gt=0)
     status_max_interval_s: float = Field(default=30.0, gt=0)
     vanished_after_s: float = Field(default=60.0, gt=0)
+    array_window_s: float = Field(default=0.25, ge=0, le=10)
 
     @model_validator(mode="after")
     def _one_memory_flag(self) -> SlurmSettings:

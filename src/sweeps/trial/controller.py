@@ -16,7 +16,14 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.dispatch import JobHandle, collect_outcome, make_executor, reattach
+from sweeps.dispatch import (
+    JobHandle,
+    announce_trial,
+    collect_outcome,
+    reattach,
+    submit_trial,
+    withdraw_trial,
+)
 from sweeps.spec import SweepSpec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import suggest_all
@@ -38,7 +45,6 @@ from sweeps.study.stale import Heartbeat, fail_stale_trials
 from sweeps.trial.interrupt import STOP
 from sweeps.trial.paths import checkpoint_dir, trial_log_path
 from sweeps.trial.receipt import Receipt, write_receipt
-from sweeps.trial.runner import run_trial
 from sweeps.trial.task import TrialOutcome, TrialTask
 
 USER_ATTR_LIMIT = 16_000
@@ -48,6 +54,11 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
     """Bring slot ``slot`` to a final trial and write its receipt."""
     if not 0 <= slot < spec.budget.n_trials:
         raise ValueError(f"slot {slot} is outside the budget (n_trials={spec.budget.n_trials})")
+    with announce_trial(spec):  # controllers starting together submit one job array
+        return _run_slot(spec, slot, receipt_path, force)
+
+
+def _run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool) -> Receipt:
     study = load_study(spec, force=force, stream=slot)
     fail_stale_trials(study)
     plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
@@ -64,6 +75,7 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
         assert plan.trial is not None
         job = reattach(spec, str(plan.trial.system_attrs.get(JOB_ID, "")))
         if job is not None:  # its job may still run (or have ended) without a controller
+            withdraw_trial()
             print(f"sweeps: slot {slot} re-attaches to job {job.job_id}", file=sys.stderr)
             trial = optuna.Trial(study, plan.trial._trial_id)
             with Heartbeat(study._storage, trial._trial_id):
@@ -75,6 +87,7 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
         plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "done":
         assert plan.trial is not None
+        withdraw_trial()
         receipt = Receipt.from_trial(spec.study, slot, plan.trial)
         write_receipt(receipt, receipt_path)
         return receipt
@@ -116,31 +129,34 @@ def _conclude(
     return receipt
 
 
-def _dispatch(
-    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, slot: int, attempt: int
-) -> TrialOutcome:
-    seed = derive_seed(spec.seed, trial.number)
-    task = TrialTask(
+def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) -> TrialTask:
+    """What the job runs for ``trial`` (slot ``slot``, attempt ``attempt``)."""
+    return TrialTask(
         spec=spec,
         trial_id=trial._trial_id,
         number=trial.number,
         slot=slot,
         attempt=attempt,
         params=dict(trial.params),
-        seed=seed,
+        seed=derive_seed(spec.seed, trial.number),
         checkpoint_dir=str(checkpoint_dir(spec, slot)),
         log_path=str(trial_log_path(spec, trial.number)),
     )
+
+
+def _dispatch(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, slot: int, attempt: int
+) -> TrialOutcome:
+    task = trial_task(spec, trial, slot, attempt)
     if spec.dispatch.mode == "warm":
         from sweeps.dispatch.warm import dispatch_warm
 
         return dispatch_warm(spec, study, trial, task)
-    executor = make_executor(spec)
-    job = JobHandle(executor.submit(run_trial, task), spec.dispatch.executor, spec.dispatch.slurm)
+    job = submit_trial(spec, task)
     set_trial_attrs(
         study._storage,
         trial._trial_id,
-        user={"executor": spec.dispatch.executor, "job_id": job.job_id, "seed": seed},
+        user={"executor": spec.dispatch.executor, "job_id": job.job_id, "seed": task.seed},
         system={JOB_ID: job.job_id},
     )
     return _wait(spec, study, trial, job)
