@@ -165,7 +165,7 @@ def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignor
     assert job.resources.time_min == spec.dispatch.warm.time_min
 
 
-def test_an_interrupted_controller_stops_the_workers_and_abandons_its_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_controller_stops_workers_and_abandons_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
     path, spec = warm_spec(
         make_spec, workers=1, objective="support.objectives:long_in_slot", idle_s=20
     )
