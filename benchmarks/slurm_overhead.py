@@ -12,8 +12,15 @@ Hydra runs in its own virtualenv (its released sweeper pins Optuna < 3), created
     python -m venv build/hydra-venv
     build/hydra-venv/bin/pip install hydra-core hydra-optuna-sweeper hydra-submitit-launcher
 
+This project runs as the cluster profiles run it (controllers as threads of Snakemake, the
+greedy job selector) up to the trial receipts (`snakemake trials`: the HTML report is left
+out, Hydra writes none). ``--dispatch warm`` (default) runs the trials on one warm worker job
+per slot; ``--dispatch job`` submits one Slurm job per trial. ``--in-flight 32`` also measures
+the submit host's memory with 32 trials in flight (job mode).
+
 Usage: python benchmarks/slurm_overhead.py [--trials 16] [--low 5] [--high 30]
-       [--hydra-python build/hydra-venv/bin/python] [--skip-hydra]
+       [--dispatch warm|job] [--controllers threads|processes] [--in-flight 32]
+       [--hydra-python build/hydra-venv/bin/python] [--skip-hydra] [--json out.json]
 """
 
 from __future__ import annotations

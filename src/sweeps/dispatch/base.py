@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import submitit
+from optuna.trial import FrozenTrial
 from submitit.core.utils import FailedJobError, UncompletedJobError
 
 from sweeps.dispatch.logs import LOG_TAIL_CHARS, log_tail
+from sweeps.dispatch.sacct import SacctError, query_jobs
 from sweeps.dispatch.slurm_job import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
@@ -89,6 +91,25 @@ def reattach(spec: SweepSpec, job_id: str) -> JobHandle | None:
         return None
     job: submitit.SlurmJob[Any] = submitit.SlurmJob(folder=jobs_folder(spec), job_id=job_id)
     return JobHandle(job, "slurm", spec.dispatch.slurm)
+
+
+def still_running(spec: SweepSpec, trial: FrozenTrial) -> bool:
+    """Whether a RUNNING trial's work goes on without its controller: its Slurm job is still
+    queued or running, or a warm lane still beats its heartbeat."""
+    from sweeps.study.slots import JOB_ID
+    from sweeps.trial.queue import HEARTBEAT as LANE_HEARTBEAT
+
+    lane_beat = trial.system_attrs.get(LANE_HEARTBEAT)
+    if spec.dispatch.mode == "warm" and lane_beat is not None:
+        return time.time() - float(lane_beat) < spec.dispatch.warm.heartbeat_timeout_s
+    job_id = str(trial.system_attrs.get(JOB_ID, ""))
+    if spec.dispatch.executor != "slurm" or not job_id:
+        return False
+    try:
+        info = query_jobs([job_id]).get(job_id)
+    except SacctError:
+        return True  # Slurm does not answer: do not give up on a job that may be running
+    return info is not None and info.active
 
 
 def collect_outcome(handle: JobHandle) -> TrialOutcome:

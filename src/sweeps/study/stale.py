@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import optuna
@@ -82,8 +83,14 @@ def last_sign_of_life(trial: FrozenTrial) -> float | None:
     return None if beat is None else float(beat)
 
 
-def stale_trials(study: optuna.Study, grace_s: float | None = None) -> list[FrozenTrial]:
-    """The sweep's RUNNING trials whose heartbeat is older than ``grace_s``.
+def stale_trials(
+    study: optuna.Study,
+    grace_s: float | None = None,
+    still_running: Callable[[FrozenTrial], bool] | None = None,
+) -> list[FrozenTrial]:
+    """The sweep's RUNNING trials whose heartbeat is older than ``grace_s``, except those
+    ``still_running`` says are still being worked on (a Slurm job or a warm lane alive: the
+    slot's next run re-attaches to them).
 
     A trial that never had a heartbeat is left to its own slot's next run, which fails a
     RUNNING trial it finds (its controller is gone, as Snakemake runs one job per slot).
@@ -93,15 +100,20 @@ def stale_trials(study: optuna.Study, grace_s: float | None = None) -> list[Froz
     stale = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         beat = last_sign_of_life(trial)
-        if SLOT in trial.system_attrs and beat is not None and now - beat > grace:
+        silent = SLOT in trial.system_attrs and beat is not None and now - beat > grace
+        if silent and (still_running is None or not still_running(trial)):
             stale.append(trial)
     return stale
 
 
-def fail_stale_trials(study: optuna.Study, grace_s: float | None = None) -> list[int]:
+def fail_stale_trials(
+    study: optuna.Study,
+    grace_s: float | None = None,
+    still_running: Callable[[FrozenTrial], bool] | None = None,
+) -> list[int]:
     """Fail stale trials as retryable; the numbers of those this call failed."""
     failed = []
-    for trial in stale_trials(study, grace_s):
+    for trial in stale_trials(study, grace_s, still_running):
         silent_s = time.time() - (last_sign_of_life(trial) or 0.0)
         why = f"stale: no heartbeat from its controller for {silent_s:.0f}s (controller died?)"
         if fail_retryable(study._storage, trial._trial_id, why):

@@ -21,6 +21,7 @@ from sweeps.dispatch import (
     announce_trial,
     collect_outcome,
     reattach,
+    still_running,
     submit_trial,
     withdraw_trial,
 )
@@ -60,7 +61,7 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
 
 def _run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool) -> Receipt:
     study = load_study(spec, force=force, stream=slot)
-    fail_stale_trials(study)
+    fail_stale_trials(study, still_running=lambda trial: still_running(spec, trial))
     plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
     if plan.action == "running" and spec.dispatch.mode == "warm":
         assert plan.trial is not None

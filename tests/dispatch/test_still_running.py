@@ -1,0 +1,28 @@
+"""A stale controller heartbeat fails a trial only when nothing works on it any more."""
+
+from __future__ import annotations
+
+import time
+
+from optuna.trial import TrialState
+
+from sweeps.dispatch import still_running
+from sweeps.study import prepare_study
+from sweeps.study.slots import create_slot_trial
+from sweeps.study.stale import HEARTBEAT, fail_stale_trials
+from sweeps.trial.queue import HEARTBEAT as LANE_HEARTBEAT
+
+
+def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec(dispatch={"mode": "warm", "warm": {"heartbeat_timeout_s": 30}})
+    study = prepare_study(spec)
+    running, abandoned = (create_slot_trial(study, slot=s, attempt=0) for s in (0, 1))
+    storage = study._storage
+    for trial in (running, abandoned):  # both controllers died long ago
+        storage.set_trial_system_attr(trial._trial_id, HEARTBEAT, time.time() - 600)
+    storage.set_trial_system_attr(running._trial_id, LANE_HEARTBEAT, time.time())
+    storage.set_trial_system_attr(abandoned._trial_id, LANE_HEARTBEAT, time.time() - 120)
+
+    failed = fail_stale_trials(study, grace_s=60, still_running=lambda t: still_running(spec, t))
+    assert failed == [abandoned.number]
+    assert storage.get_trial(running._trial_id).state == TrialState.RUNNING
