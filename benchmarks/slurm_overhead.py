@@ -20,7 +20,8 @@ the submit host's memory with 32 trials in flight (job mode).
 
 Usage: python benchmarks/slurm_overhead.py [--trials 16] [--low 5] [--high 30]
        [--dispatch warm|job] [--controllers threads|processes] [--in-flight 32]
-       [--hydra-python build/hydra-venv/bin/python] [--skip-hydra] [--json out.json]
+       [--hydra-python build/hydra-venv/bin/python] [--skip-hydra] [--repeat 3]
+       [--json out.json]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import optuna
 import yaml
@@ -165,12 +167,13 @@ class SubmitHostMemory:
             children: dict[int, list[tuple[int, int, str]]] = {}
             for pid, ppid, rss, comm in (r for r in rows if len(r) == 4):
                 children.setdefault(int(ppid), []).append((int(pid), int(rss), comm))
-            sizes, todo = [], [self.root_pid]
+            sizes: list[int] = []
+            todo = [self.root_pid]
             while todo:
-                for pid, rss, comm in children.get(todo.pop(), []):
-                    todo.append(pid)
-                    if comm.startswith("python"):
-                        sizes.append(rss)
+                for child, size, name in children.get(todo.pop(), []):
+                    todo.append(child)
+                    if name.startswith("python"):
+                        sizes.append(size)
             own = [int(r[2]) for r in rows if len(r) == 4 and int(r[0]) == self.root_pid]
             sizes += own
             if sizes:
@@ -245,6 +248,12 @@ def summarise(wall: float, runs: list[float], trials: int, slots: int) -> dict[s
     }
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median overhead per trial (an actual run, not a blend of runs)."""
+    ranked = sorted(runs, key=lambda run: run["overhead_per_trial_s"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
@@ -260,26 +269,33 @@ def main() -> int:
         default=0,
         help="also measure submit-host memory with this many trials in flight (e.g. 32)",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds (each runs both tools); medians reported"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
-    results: dict[str, dict[str, float]] = {}
+    runs: dict[str, list[dict[str, float]]] = {"sweeps": [], "hydra": []}
+    results: dict[str, Any] = {"runs": runs}
     with tempfile.TemporaryDirectory(prefix="sweeps-bench-") as tmp:
-        (Path(tmp) / "sweeps").mkdir()
-        results["sweeps"] = run_sweeps(
-            Path(tmp) / "sweeps",
-            args.trials,
-            args.low,
-            args.high,
-            dispatch=args.dispatch,
-            controllers=args.controllers,
-        )
-        print("sweeps        ", results["sweeps"], flush=True)
-        if not args.skip_hydra:
-            (Path(tmp) / "hydra").mkdir()
-            results["hydra"] = run_hydra(
-                Path(tmp) / "hydra", args.hydra_python, args.trials, args.low, args.high
+        for round_ in range(args.repeat):  # interleaved, so drift of the machine hits both
+            work = Path(tmp) / f"sweeps-{round_}"
+            work.mkdir()
+            ours = run_sweeps(
+                work,
+                args.trials,
+                args.low,
+                args.high,
+                dispatch=args.dispatch,
+                controllers=args.controllers,
             )
-            print("hydra+submitit", results["hydra"], flush=True)
+            runs["sweeps"].append(ours)
+            print(f"round {round_} sweeps        ", ours, flush=True)
+            if not args.skip_hydra:
+                work = Path(tmp) / f"hydra-{round_}"
+                work.mkdir()
+                theirs = run_hydra(work, args.hydra_python, args.trials, args.low, args.high)
+                runs["hydra"].append(theirs)
+                print(f"round {round_} hydra+submitit", theirs, flush=True)
         if args.in_flight:
             (Path(tmp) / "memory").mkdir()
             results["memory"] = run_sweeps(
@@ -293,15 +309,19 @@ def main() -> int:
                 controllers=args.controllers,
             )
             print("memory        ", results["memory"], flush=True)
-    if "hydra" in results:
-        ours, theirs = results["sweeps"], results["hydra"]
+    results["sweeps"] = median_run(runs["sweeps"])
+    print("sweeps (median)        ", results["sweeps"])
+    if runs["hydra"]:
+        ours, theirs = results["sweeps"], median_run(runs["hydra"])
+        results["hydra"] = theirs
+        print("hydra+submitit (median)", theirs)
         results["ratios"] = {
             "overhead_hydra_over_sweeps": round(
                 theirs["overhead_per_trial_s"] / max(ours["overhead_per_trial_s"], 1e-9), 2
             ),
             "efficiency_sweeps_minus_hydra": round(ours["efficiency"] - theirs["efficiency"], 4),
         }
-        print("ratios        ", results["ratios"])
+        print("ratios                 ", results["ratios"])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"largest child process RSS: {peak:.0f} MiB")
     if args.json:
