@@ -9,7 +9,6 @@ from typing import Any
 from sweeps.spec import SweepSpec
 from sweeps.storage import redact_url
 from sweeps.study import FINGERPRINT, prepare_study
-from sweeps.study.slots import slots_done
 
 
 def run_study_job(
@@ -17,24 +16,32 @@ def run_study_job(
 ) -> dict[str, Any]:
     """Prepare the study and return (and write) its receipt.
 
-    With warm workers, the worker jobs the first trials need are submitted now, so their
-    queue wait and start-up overlap the scheduling of the trial controllers.
+    With warm workers, the worker jobs the first trials need are submitted first, so their
+    queue wait and start-up overlap preparing the study and Snakemake scheduling the trial
+    controllers (workers wait for the study to exist). If the study cannot be prepared, they
+    are cancelled.
     """
-    study = prepare_study(spec, force=force)
+    pool = None
+    started: list[str] = []
+    if spec.dispatch.mode == "warm":
+        from sweeps.dispatch.warm import WorkerPool
+
+        pool = WorkerPool(spec)
+        started = pool.provide(lambda: min(spec.parallelism, spec.budget.n_trials))
+    try:
+        study = prepare_study(spec, force=force)
+    except BaseException:
+        if pool is not None and started:
+            pool.cancel()
+        raise
     info = {
         "study": spec.study,
         "storage": redact_url(spec.storage_url),
         "fingerprint": study.user_attrs.get(FINGERPRINT),
         "n_trials": spec.budget.n_trials,
         "trials_so_far": len(study.trials),
+        "workers_started": len(started),
     }
-    if spec.dispatch.mode == "warm":
-        from sweeps.dispatch.warm import WorkerPool
-
-        left = spec.budget.n_trials - slots_done(
-            study.get_trials(deepcopy=False), spec.budget.max_retries
-        )
-        info["workers_started"] = len(WorkerPool(spec).provide(lambda: min(spec.parallelism, left)))
     if receipt is not None:
         receipt.parent.mkdir(parents=True, exist_ok=True)
         receipt.write_text(json.dumps(info, indent=2) + "\n")

@@ -35,8 +35,6 @@ from optuna.storages import BaseStorage
 
 from sweeps.spec import SweepSpec
 from sweeps.storage import open_storage
-from sweeps.storage.attrs import rdb_of
-from sweeps.storage.open import open_plain_storage
 from sweeps.study.slots import slots_done
 from sweeps.trial.devices import bind_env, visible_devices
 from sweeps.trial.queue import (
@@ -129,7 +127,7 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
     """Claim and run trials until idle for ``idle_timeout_s`` (or told to stop); return how many."""
     warm = spec.dispatch.warm
     storage = open_storage(spec.storage_url)
-    study_id = storage.get_study_id_from_name(spec.study)
+    study_id = _study_id(storage, spec.study, warm.start_timeout_s)
     key = spec_key(spec)
     who = {
         "worker": worker_id,
@@ -211,6 +209,19 @@ def slurm_lane_facts(
     return facts
 
 
+def _study_id(storage: BaseStorage, name: str, timeout_s: float) -> int:
+    """The study's id, waiting for the workflow's first job to create it (workers may be
+    submitted before it has)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return storage.get_study_id_from_name(name)
+        except KeyError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
     """Every trial slot of the sweep has ended: no trial will come."""
     trials = storage.get_all_trials(study_id, deepcopy=False)
@@ -250,10 +261,6 @@ def _preload(spec: SweepSpec) -> None:
     """
     with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
         import_objective(spec.objective.function)
-    with contextlib.suppress(Exception):  # lanes report storage errors themselves
-        rdb = rdb_of(open_plain_storage(spec.storage_url))  # imports the driver and schema code
-        if rdb is not None:
-            rdb.engine.dispose()  # no connection crosses the fork
 
 
 def _start_lane(
