@@ -22,7 +22,14 @@ pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm
 THREADS = ("--cores", "2", "--force-use-threads", "--config", "controllers=threads")
 
 
-def warm_project(tmp: Path, study: str, seconds: float, n_trials: int = 4, **warm: Any) -> Path:
+def warm_project(
+    tmp: Path,
+    study: str,
+    seconds: float,
+    n_trials: int = 4,
+    slurm: dict[str, Any] | None = None,
+    **warm: Any,
+) -> Path:
     """A workflow whose sweep runs ``n_trials`` trials of ``seconds`` on two warm workers."""
     sweep = base_spec(
         study=study,
@@ -38,7 +45,12 @@ def warm_project(tmp: Path, study: str, seconds: float, n_trials: int = 4, **war
             "executor": "slurm",
             "mode": "warm",
             "warm": {"workers": 2, "time_min": 10, "heartbeat_s": 1, **warm},
-            "slurm": {"partition": "small-g", "gpus_per_node": 1, "status_interval_s": 1.0},
+            "slurm": {
+                "partition": "small-g",
+                "gpus_per_node": 1,
+                "status_interval_s": 1.0,
+                **(slurm or {}),
+            },
         },
     )
     return workflow_project(tmp, sweep)
@@ -117,6 +129,23 @@ def test_ctrl_c_cancels_the_warm_worker_jobs(tmp_path: Path) -> None:
     assert not settled("sweeps-warmint", timeout_s=30)
     ended = trials(cwd, "warmint")
     assert ended and all(t.state == TrialState.FAIL for t in ended)  # retried on a re-run
+
+
+def test_ctrl_c_with_on_interrupt_keep_leaves_the_workers_to_re_attach(tmp_path: Path) -> None:
+    cwd = warm_project(tmp_path, "warmkeep", seconds=10, slurm={"on_interrupt": "keep"})
+    proc = start(cwd, *THREADS, env=sweeps_env())
+    job_id = running(proc, "sweeps-warmkeep")
+    time.sleep(3)  # the workers are running the first two trials
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert "warm workers left running (on_interrupt: keep)" in output
+    assert job_id in squeue_ids("sweeps-warmkeep")
+    code, output = run(cwd, *THREADS, "--rerun-incomplete")
+    assert code == 0, output[-4000:]
+    assert "re-attaches to its trial on the warm workers" in output
+    ended = trials(cwd, "warmkeep")
+    assert sorted(t.system_attrs["sweeps:slot"] for t in ended) == list(range(4))
+    assert all(t.state == TrialState.COMPLETE for t in ended)  # nothing was run twice
 
 
 def test_a_worker_job_cancelled_by_a_user_fails_its_trial_without_retry(tmp_path: Path) -> None:

@@ -148,9 +148,7 @@ class WorkerPool:
         """Ids of workers running or still starting; records of dead ones are removed."""
         warm = self.spec.dispatch.warm
         alive = []
-        for record_file in self.folder.glob("*.json"):
-            if record_file.name.endswith(".spec.json"):
-                continue
+        for record_file in self.folder.glob("w*.json"):
             try:
                 record = json.loads(record_file.read_text())
             except (OSError, ValueError):
@@ -279,8 +277,7 @@ def _fail_on_interrupt(
     except KeyboardInterrupt:
         if spec.dispatch.executor == "slurm" and spec.dispatch.slurm.on_interrupt == "keep":
             print(
-                f"sweeps: trial {trial_id} interrupted; warm workers left running "
-                "(on_interrupt: keep)",
+                "sweeps: interrupted; warm workers left running (on_interrupt: keep)",
                 file=sys.stderr,
                 flush=True,
             )
