@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from optuna.trial import TrialState
-from support.slurm import running, squeue_ids, start, sweeps_env, trials
-from support.specs import base_spec
+from support.slurm import running, sleep_sweep, squeue_ids, start, sweeps_env, trials
 from support.workflow import workflow_project
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
@@ -31,13 +30,9 @@ def warm_project(
     **warm: Any,
 ) -> Path:
     """A workflow whose sweep runs ``n_trials`` trials of ``seconds`` on two warm workers."""
-    sweep = base_spec(
-        study=study,
-        objective={
-            "function": "support.slurm_objectives:behave",
-            "args": {"mode": "ok", "seconds": seconds},
-        },
-        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+    sweep = sleep_sweep(
+        study,
+        seconds,
         budget={"n_trials": n_trials, "max_retries": 1},
         parallelism=2,
         resources={"gpus": 1, "time_min": 2, "mem_gb": 0.5},

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from optuna.trial import TrialState
-from support.slurm import running, squeue_ids, start, sweeps_env, trials
-from support.specs import REPO, base_spec
+from support.slurm import running, sleep_sweep, squeue_ids, start, sweeps_env, trials
+from support.specs import REPO
 from support.workflow import workflow_project
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
@@ -24,13 +24,9 @@ pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm
 
 def project(tmp: Path, study: str, seconds: float, **overrides: Any) -> Path:
     """A copy of the workflow whose default sweep runs trials of ``seconds`` on Slurm."""
-    sweep = base_spec(
-        study=study,
-        objective={
-            "function": "support.slurm_objectives:behave",
-            "args": {"mode": "ok", "seconds": seconds},
-        },
-        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+    sweep = sleep_sweep(
+        study,
+        seconds,
         resources={"time_min": 2, "mem_gb": 0.5},
         dispatch={
             "executor": "slurm",

@@ -39,6 +39,19 @@ def slurm_sweep(
     return path, load_spec(path)
 
 
+def sleep_sweep(study: str, seconds: float, **overrides: Any) -> dict[str, Any]:
+    """A sweep (as a mapping) whose trials sleep ``seconds`` in ``support.slurm_objectives``."""
+    return base_spec(
+        study=study,
+        objective={
+            "function": "support.slurm_objectives:behave",
+            "args": {"mode": "ok", "seconds": seconds},
+        },
+        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        **overrides,
+    )
+
+
 def sweeps_env() -> dict[str, str]:
     """The environment of a controller subprocess (finds tests/support through PYTHONPATH)."""
     path = os.pathsep.join(p for p in (str(REPO / "tests"), os.environ.get("PYTHONPATH")) if p)
