@@ -13,7 +13,7 @@ from optuna.trial import FrozenTrial
 from submitit.core.utils import FailedJobError, UncompletedJobError
 
 from sweeps.dispatch.logs import LOG_TAIL_CHARS, log_tail
-from sweeps.dispatch.sacct import SacctError, query_jobs, query_queue
+from sweeps.dispatch.sacct import SacctError, job_record
 from sweeps.dispatch.slurm_job import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
@@ -106,14 +106,9 @@ def still_running(spec: SweepSpec, trial: FrozenTrial) -> bool:
     if spec.dispatch.executor != "slurm" or not job_id:
         return False
     try:
-        info = query_jobs([job_id]).get(job_id)
+        info = job_record(job_id)
     except SacctError:
         return True  # Slurm does not answer: do not give up on a job that may be running
-    if info is None:  # accounting may not know a job submitted a moment ago: slurmctld does
-        try:
-            info = query_queue([job_id]).get(job_id)
-        except SacctError:  # unknown to slurmctld too
-            return False
     return info is not None and info.active
 
 

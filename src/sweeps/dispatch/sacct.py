@@ -120,6 +120,19 @@ def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
     return {j: found[j] for j in job_ids if j in found}
 
 
+def job_record(job_id: str) -> JobInfo | None:
+    """One job's record: accounting's, else slurmctld's (accounting may not know a job
+    submitted a moment ago); None when neither knows it. Raises :class:`SacctError` when
+    accounting does not answer."""
+    info = query_jobs([job_id]).get(job_id)
+    if info is not None:
+        return info
+    try:
+        return query_queue([job_id]).get(job_id)
+    except SacctError:  # unknown to slurmctld too
+        return None
+
+
 def query_queue(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
     """What slurmctld itself says of ``job_ids`` (``squeue -r``: one line per array task; no
     accounting lag)."""

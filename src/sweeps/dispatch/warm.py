@@ -172,7 +172,10 @@ class WorkerPool:
         (self.folder / STOP_FILE).touch()
 
     def cancel(self) -> list[str]:
-        """Stop the workers now: their Slurm jobs are cancelled; return the job ids."""
+        """Stop the workers now: their Slurm jobs are cancelled; return the job ids (none when
+        another controller of the sweep already did: every interrupted controller calls this)."""
+        if (self.folder / STOP_FILE).exists():
+            return []
         self.stop()
         if self.spec.dispatch.executor != "slurm":
             return []  # local workers see the stop file and exit after their current trial
@@ -226,10 +229,10 @@ def _worker_lost(spec: SweepSpec, who: dict[str, Any], facts: dict[str, Any]) ->
 
 
 def _slurm_state(job_id: str) -> str | None:
-    from sweeps.dispatch.sacct import SacctError, query_jobs
+    from sweeps.dispatch.sacct import SacctError, job_record
 
     try:
-        info = query_jobs([job_id]).get(job_id)
+        info = job_record(job_id)
     except SacctError:
         return None
     return info.state if info else None
