@@ -35,11 +35,11 @@ from typing import Any
 
 import yaml
 
-from sweeps.dispatch.warm import WorkerPool
+from sweeps.warm.publish import WorkerPool
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.storage.open import close_storage
 from sweeps.study import prepare_study
-from sweeps.trial.controller import run_slot
+from sweeps.controller.slot import run_slot
 
 REFERENCE_TRIAL_S = 10.0
 
@@ -212,8 +212,8 @@ def step_times(folder: Path, steps: int = 400) -> list[str]:
 
     from sweeps.objectives.digits import train_mlp
     from sweeps.study.slots import create_slot_trial
-    from sweeps.trial.handle import TrialHandle
-    from sweeps.trial.task import TrialTask
+    from sweeps.job.handle import TrialHandle
+    from sweeps.job.task import TrialTask
 
     path = write_spec(
         folder,

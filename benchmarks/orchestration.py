@@ -64,7 +64,7 @@ def baseline(root: Path, trials: int) -> float:
 def controller(root: Path, trials: int) -> float:
     from sweeps.spec import spec_from_dict
     from sweeps.study import prepare_study
-    from sweeps.trial.controller import run_slot
+    from sweeps.controller.slot import run_slot
 
     os.chdir(root)
     spec = spec_from_dict(sweep("controller", trials))

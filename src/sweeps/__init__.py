@@ -1,6 +1,6 @@
 """sweeps: hyperparameter sweeps on GPU supercomputers."""
 
-from sweeps.trial.handle import TrialHandle, TrialPruned
+from sweeps.job.handle import TrialHandle, TrialPruned
 
 __version__ = "0.1.0"
 __all__ = ["TrialHandle", "TrialPruned", "__version__"]

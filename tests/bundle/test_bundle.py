@@ -16,7 +16,7 @@ from sweeps.bundle.reproduce import ReproductionOptions, compare, reproduce_spec
 from sweeps.cli import main
 from sweeps.spec import spec_from_dict
 from sweeps.study import prepare_study
-from sweeps.trial.controller import run_slot
+from sweeps.controller.slot import run_slot
 
 
 def finished_sweep(make_spec, n: int = 3):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from sweeps.study import prepare_study
-from sweeps.trial.controller import run_slot
+from sweeps.controller.slot import run_slot
 
 
 def free_port() -> int:

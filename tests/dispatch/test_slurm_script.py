@@ -8,7 +8,7 @@ import pytest
 from support.specs import REPO
 
 from sweeps.cli.common import read_site
-from sweeps.dispatch.slurm import SlurmConfigError, render_script
+from sweeps.dispatch.slurm.script import SlurmConfigError, render_script
 from sweeps.spec import SweepSpec, load_spec
 
 DEFAULT = REPO / "config" / "sweeps" / "default.yaml"

@@ -10,7 +10,7 @@ from sweeps.dispatch import still_running
 from sweeps.study import prepare_study
 from sweeps.study.slots import create_slot_trial
 from sweeps.study.stale import HEARTBEAT, fail_stale_trials
-from sweeps.trial.queue import HEARTBEAT as LANE_HEARTBEAT
+from sweeps.warm.queue import HEARTBEAT as LANE_HEARTBEAT
 
 
 def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type: ignore[no-untyped-def]

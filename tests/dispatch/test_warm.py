@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.dispatch.warm import WorkerPool, worker_job_spec
+from sweeps.warm.publish import WorkerPool, worker_job_spec
 from sweeps.spec import SweepSpec
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import ATTEMPT, RETRYABLE, SLOT
-from sweeps.trial.controller import run_slot
-from sweeps.trial.queue import WORKER
-from sweeps.trial.worker import lane_bindings
+from sweeps.controller.slot import run_slot
+from sweeps.warm.queue import WORKER
+from sweeps.warm.worker import lane_bindings
 
 WARM = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 3, "poll_s": 0.05}
 

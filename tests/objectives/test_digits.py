@@ -8,9 +8,9 @@ import pytest
 
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import create_slot_trial
-from sweeps.trial.handle import TrialHandle
-from sweeps.trial.paths import checkpoint_dir
-from sweeps.trial.task import TrialTask
+from sweeps.job.handle import TrialHandle
+from sweeps.spec.paths import checkpoint_dir
+from sweeps.job.task import TrialTask
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")

@@ -28,8 +28,8 @@ from sweeps.dispatch.arrays import submit_batch
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.study import prepare_study
 from sweeps.study.slots import JOB_ID, SLOT, create_slot_trial
-from sweeps.trial.controller import run_slot, trial_task
-from sweeps.trial.runner import run_trial
+from sweeps.controller.slot import run_slot, trial_task
+from sweeps.job.runner import run_trial
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 

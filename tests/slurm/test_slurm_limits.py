@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sweeps.dispatch.limits import read_limits, trials_in_flight
+from sweeps.dispatch.slurm.limits import read_limits, trials_in_flight
 from sweeps.spec import spec_from_dict
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]

@@ -19,7 +19,7 @@ from support.slurm import slurm_sweep, start_slot, wait_for_job
 
 from sweeps.study import prepare_study
 from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial
-from sweeps.trial.controller import run_slot
+from sweeps.controller.slot import run_slot
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 

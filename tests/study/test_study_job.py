@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sweeps.dispatch.warm import WorkerPool
+from sweeps.warm.publish import WorkerPool
 from sweeps.study import StudyMismatch, load_study
-from sweeps.study.study_job import run_study_job
+from sweeps.controller.study_job import run_study_job
 
 WARM = {
     "poll_interval_s": 0.1,

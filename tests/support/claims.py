@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from sweeps.storage import open_storage
-from sweeps.trial.queue import claim
+from sweeps.warm.queue import claim
 
 
 def claim_all(url: str, study: str, key: str) -> list[int]:

@@ -10,7 +10,7 @@ from optuna.trial import TrialState
 
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import slot_trials
-from sweeps.trial.controller import run_slot
+from sweeps.controller.slot import run_slot
 
 MODES = {"type": "categorical", "choices": ["ok", "raise", "nan", "kill", "prune"]}
 

@@ -8,7 +8,7 @@ import pytest
 from optuna.trial import TrialState
 
 from sweeps.study import load_study, prepare_study
-from sweeps.trial.controller import run_slot
+from sweeps.controller.slot import run_slot
 
 pytest.importorskip("torch")
 

@@ -9,12 +9,12 @@ from optuna.trial import TrialState
 
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import create_slot_trial
-from sweeps.trial.checkpoint import FILENAME, read_checkpoint
-from sweeps.trial.controller import run_slot
-from sweeps.trial.devices import bind_env, visibility_var, visible_devices
-from sweeps.trial.handle import TrialHandle
-from sweeps.trial.paths import checkpoint_dir
-from sweeps.trial.task import TrialTask
+from sweeps.job.checkpoint import FILENAME, read_checkpoint
+from sweeps.controller.slot import run_slot
+from sweeps.job.devices import bind_env, visibility_var, visible_devices
+from sweeps.job.handle import TrialHandle
+from sweeps.spec.paths import checkpoint_dir
+from sweeps.job.task import TrialTask
 
 
 def handle_for(spec, study, slot: int = 0, previous=None) -> TrialHandle:  # type: ignore[no-untyped-def]
@@ -122,7 +122,7 @@ def test_cpu_trial_gets_the_cpu(make_spec) -> None:  # type: ignore[no-untyped-d
 
 def test_reproducible_mode_makes_torch_deterministic() -> None:
     torch = pytest.importorskip("torch")
-    from sweeps.trial.seeding import seed_everything
+    from sweeps.job.seeding import seed_everything
 
     try:
         seed_everything(3, reproducible=True)

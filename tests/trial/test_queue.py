@@ -12,7 +12,7 @@ from optuna.trial import FrozenTrial, TrialState
 from support.claims import claim_all
 
 from sweeps.storage import open_storage
-from sweeps.trial.queue import TASK
+from sweeps.warm.queue import TASK
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"

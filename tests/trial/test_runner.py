@@ -7,8 +7,8 @@ from optuna.trial import TrialState
 from sweeps.spec import SweepSpec
 from sweeps.study import prepare_study
 from sweeps.study.slots import create_slot_trial
-from sweeps.trial.runner import import_objective, run_trial
-from sweeps.trial.task import TrialTask
+from sweeps.job.runner import import_objective, run_trial
+from sweeps.job.task import TrialTask
 
 
 def task_for(spec: SweepSpec, params: dict[str, object]) -> TrialTask:

@@ -5,7 +5,7 @@
 
 rule batch:
     input:
-        study=ancient(f"{RESULTS}/study.json"),
+        study=ancient(STUDY_RECEIPT),
         told=told_before_batch,
     output:
         batch_receipt("{batch}"),

@@ -4,19 +4,21 @@ import shlex
 import sys
 from pathlib import Path
 
-from sweeps.cli.common import read_sites
-from sweeps.cli.profiles import resolve_site
-from sweeps.dispatch.limits import trials_in_flight
-from sweeps.dispatch.slurm import check_slurm
+from sweeps.controller.modes import check_dispatch
+from sweeps.dispatch import backend_for
 from sweeps.spec import load_spec
+from sweeps.spec.paths import SweepPaths
+from sweeps.spec.sites import read_sites, resolve_site
 
 # A profile's relative `site` path is found beside its config file; `site_overrides` (a path)
 # is merged over it, e.g. to tweak a shared profile for one run.
 SITE = resolve_site(config.get("site"), workflow.overwrite_configfiles) or None
 SITES = [s for s in (SITE, config.get("site_overrides")) if s]
 SPEC = load_spec(config["sweep"], overrides=read_sites([Path(s) for s in SITES]))
-check_slurm(SPEC)  # e.g. a missing account: an error before anything is submitted
-RESULTS = f"results/{SPEC.study}"
+check_dispatch(SPEC)  # e.g. a missing account: an error before anything is submitted
+BACKEND = backend_for(SPEC)
+PATHS = SweepPaths.of(SPEC)
+RESULTS = str(PATHS.root)
 SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"
 SPEC_ARGS = f"--spec {shlex.quote(config['sweep'])}" + "".join(
     f" --site {shlex.quote(s)}" for s in SITES
@@ -26,20 +28,20 @@ FORCE = "--force" if FORCE_FLAG else ""
 CONTROLLERS = config.get("controllers", "processes")
 
 if CONTROLLERS == "threads":
-    from sweeps.trial.interrupt import relay_sigint
-    from sweeps.study.study_job import run_study_job
-    from sweeps.trial.slot_job import run_slot_job
+    from sweeps.controller.interrupt import relay_sigint
+    from sweeps.controller.slot_job import run_slot_job
+    from sweeps.controller.study_job import run_study_job
 
     relay_sigint()  # Ctrl-C also stops the controller threads (they cancel their jobs)
 
 # Trials in flight are bounded by the sweep's parallelism (and the site's Slurm job limits)
 # unless --resources sweep_trials=N.
 if "sweep_trials" not in workflow.global_resources:
-    workflow.register_resource("sweep_trials", trials_in_flight(SPEC))
+    workflow.register_resource("sweep_trials", BACKEND.trials_in_flight(SPEC))
 
 
 def trial_receipts(slots):
-    return [f"{RESULTS}/trials/{slot}.json" for slot in slots]
+    return [str(PATHS.trial_receipt(slot)) for slot in slots]
 
 
 # Reproducible sweeps: batch b of `parallelism` slots is asked after batch b-1 is told.
@@ -48,7 +50,7 @@ def batch_of_slot(slot):
 
 
 def batch_receipt(batch):
-    return f"{RESULTS}/batches/{batch}.json"
+    return str(PATHS.batch_receipt(batch))
 
 
 def told_before_batch(wildcards):

@@ -1,7 +1,7 @@
 # The study is created (or loaded and checked) once, before any trial slot runs. With warm
 # workers, its job also submits the worker jobs the first trials need.
 
-STUDY_RECEIPT = f"{RESULTS}/study.json"
+STUDY_RECEIPT = str(PATHS.study_receipt)
 STUDY_LOG = f"{RESULTS}/logs/study.log"
 
 

@@ -5,16 +5,17 @@
 # `--config controllers=threads` and `--force-use-threads`, as a thread of this Snakemake
 # process: 17x less submit-host memory with 32 trials in flight (benchmarks/submit_host.py).
 
-TRIAL_RECEIPT = f"{RESULTS}/trials/{{slot}}.json"
+TRIAL_RECEIPT = str(PATHS.trial_receipt("{slot}"))
 TRIAL_LOG = f"{RESULTS}/logs/trial-{{slot}}.log"
-TRIAL_THREADS = SPEC.resources.cpus if SPEC.dispatch.executor == "local" else 1
+# Trials that run on this machine take its cores; cluster jobs take none of them.
+TRIAL_THREADS = SPEC.resources.cpus if BACKEND.runs_on_submit_host else 1
 
 
 if CONTROLLERS == "threads":
 
     rule trial:
         input:
-            ancient(f"{RESULTS}/study.json"),
+            ancient(STUDY_RECEIPT),
             slot_batch,
         output:
             TRIAL_RECEIPT,
@@ -35,7 +36,7 @@ else:
 
     rule trial:
         input:
-            ancient(f"{RESULTS}/study.json"),
+            ancient(STUDY_RECEIPT),
             slot_batch,
         output:
             TRIAL_RECEIPT,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.study.slots import SLOT
+from sweeps.study.keys import Key
 
 if TYPE_CHECKING:
     from sweeps.bundle.read import Bundle
@@ -170,8 +170,8 @@ tr.pass td:last-child{{background:#d8f5d8}}tr.fail td:last-child{{background:#f8
 def _final_by_slot(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
     found: dict[int, FrozenTrial] = {}
     for trial in sorted(trials, key=lambda t: t.number):
-        if SLOT in trial.system_attrs:
-            found[int(trial.system_attrs[SLOT])] = trial
+        if Key.SLOT in trial.system_attrs:
+            found[int(trial.system_attrs[Key.SLOT])] = trial
     return found
 
 

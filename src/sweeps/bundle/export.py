@@ -20,8 +20,8 @@ from optuna.trial import FrozenTrial
 
 from sweeps.spec import SweepSpec
 from sweeps.storage import redact_url
-from sweeps.study import CODE_VERSION, FINGERPRINT, PINNED, SPEC, VERSIONS, load_study
-from sweeps.study.slots import ATTEMPT, SLOT
+from sweeps.study import load_study
+from sweeps.study.keys import Attr, Key
 
 FORMAT = 1
 
@@ -30,7 +30,7 @@ def export_bundle(spec: SweepSpec, out: Path) -> Path:
     """Write the sweep's bundle to ``out`` (created; existing files are replaced)."""
     study = load_study(spec, check=False)
     out.mkdir(parents=True, exist_ok=True)
-    stored_spec = study.user_attrs.get(SPEC)
+    stored_spec = study.user_attrs.get(Key.SPEC)
     spec_data = json.loads(stored_spec) if stored_spec else _redacted(spec)
     (out / "sweep.yaml").write_text(yaml.safe_dump(spec_data, sort_keys=False))
     trials = [trial_record(t) for t in study.get_trials(deepcopy=False)]
@@ -40,10 +40,10 @@ def export_bundle(spec: SweepSpec, out: Path) -> Path:
         "study": spec.study,
         "storage": redact_url(spec.storage_url),
         "exported_at": datetime.now(UTC).isoformat(),
-        "fingerprint": study.user_attrs.get(FINGERPRINT),
-        "pinned": json.loads(study.user_attrs.get(PINNED, "null")),
-        "versions": study.user_attrs.get(VERSIONS),
-        "code_version": study.user_attrs.get(CODE_VERSION),
+        "fingerprint": study.user_attrs.get(Key.FINGERPRINT),
+        "pinned": json.loads(study.user_attrs.get(Key.PINNED, "null")),
+        "versions": study.user_attrs.get(Key.VERSIONS),
+        "code_version": study.user_attrs.get(Key.CODE_VERSION),
         "directions": [d.name.lower() for d in study.directions],
         "n_trials": len(trials),
     }
@@ -58,8 +58,8 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
     """Everything about one trial, JSON-able."""
     return {
         "number": trial.number,
-        "slot": trial.system_attrs.get(SLOT),
-        "attempt": trial.system_attrs.get(ATTEMPT, 0),
+        "slot": trial.system_attrs.get(Key.SLOT),
+        "attempt": trial.system_attrs.get(Key.ATTEMPT, 0),
         "state": trial.state.name,
         "params": dict(trial.params),
         "distributions": {
@@ -68,7 +68,7 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
         },
         "values": list(trial.values) if trial.values else None,
         "intermediate_values": {str(k): v for k, v in sorted(trial.intermediate_values.items())},
-        "seed": trial.user_attrs.get("seed"),
+        "seed": trial.user_attrs.get(Attr.SEED),
         "datetime_start": trial.datetime_start,
         "datetime_complete": trial.datetime_complete,
         "user_attrs": dict(trial.user_attrs),

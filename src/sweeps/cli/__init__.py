@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
+from sweeps import __version__
 from sweeps.cli import (
     batch,
     bundle,
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Hyperparameter sweeps on GPU clusters: Snakemake + Optuna + "
         "submitit, with a shared SQL study.",
     )
+    parser.add_argument("--version", action="version", version=f"sweeps {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -53,7 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
     except UserError as err:
         print(f"sweeps {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`sweeps status | head -1`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail
+        return 0
     return code

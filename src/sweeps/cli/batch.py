@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from sweeps.cli.common import add_force_option, add_spec_options, spec_from_args, user_errors
-from sweeps.study.batches import BatchOrderError, ask_batch
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,20 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
+    from sweeps.controller.batch_job import run_batch_job
+
     spec = spec_from_args(args)
-    try:
-        trials = ask_batch(spec, args.batch, force=args.force)
-    except BatchOrderError as err:
-        raise ValueError(str(err)) from None
-    receipt = {
-        "study": spec.study,
-        "batch": args.batch,
-        "trials": [
-            {"slot": t.system_attrs["sweeps:slot"], "number": t.number, "params": t.params}
-            for t in trials
-        ],
-    }
-    args.receipt.parent.mkdir(parents=True, exist_ok=True)
-    args.receipt.write_text(json.dumps(receipt, indent=2, default=str) + "\n")
-    print(f"batch {args.batch}: asked trials {[t.number for t in trials]}")
+    info = run_batch_job(spec, args.batch, args.receipt, force=args.force)
+    print(f"batch {args.batch}: asked trials {[t['number'] for t in info['trials']]}")
     return 0

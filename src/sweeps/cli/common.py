@@ -6,26 +6,38 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sweeps.spec import SpecError, SweepSpec, load_spec
-from sweeps.spec.load import deep_merge
+from sweeps.spec.sites import read_sites
 from sweeps.study import StudyMismatch
+from sweeps.study.batches import BatchOrderError
 
 DEFAULT_SPEC = Path("config/sweeps/default.yaml")
 
 # Exceptions that are the user's to fix: shown as one clear message, exit code 2.
-USER_ERRORS: tuple[type[Exception], ...] = (SpecError, StudyMismatch, LookupError, ValueError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    SpecError,
+    StudyMismatch,
+    BatchOrderError,
+    LookupError,
+    ValueError,
+)
 
 
 class UserError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
-def add_spec_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--spec", type=Path, default=DEFAULT_SPEC, help=f"the sweep file (default: {DEFAULT_SPEC})"
-    )
+def add_spec_options(parser: argparse.ArgumentParser, positional: bool = False) -> None:
+    """``--spec PATH`` (or a positional ``PATH``) and ``--site PATH`` (repeatable)."""
+    if positional:
+        parser.add_argument("spec", type=Path, metavar="PATH", help="the sweep file")
+    else:
+        parser.add_argument(
+            "--spec",
+            type=Path,
+            default=DEFAULT_SPEC,
+            help=f"the sweep file (default: {DEFAULT_SPEC})",
+        )
     parser.add_argument(
         "--site",
         type=Path,
@@ -47,27 +59,6 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         return load_spec(args.spec, overrides=read_sites(args.site or []))
     except SpecError as err:
         raise UserError(str(err)) from None
-
-
-def read_sites(paths: list[Path]) -> dict[str, Any] | None:
-    """Several site settings files merged in order (later ones win)."""
-    merged: dict[str, Any] | None = None
-    for path in paths:
-        merged = deep_merge(merged or {}, read_site(path) or {})
-    return merged
-
-
-def read_site(path: Path | None) -> dict[str, Any] | None:
-    """A profile's sweep-side settings (a partial sweep file)."""
-    if path is None:
-        return None
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise UserError(f"{path}: cannot read site settings: {err}") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: site settings must be a YAML mapping, got {type(data).__name__}")
-    return data
 
 
 def user_errors(func: Any) -> Any:

@@ -53,17 +53,6 @@ def install(dest: Path, names: list[str] | None = None, force: bool = False) -> 
     return done
 
 
-def resolve_site(site: str | None, config_files: list[str]) -> str | None:
-    """A profile's ``site`` path: as given if it exists, else beside one of the config files."""
-    if not site or Path(site).is_absolute() or Path(site).exists():
-        return site
-    for config_file in config_files:
-        candidate = Path(config_file).parent / site
-        if candidate.is_file():
-            return str(candidate)
-    return site
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("profiles", help="list or install the shipped Snakemake profiles")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")

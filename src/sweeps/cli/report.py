@@ -21,10 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sweeps.report.html import write_html_report
     from sweeps.report.tables import write_tables
+    from sweeps.spec.paths import SweepPaths
     from sweeps.study import load_study
 
     spec = spec_from_args(args)
-    out = args.out or Path("results") / spec.study
+    out = args.out or SweepPaths.of(spec).root
     study = load_study(spec, check=False)
     csv_path, best_path = write_tables(study, spec, out)
     html_path = write_html_report(study, spec, out / "report.html")

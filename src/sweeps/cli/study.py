@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
-    from sweeps.study.study_job import run_study_job
+    from sweeps.controller.study_job import run_study_job
 
     spec = spec_from_args(args)
     info = run_study_job(spec, args.receipt, force=args.force)

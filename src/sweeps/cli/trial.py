@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
-    from sweeps.trial.slot_job import run_slot_job
+    from sweeps.controller.slot_job import run_slot_job
 
     spec = spec_from_args(args)
     try:

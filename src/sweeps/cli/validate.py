@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from sweeps.cli.common import spec_from_args, user_errors
+from sweeps.cli.common import add_spec_options, spec_from_args, user_errors
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("validate", help="check a sweep file; print its resolved settings")
-    parser.add_argument("spec", type=Path, metavar="PATH", help="the sweep file")
-    parser.add_argument(
-        "--site",
-        type=Path,
-        default=None,
-        help="site settings merged over the sweep (from a profile)",
-    )
+    add_spec_options(parser, positional=True)
     parser.add_argument("--json", action="store_true", help="print the resolved settings as JSON")
     parser.set_defaults(run=run)
 
@@ -26,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import optuna
 
+    from sweeps.controller.modes import mode_for
+    from sweeps.dispatch import backend_for
     from sweeps.spec.samplers import (
         resolved_pruner_args,
         resolved_sampler_args,
@@ -34,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.study.fingerprint import fingerprint, pinned_settings
 
     spec = spec_from_args(args)
+    backend_for(spec)  # an unknown executor is an error here, not in the first trial
+    mode_for(spec).check(spec)
     unpinned = unpinned_sampler_args(spec)
     resolved = {
         "study": spec.study,

@@ -11,18 +11,19 @@ import yaml
 
 from sweeps.spec import SweepSpec
 from sweeps.storage import redact_url
-from sweeps.study import VERSIONS
+from sweeps.study.keys import Attr, Key
 
 
 def gpu_hours(spec: SweepSpec, trials: list[optuna.trial.FrozenTrial]) -> float:
-    """GPU-hours spent so far: each trial's own ``gpu_hours`` attribute, else run time x GPUs."""
+    """GPU-hours spent so far: each trial's recorded GPU-hours (``slurm.gpu_hours``), else its
+    run time x the GPUs a trial asks for."""
     total = 0.0
     for trial in trials:
         attrs = trial.user_attrs
-        if "gpu_hours" in attrs:
-            total += float(attrs["gpu_hours"])
-        elif "runtime_s" in attrs:
-            total += float(attrs["runtime_s"]) * spec.resources.gpus / 3600
+        if Attr.GPU_HOURS in attrs:
+            total += float(attrs[Attr.GPU_HOURS])
+        elif Attr.RUNTIME_S in attrs:
+            total += float(attrs[Attr.RUNTIME_S]) * spec.resources.gpus / 3600
     return total
 
 
@@ -30,7 +31,7 @@ def study_note(spec: SweepSpec, study: optuna.Study) -> str:
     """A Markdown summary of the sweep: spec, versions, trials per state, GPU-hours."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state.name for t in trials)
-    versions = study.user_attrs.get(VERSIONS, {})
+    versions = study.user_attrs.get(Key.VERSIONS, {})
     shown = spec.model_copy(update={"storage": redact_url(spec.storage)}).model_dump(mode="json")
     lines = [
         f"# Sweep `{spec.study}`",

@@ -1,22 +1,21 @@
-"""Dispatching trial attempts as submitit jobs: one interface, one module per backend."""
+"""Dispatching trial attempts as submitit jobs: one :class:`Backend` interface, a registry,
+one module (or package) per backend."""
 
 from sweeps.dispatch.arrays import announce_trial, withdraw_trial
-from sweeps.dispatch.base import (
-    JobHandle,
-    collect_outcome,
-    make_executor,
-    reattach,
-    still_running,
-    submit_trial,
-)
+from sweeps.dispatch.backend import Backend, JobHandle, JobStatus
+from sweeps.dispatch.registry import backend_for, backend_named, register_backend
+from sweeps.dispatch.submit import make_executor, reattach, submit_trial
 
 __all__ = [
+    "Backend",
     "JobHandle",
+    "JobStatus",
     "announce_trial",
-    "collect_outcome",
+    "backend_for",
+    "backend_named",
     "make_executor",
     "reattach",
-    "still_running",
+    "register_backend",
     "submit_trial",
     "withdraw_trial",
 ]

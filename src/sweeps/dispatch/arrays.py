@@ -1,18 +1,17 @@
-"""Trial attempts that start together go to Slurm as one job array.
+"""Trial attempts that start together go out as one job array (on Slurm: one ``sbatch``).
 
 Controllers running as threads of one process (the cluster profiles' ``controllers: threads``)
-that submit within ``dispatch.slurm.array_window_s`` of each other are submitted with one
-``sbatch``, as a job array built by submitit's ``executor.batch()``; each controller gets its
-own array task (``A_i``). The first controller to submit waits only while other controllers
-of its process have announced a trial (:func:`announce_trial`) and not yet submitted it, until
-none has joined for the window (at most :data:`MAX_WINDOWS` windows in all): a controller alone
-in its process (``controllers: processes``, or a slot started when an earlier one ended)
-submits a plain job at once.
+that submit within the backend's array window (``dispatch.slurm.array_window_s``) of each
+other are submitted together, as a job array built by submitit's ``executor.batch()``; each
+controller gets its own array task (``A_i``). The first controller to submit waits only while
+other controllers of its process have announced a trial (:func:`announce_trial`) and not yet
+submitted it, until none has joined for the window (at most :data:`MAX_WINDOWS` windows in
+all): a controller alone in its process (``controllers: processes``, or a slot started when an
+earlier one ended) submits a plain job at once.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,10 +21,9 @@ from typing import Any
 
 import submitit
 
-from sweeps.dispatch.base import jobs_folder, make_executor
-from sweeps.dispatch.slurm import sbatch_parameters
+from sweeps.dispatch.backend import Backend
+from sweeps.job.task import TrialTask
 from sweeps.spec import SweepSpec
-from sweeps.trial.task import TrialTask
 
 MAX_WINDOWS = 8  # a batch waits at most this many windows for announced controllers
 
@@ -52,10 +50,10 @@ class Coalescer:
         self._mine = threading.local()
 
     @contextmanager
-    def announce(self, spec: SweepSpec) -> Iterator[None]:
+    def announce(self, backend: Backend, spec: SweepSpec) -> Iterator[None]:
         """While inside, this thread may submit a trial of ``spec`` soon: a submission already
         waiting in the window waits for it (up to the window)."""
-        if not coalesces(spec) or getattr(self._mine, "announced", False):
+        if not coalesces(backend, spec) or getattr(self._mine, "announced", False):
             yield
             return
         with self._cond:
@@ -76,14 +74,13 @@ class Coalescer:
 
     def submit(
         self,
-        spec: SweepSpec,
+        key: str,
+        window: float,
         task: TrialTask,
-        submit_all: Callable[[SweepSpec, list[TrialTask]], list[submitit.Job[Any]]],
+        submit_all: Callable[[list[TrialTask]], list[submitit.Job[Any]]],
     ) -> submitit.Job[Any]:
-        """Submit ``task`` together with the tasks of the same shape that other threads submit
-        within the window of each other (``submit_all`` submits a gathered batch)."""
-        window = spec.dispatch.slurm.array_window_s
-        key = _shape(spec)
+        """Submit ``task`` together with the tasks of the same ``key`` that other threads
+        submit within ``window`` seconds of each other (``submit_all`` submits a batch)."""
         with self._cond:
             self.withdraw()
             batch = self._open.get(key)
@@ -103,7 +100,7 @@ class Coalescer:
                 del self._open[key]  # later submissions start a new batch
         if leader:
             try:
-                batch.jobs = submit_all(spec, batch.tasks)
+                batch.jobs = submit_all(batch.tasks)
             except BaseException as err:
                 batch.error = err
                 raise
@@ -120,9 +117,9 @@ class Coalescer:
 COALESCER = Coalescer()
 
 
-def announce_trial(spec: SweepSpec) -> AbstractContextManager[None]:
+def announce_trial(backend: Backend, spec: SweepSpec) -> AbstractContextManager[None]:
     """Context: this controller thread may submit a trial of ``spec`` soon."""
-    return COALESCER.announce(spec)
+    return COALESCER.announce(backend, spec)
 
 
 def withdraw_trial() -> None:
@@ -131,30 +128,14 @@ def withdraw_trial() -> None:
 
 
 def submit_batch(
-    spec: SweepSpec, tasks: list[TrialTask], fn: Callable[[TrialTask], Any]
+    executor: submitit.Executor, tasks: list[TrialTask], fn: Callable[[TrialTask], Any]
 ) -> list[submitit.Job[Any]]:
     """Submit ``fn(task)`` for each task: one job array (one plain job for a single task)."""
-    executor = make_executor(spec)
     with executor.batch():
         jobs = [executor.submit(fn, task) for task in tasks]
     return jobs
 
 
-def coalesces(spec: SweepSpec) -> bool:
-    """Whether ``spec``'s trial jobs may share job arrays (Slurm, one job per trial, a window)."""
-    return (
-        spec.dispatch.executor == "slurm"
-        and spec.dispatch.mode == "job"
-        and spec.dispatch.slurm.array_window_s > 0
-    )
-
-
-def _shape(spec: SweepSpec) -> str:
-    """Submissions of the same shape (same sweep, same sbatch flags) can share an array."""
-    shape = [
-        str(jobs_folder(spec)),
-        sbatch_parameters(spec),
-        spec.dispatch.slurm.python,
-        spec.budget.max_retries,
-    ]
-    return json.dumps(shape, sort_keys=True, default=str)
+def coalesces(backend: Backend, spec: SweepSpec) -> bool:
+    """Whether ``spec``'s trial jobs may share job arrays."""
+    return backend.array_key(spec) is not None and backend.array_window_s(spec) > 0

@@ -6,16 +6,23 @@ from pathlib import Path
 
 import submitit
 
+from sweeps.dispatch.backend import Backend
+from sweeps.job.distributed import ranks_per_node
 from sweeps.spec import SweepSpec
-from sweeps.trial.distributed import ranks_per_node
 
 
-def local_executor(spec: SweepSpec, folder: Path) -> submitit.Executor:
-    """A LocalExecutor honouring the sweep's per-trial time limit and GPU count."""
-    executor = submitit.LocalExecutor(folder=folder)
-    executor.update_parameters(
-        timeout_min=spec.resources.time_min,
-        gpus_per_node=spec.resources.gpus,
-        tasks_per_node=ranks_per_node(spec.resources.gpus, spec.resources.tasks_per_node),
-    )
-    return executor
+class LocalBackend(Backend):
+    """Trials as processes on this machine; jobs end with the controller that started them."""
+
+    name = "local"
+
+    def executor(
+        self, spec: SweepSpec, folder: Path, requeueable: bool = True
+    ) -> submitit.Executor:
+        executor = submitit.LocalExecutor(folder=folder)
+        executor.update_parameters(
+            timeout_min=spec.resources.time_min,
+            gpus_per_node=spec.resources.gpus,
+            tasks_per_node=ranks_per_node(spec.resources.gpus, spec.resources.tasks_per_node),
+        )
+        return executor

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sweeps.trial.handle import TrialHandle
+from sweeps.job.handle import TrialHandle
 
 
 def matmul_for(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sweeps.trial.handle import TrialHandle, TrialPruned
+from sweeps.job.handle import TrialHandle, TrialPruned
 
 ACTIVATIONS = ("relu", "gelu", "tanh")
 

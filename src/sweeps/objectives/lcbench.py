@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sweeps.trial.handle import TrialHandle, TrialPruned
+from sweeps.job.handle import TrialHandle, TrialPruned
 
 OUTPUTS = (
     "time",

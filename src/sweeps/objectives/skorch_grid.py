@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from sweeps.trial.handle import TrialHandle
-from sweeps.trial.seeding import seed_everything
+from sweeps.job.handle import TrialHandle
+from sweeps.job.seeding import seed_everything
 
 EPOCHS = 20
 BATCH_SIZE = 128

@@ -6,7 +6,7 @@ import math
 import time
 from typing import Any
 
-from sweeps.trial.handle import TrialHandle, TrialPruned
+from sweeps.job.handle import TrialHandle, TrialPruned
 
 
 def quadratic(

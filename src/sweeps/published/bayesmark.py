@@ -20,7 +20,7 @@ plateau. On ``SVM_wine_acc`` the plateau at ``clip`` spans the CDF from about 0.
 the median of 501 correct draws lands one step away 38% of the time; an exact match is reported,
 the interval is the check.
 
-Each evaluation runs seeded as a sweep trial is (:func:`~sweeps.trial.seeding.seed_everything`
+Each evaluation runs seeded as a sweep trial is (:func:`~sweeps.job.seeding.seed_everything`
 with the trial's derived seed), so unseeded estimators (bayesmark's trees and forests) give the
 same losses on every run.
 """
@@ -36,12 +36,12 @@ from typing import Any
 import numpy as np
 import optuna
 
+from sweeps.job.seeding import seed_everything
 from sweeps.objectives.bayesmark import problem as evaluate_problem
 from sweeps.published.stats import bootstrap_ci, expected_best
 from sweeps.spec import load_spec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import distributions
-from sweeps.trial.seeding import seed_everything
 
 PROBLEMS = (
     "SVM_wine_acc",

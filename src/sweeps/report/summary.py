@@ -9,7 +9,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
-from sweeps.study.slots import RETRYABLE
+from sweeps.study.keys import Key
 
 
 @dataclass
@@ -40,7 +40,7 @@ def summarize(study: optuna.Study, spec: SweepSpec) -> Summary:
     counts = {state.name: 0 for state in TrialState}
     for trial in trials:
         counts[trial.state.name] += 1
-    final = [t for t in trials if t.state.is_finished() and not t.system_attrs.get(RETRYABLE)]
+    final = [t for t in trials if t.state.is_finished() and not t.system_attrs.get(Key.RETRYABLE)]
     final_counts = {state: 0 for state in ("COMPLETE", "PRUNED", "FAIL")}
     for trial in final:
         final_counts[trial.state.name] += 1

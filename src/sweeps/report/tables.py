@@ -10,7 +10,7 @@ import pandas as pd
 
 from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
-from sweeps.study.slots import ATTEMPT, SLOT
+from sweeps.study.keys import Key
 
 
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
@@ -19,8 +19,8 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
     for t in study.get_trials(deepcopy=False):
         row: dict[str, object] = {
             "number": t.number,
-            "slot": t.system_attrs.get(SLOT),
-            "attempt": t.system_attrs.get(ATTEMPT),
+            "slot": t.system_attrs.get(Key.SLOT),
+            "attempt": t.system_attrs.get(Key.ATTEMPT),
             "state": t.state.name,
             "datetime_start": t.datetime_start,
             "datetime_complete": t.datetime_complete,

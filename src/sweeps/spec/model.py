@@ -156,7 +156,7 @@ class SlurmSettings(_Strict):
 class Dispatch(_Strict):
     """Where trials run. ``folder`` holds submitit's pickles and logs."""
 
-    executor: Literal["local", "slurm"] = "local"
+    executor: str = "local"  # a registered backend (sweeps.dispatch.registry)
     folder: str | None = None
     poll_interval_s: float = Field(default=0.5, gt=0)
     mode: Literal["job", "warm"] = "job"

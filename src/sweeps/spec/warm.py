@@ -10,6 +10,8 @@ class WarmWorkers(BaseModel):
 
     A worker job holds ``gpus_per_worker`` GPUs (default: the trial's ``resources.gpus``) and
     runs ``trials_per_gpu`` trials on each at once (``trials_per_gpu`` lanes when it has none).
+    Each lane gets its own copy of the directories named by the environment variables in
+    ``per_lane_dirs`` (caches that concurrent processes must not share).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -23,3 +25,4 @@ class WarmWorkers(BaseModel):
     heartbeat_s: float = Field(default=5.0, gt=0)
     heartbeat_timeout_s: float = Field(default=60.0, gt=0)
     start_timeout_s: float = Field(default=3600.0, gt=0)
+    per_lane_dirs: list[str] = Field(default_factory=list)

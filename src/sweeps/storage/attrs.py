@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from optuna.storages import BaseStorage, RDBStorage
-from optuna.storages._cached_storage import _CachedStorage
-from optuna.storages._rdb import models
-from optuna.storages._rdb.storage import _create_scoped_session
+from optuna.storages import BaseStorage
+
+from sweeps.storage.optuna_internals import rdb_under, write_attrs_in_one_session
 
 
 def set_trial_attrs(
@@ -33,33 +32,11 @@ def set_trial_attrs(
     if batched is not None:
         batched(trial_id, user, system)
         return
-    rdb = rdb_of(storage)
+    rdb = rdb_under(storage)
     if rdb is not None:
-        write_in_one_session(rdb, trial_id, user, system)
+        write_attrs_in_one_session(rdb, trial_id, user, system)
         return
     for key, value in system.items():
         storage.set_trial_system_attr(trial_id, key, value)
     for key, value in user.items():
         storage.set_trial_user_attr(trial_id, key, value)
-
-
-def rdb_of(storage: BaseStorage) -> RDBStorage | None:
-    """The relational storage under Optuna's cache layer, if that is what ``storage`` is."""
-    if isinstance(storage, _CachedStorage):
-        storage = storage._backend
-    return storage if isinstance(storage, RDBStorage) else None
-
-
-def write_in_one_session(
-    rdb: RDBStorage, trial_id: int, user: dict[str, Any], system: dict[str, Any]
-) -> None:
-    """All attributes in one session: one commit, or none when the trial has ended."""
-    with _create_scoped_session(rdb.scoped_session, True) as session:
-        for key, value in system.items():
-            rdb._set_trial_attr_without_commit(
-                session, models.TrialSystemAttributeModel, trial_id, key, value
-            )
-        for key, value in user.items():
-            rdb._set_trial_attr_without_commit(
-                session, models.TrialUserAttributeModel, trial_id, key, value
-            )

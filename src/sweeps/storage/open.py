@@ -6,11 +6,11 @@ from functools import cache
 from typing import Any
 
 from optuna.storages import BaseStorage, RDBStorage
-from optuna.storages._cached_storage import _CachedStorage
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 
 from sweeps.storage.credentials import expand_url
 from sweeps.storage.engines import engine_kwargs, release_when_idle
+from sweeps.storage.optuna_internals import cached
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
 from sweeps.storage.urls import backend_of, journal_path, sqlite_path
 
@@ -43,7 +43,7 @@ def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStora
     rdb = (policy or RetryPolicy()).call("connect", lambda: _RDBStorage(real, engine_kwargs=kwargs))
     release_when_idle(rdb.engine)
     # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
-    return _CachedStorage(rdb)
+    return cached(rdb)
 
 
 class _RDBStorage(RDBStorage):

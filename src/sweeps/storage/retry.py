@@ -17,15 +17,16 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Container, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from optuna.distributions import BaseDistribution
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
-from optuna.study._frozen import FrozenStudy
-from optuna.study._study_direction import StudyDirection
+from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.storage.optuna_internals import FrozenStudy, trial_id_of
+from sweeps.storage.templates import template_trial
 
 _log = logging.getLogger("sweeps.storage")
 
@@ -230,7 +231,7 @@ class RetryingStorage(BaseStorage):
     def _find_token(self, study_id: int, token: str) -> int | None:
         for trial in self.backend.get_all_trials(study_id, deepcopy=False):
             if trial.system_attrs.get(TOKEN) == token:
-                return trial._trial_id
+                return trial_id_of(trial)
         return None
 
     def set_trial_param(
@@ -325,19 +326,7 @@ class RetryingStorage(BaseStorage):
 
 def _with_token(template: FrozenTrial | None, token: str) -> FrozenTrial:
     if template is None:
-        template = FrozenTrial(
-            number=-1,
-            state=TrialState.RUNNING,
-            value=None,
-            datetime_start=datetime.now(UTC),
-            datetime_complete=None,
-            params={},
-            distributions={},
-            user_attrs={},
-            system_attrs={},
-            intermediate_values={},
-            trial_id=-1,
-        )
+        template = template_trial(TrialState.RUNNING)
     copy = FrozenTrial(
         number=template.number,
         state=template.state,
@@ -350,6 +339,6 @@ def _with_token(template: FrozenTrial | None, token: str) -> FrozenTrial:
         user_attrs=dict(template.user_attrs),
         system_attrs={**template.system_attrs, TOKEN: token},
         intermediate_values=dict(template.intermediate_values),
-        trial_id=template._trial_id,
+        trial_id=trial_id_of(template),
     )
     return copy

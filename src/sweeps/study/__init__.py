@@ -11,13 +11,8 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.samplers import build_pruner, build_sampler
 from sweeps.storage import open_storage, redact_url
 from sweeps.study.fingerprint import differences, fingerprint, pinned_settings
+from sweeps.study.keys import Key
 from sweeps.study.provenance import git_commit, package_versions
-
-FINGERPRINT = "sweeps:fingerprint"
-PINNED = "sweeps:pinned"
-SPEC = "sweeps:spec"
-VERSIONS = "sweeps:versions"
-CODE_VERSION = "sweeps:git_commit"
 
 
 class StudyMismatch(RuntimeError):
@@ -66,10 +61,10 @@ def load_study(
 
 def check_pinned(study: optuna.Study, spec: SweepSpec) -> None:
     """Raise :class:`StudyMismatch` naming each pinned setting that changed."""
-    stored = study.user_attrs.get(FINGERPRINT)
+    stored = study.user_attrs.get(Key.FINGERPRINT)
     if stored is None or stored == fingerprint(pinned_settings(spec)):
         return
-    old = json.loads(study.user_attrs.get(PINNED, "{}"))
+    old = json.loads(study.user_attrs.get(Key.PINNED, "{}"))
     changes = differences(old, pinned_settings(spec))
     raise StudyMismatch(
         f"study {spec.study!r} was created from different settings; refusing to resume "
@@ -79,7 +74,7 @@ def check_pinned(study: optuna.Study, spec: SweepSpec) -> None:
 
 
 def _adopt(study: optuna.Study, spec: SweepSpec, force: bool) -> None:
-    if study.user_attrs.get(FINGERPRINT) is None:
+    if study.user_attrs.get(Key.FINGERPRINT) is None:
         if study.trials and not force:
             raise StudyMismatch(
                 f"study {spec.study!r} exists with {len(study.trials)} trials but was not "
@@ -93,11 +88,11 @@ def _adopt(study: optuna.Study, spec: SweepSpec, force: bool) -> None:
 def _record(study: optuna.Study, spec: SweepSpec) -> None:
     settings = pinned_settings(spec)
     attrs: dict[str, Any] = {
-        FINGERPRINT: fingerprint(settings),
-        PINNED: json.dumps(settings, sort_keys=True, default=str),
-        SPEC: spec.model_copy(update={"storage": redact_url(spec.storage)}).model_dump_json(),
-        VERSIONS: package_versions(),
-        CODE_VERSION: git_commit(),
+        Key.FINGERPRINT: fingerprint(settings),
+        Key.PINNED: json.dumps(settings, sort_keys=True, default=str),
+        Key.SPEC: spec.model_copy(update={"storage": redact_url(spec.storage)}).model_dump_json(),
+        Key.VERSIONS: package_versions(),
+        Key.CODE_VERSION: git_commit(),
     }
     for key, value in attrs.items():
         study.set_user_attr(key, value)

@@ -16,20 +16,16 @@ import optuna
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
 from sweeps.spec import SweepSpec
+from sweeps.spec.paths import SweepPaths
 
 _log = logging.getLogger("sweeps.study")
 
 LOG_LIMIT_BYTES = 2_000_000
 
 
-def artifacts_dir(spec: SweepSpec) -> Path:
-    """Where the sweep's artifacts live."""
-    return Path("results") / spec.study / "artifacts"
-
-
 def artifact_store(spec: SweepSpec) -> FileSystemArtifactStore:
     """The sweep's artifact store (created if needed)."""
-    path = artifacts_dir(spec)
+    path = SweepPaths.of(spec).artifacts
     path.mkdir(parents=True, exist_ok=True)
     return FileSystemArtifactStore(str(path))
 

@@ -10,6 +10,7 @@ asks it, so the same sweep asks the same parameters however its trials' completi
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -18,11 +19,12 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.samplers import build_sampler
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import suggest_all
+from sweeps.storage.optuna_internals import storage_of, study_id_of, trial_id_of
+from sweeps.storage.templates import template_trial
 from sweeps.study import load_study
+from sweeps.study.keys import Key
 from sweeps.study.replay import replay_template
-from sweeps.study.slots import ATTEMPT, SLOT, slot_trials
-
-BATCH = "sweeps:batch"
+from sweeps.study.slots import slot_trials
 
 
 class BatchOrderError(RuntimeError):
@@ -70,26 +72,16 @@ def _check_previous_told(study: optuna.Study, spec: SweepSpec, batch: int) -> No
 
 def _ask(study: optuna.Study, spec: SweepSpec, slot: int, batch: int) -> FrozenTrial:
     replay = replay_template(spec, slot)
-    template = FrozenTrial(
-        number=-1,
-        state=TrialState.WAITING,
-        value=None,
-        datetime_start=None,
-        datetime_complete=None,
-        params=dict(replay.params) if replay else {},
-        distributions=dict(replay.distributions) if replay else {},
-        user_attrs={},
-        system_attrs={SLOT: slot, ATTEMPT: 0, BATCH: batch},
-        intermediate_values={},
-        trial_id=-1,
-    )
-    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+    system_attrs: dict[str, Any] = {Key.SLOT: slot, Key.ATTEMPT: 0, Key.BATCH: batch}
+    template = template_trial(TrialState.WAITING, system_attrs=system_attrs, like=replay)
+    storage = storage_of(study)
+    trial_id = storage.create_new_trial(study_id_of(study), template_trial=template)
     if replay is None:
-        number = study._storage.get_trial_number_from_id(trial_id)
+        number = storage.get_trial_number_from_id(trial_id)
         study.sampler = batch_sampler(spec, number)
         trial = optuna.Trial(study, trial_id)
         suggest_all(trial, spec)
-    return study._storage.get_trial(trial_id)
+    return storage.get_trial(trial_id)
 
 
 def batch_sampler(spec: SweepSpec, number: int) -> optuna.samplers.BaseSampler:
@@ -100,13 +92,13 @@ def batch_sampler(spec: SweepSpec, number: int) -> optuna.samplers.BaseSampler:
     return build_sampler(spec.model_copy(update={"sampler": sampler}))
 
 
-def claim(study: optuna.Study, waiting: FrozenTrial) -> optuna.Trial:
+def claim_asked_trial(study: optuna.Study, waiting: FrozenTrial) -> optuna.Trial:
     """Move a trial asked by its batch from WAITING to RUNNING; only one controller wins."""
-    storage = study._storage
-    if not storage.set_trial_state_values(waiting._trial_id, TrialState.RUNNING):
+    storage, trial_id = storage_of(study), trial_id_of(waiting)
+    if not storage.set_trial_state_values(trial_id, TrialState.RUNNING):
         raise BatchOrderError(f"trial {waiting.number} was claimed by another controller")
-    storage.set_trial_system_attr(waiting._trial_id, "sweeps:claimed_at", _now())
-    return optuna.Trial(study, waiting._trial_id)
+    storage.set_trial_system_attr(trial_id, Key.CLAIMED_AT, _now())
+    return optuna.Trial(study, trial_id)
 
 
 def require_batch(spec: SweepSpec, slot: int) -> None:

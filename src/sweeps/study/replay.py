@@ -6,6 +6,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
 from sweeps.spec.space import distributions
+from sweeps.storage.templates import template_trial
 
 
 def replay_template(spec: SweepSpec, slot: int) -> FrozenTrial | None:
@@ -16,16 +17,6 @@ def replay_template(spec: SweepSpec, slot: int) -> FrozenTrial | None:
     params = spec.replay[slot]
     for name, value in params.items():
         dists[name].to_internal_repr(value)  # raises if the value lies outside the space
-    return FrozenTrial(
-        number=-1,
-        state=TrialState.WAITING,
-        value=None,
-        datetime_start=None,
-        datetime_complete=None,
-        params=dict(params),
-        distributions={name: dists[name] for name in params},
-        user_attrs={},
-        system_attrs={},
-        intermediate_values={},
-        trial_id=-1,
+    return template_trial(
+        TrialState.WAITING, params=params, distributions={name: dists[name] for name in params}
     )

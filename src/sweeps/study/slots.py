@@ -8,18 +8,17 @@ decides what happens next.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
-SLOT = "sweeps:slot"
-ATTEMPT = "sweeps:attempt"
-RETRYABLE = "sweeps:retryable"
-JOB_ID = "sweeps:job_id"
+from sweeps.storage.attrs import set_trial_attrs
+from sweeps.storage.optuna_internals import storage_of, study_id_of
+from sweeps.storage.templates import template_trial
+from sweeps.study.keys import Attr, Key
 
 Action = Literal["done", "new", "retry", "running"]
 
@@ -36,7 +35,7 @@ class SlotPlan:
 def slot_trials(study: optuna.Study, slot: int) -> list[FrozenTrial]:
     """The slot's trials, oldest first."""
     trials = study.get_trials(deepcopy=False)
-    return [t for t in trials if t.system_attrs.get(SLOT) == slot]
+    return [t for t in trials if t.system_attrs.get(Key.SLOT) == slot]
 
 
 def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:
@@ -44,10 +43,10 @@ def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:
     if not trials:
         return SlotPlan("new")
     last = trials[-1]
-    attempt = int(last.system_attrs.get(ATTEMPT, 0))
+    attempt = int(last.system_attrs.get(Key.ATTEMPT, 0))
     if last.state == TrialState.RUNNING:
         return SlotPlan("running", last, attempt)
-    retryable = last.state == TrialState.FAIL and last.system_attrs.get(RETRYABLE)
+    retryable = last.state == TrialState.FAIL and last.system_attrs.get(Key.RETRYABLE)
     if retryable and attempt < max_retries:
         return SlotPlan("retry", last, attempt + 1)
     if last.state == TrialState.WAITING:
@@ -62,30 +61,19 @@ def create_slot_trial(
 
     With ``params`` (a previous attempt), the new trial reuses that attempt's parameters.
     """
-    system_attrs: dict[str, Any] = {SLOT: slot, ATTEMPT: attempt}
-    template = FrozenTrial(
-        number=-1,
-        state=TrialState.RUNNING,
-        value=None,
-        datetime_start=datetime.now(UTC),
-        datetime_complete=None,
-        params=dict(params.params) if params else {},
-        distributions=dict(params.distributions) if params else {},
-        user_attrs={},
-        system_attrs=system_attrs,
-        intermediate_values={},
-        trial_id=-1,
+    template = template_trial(
+        TrialState.RUNNING, system_attrs={Key.SLOT: slot, Key.ATTEMPT: attempt}, like=params
     )
-    # Study.ask() cannot tag a trial atomically; the storage API can.
-    trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
+    trial_id = storage_of(study).create_new_trial(study_id_of(study), template_trial=template)
     return optuna.Trial(study, trial_id)
 
 
 def fail_retryable(storage: BaseStorage, trial_id: int, why: str) -> bool:
     """Fail a trial lost to the infrastructure so its slot retries it; False if it had ended."""
     try:
-        storage.set_trial_user_attr(trial_id, "fail_reason", why)
-        storage.set_trial_system_attr(trial_id, RETRYABLE, True)
+        set_trial_attrs(
+            storage, trial_id, user={Attr.FAIL_REASON: why}, system={Key.RETRYABLE: True}
+        )
         storage.set_trial_state_values(trial_id, TrialState.FAIL)
     except UpdateFinishedTrialError:
         return False  # told by its controller, or failed by another one first
@@ -96,7 +84,7 @@ def slots_done(trials: list[FrozenTrial], max_retries: int) -> int:
     """How many trial slots have ended for good (their receipt can be written)."""
     by_slot: dict[int, list[FrozenTrial]] = {}
     for trial in sorted(trials, key=lambda t: t.number):
-        slot = trial.system_attrs.get(SLOT)
+        slot = trial.system_attrs.get(Key.SLOT)
         if slot is not None:
             by_slot.setdefault(int(slot), []).append(trial)
     return sum(plan_slot(ts, max_retries).action == "done" for ts in by_slot.values())

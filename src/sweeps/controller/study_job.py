@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sweeps.controller.modes import check_dispatch, mode_for
 from sweeps.spec import SweepSpec
 from sweeps.storage import redact_url
-from sweeps.study import FINGERPRINT, prepare_study
+from sweeps.study import prepare_study
+from sweeps.study.keys import Key
 
 
 def run_study_job(
@@ -21,23 +23,19 @@ def run_study_job(
     controllers (workers wait for the study to exist). If the study cannot be prepared, they
     are cancelled.
     """
-    pool = None
-    started: list[str] = []
-    if spec.dispatch.mode == "warm":
-        from sweeps.dispatch.warm import WorkerPool
-
-        pool = WorkerPool(spec)
-        started = pool.provide(lambda: min(spec.parallelism, spec.budget.n_trials))
+    check_dispatch(spec)
+    mode = mode_for(spec)
+    started = mode.before_study(spec)
     try:
         study = prepare_study(spec, force=force)
     except BaseException:
-        if pool is not None and started:
-            pool.cancel()
+        if started:
+            mode.undo_before_study(spec)
         raise
     info = {
         "study": spec.study,
         "storage": redact_url(spec.storage_url),
-        "fingerprint": study.user_attrs.get(FINGERPRINT),
+        "fingerprint": study.user_attrs.get(Key.FINGERPRINT),
         "n_trials": spec.budget.n_trials,
         "trials_so_far": len(study.trials),
         "workers_started": len(started),

@@ -11,13 +11,13 @@ from typing import Any
 
 import optuna
 
+from sweeps.job.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from sweeps.job.devices import VISIBILITY_VARS, torch_device
+from sweeps.job.distributed import Rank
+from sweeps.job.seeding import seed_everything
+from sweeps.job.task import TrialTask
 from sweeps.spec.samplers import build_pruner
 from sweeps.storage import open_storage
-from sweeps.trial.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
-from sweeps.trial.devices import VISIBILITY_VARS, torch_device
-from sweeps.trial.distributed import Rank
-from sweeps.trial.seeding import seed_everything
-from sweeps.trial.task import TrialTask
 
 TrialPruned = optuna.TrialPruned
 
@@ -48,7 +48,7 @@ class TrialHandle:
         self.params = dict(task.params)
         self.seed = task.seed
         self.reproducible = task.spec.reproducible
-        self.log = logging.getLogger(f"sweeps.trial.{task.number}")
+        self.log = logging.getLogger(f"sweeps.job.{task.number}")
         self.last_step: int | None = None
         self._values: dict[int, float] = {}
 

@@ -12,8 +12,6 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from sweeps.spec import SweepSpec
-
 
 @dataclass(frozen=True)
 class SiteLimits:
@@ -47,13 +45,6 @@ def read_limits(partition: str | None, user: str | None = None) -> SiteLimits:
         max_submit=_smallest(max_submit, qos_submit),
         queued_now=_queued(user),
     )
-
-
-def trials_in_flight(spec: SweepSpec) -> int:
-    """How many trial slots the workflow should run at once for ``spec``."""
-    if spec.dispatch.executor != "slurm":
-        return spec.parallelism
-    return read_limits(spec.dispatch.slurm.partition).cap(spec.parallelism)
 
 
 def parse_assoc(text: str, partition: str | None) -> tuple[int | None, int | None]:

@@ -18,18 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from optuna.storages import BaseStorage
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
+from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.spec import SweepSpec
 from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.locks import file_lock
+from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.storage.urls import sqlite_path
-from sweeps.trial.task import TrialOutcome, TrialTask
-
-TASK = "sweeps:warm_task"
-OUTCOME = "sweeps:warm_outcome"
-HEARTBEAT = "sweeps:lane_heartbeat"  # not the controller's (sweeps.study.stale)
-WORKER = "sweeps:worker"
+from sweeps.study.keys import Key
 
 
 def spec_key(spec: SweepSpec) -> str:
@@ -63,24 +60,28 @@ def outcome_from_record(record: dict[str, Any]) -> TrialOutcome:
     return TrialOutcome(**record)
 
 
-def published(storage: BaseStorage, study_id: int, key: str) -> list[Any]:
+def published(storage: BaseStorage, study_id: int, key: str) -> list[FrozenTrial]:
     """Published trials of the sweep not yet finished (WAITING or RUNNING)."""
     trials = storage.get_all_trials(
         study_id, deepcopy=False, states=(TrialState.WAITING, TrialState.RUNNING)
     )
-    return [t for t in trials if t.system_attrs.get(TASK, {}).get("key") == key]
+    return [t for t in trials if t.system_attrs.get(Key.WARM_TASK, {}).get("key") == key]
 
 
-def claim(storage: BaseStorage, study_id: int, key: str, url: str, who: dict[str, Any]) -> Any:
+def claim_published_trial(
+    storage: BaseStorage, study_id: int, key: str, url: str, who: dict[str, Any]
+) -> FrozenTrial | None:
     """Claim the oldest WAITING trial of the sweep; return its FrozenTrial, or None."""
     waiting = storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,))
     for trial in sorted(waiting, key=lambda t: t.number):
-        if trial.system_attrs.get(TASK, {}).get("key") != key:
+        if trial.system_attrs.get(Key.WARM_TASK, {}).get("key") != key:
             continue
+        trial_id = trial_id_of(trial)
         with _claim_lock(url):
-            won = storage.set_trial_state_values(trial._trial_id, TrialState.RUNNING)
+            won = storage.set_trial_state_values(trial_id, TrialState.RUNNING)
         if won:
-            set_trial_attrs(storage, trial._trial_id, system={HEARTBEAT: time.time(), WORKER: who})
+            system: dict[str, Any] = {Key.LANE_HEARTBEAT: time.time(), Key.WORKER: who}
+            set_trial_attrs(storage, trial_id, system=system)
             return trial
     return None
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import submitit
-from submitit.slurm.slurm import _make_sbatch_string
 
-from sweeps.dispatch.requeue import TrialSlurmExecutor, signal_delay_s
+from sweeps.dispatch.slurm.requeue import TrialSlurmExecutor, signal_delay_s
+from sweeps.dispatch.submitit_internals import SUBMIT_MODULE, sbatch_script
 from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
+from sweeps.spec.paths import SweepPaths
 
 # MIOpen's SQLite caches fail on Lustre: give each job its own under node-local /tmp.
 MIOPEN_SETUP = [
@@ -44,8 +45,6 @@ def resolve_account(settings: SlurmSettings) -> str | None:
 
 def check_slurm(spec: SweepSpec) -> None:
     """Fail early, naming the setting, when the sweep's Slurm settings cannot work here."""
-    if spec.dispatch.executor != "slurm":
-        return
     settings = spec.dispatch.slurm
     if settings.require_account and not resolve_account(settings):
         raise SlurmConfigError(
@@ -108,10 +107,10 @@ def slurm_executor(
 def render_script(spec: SweepSpec, folder: Path | None = None) -> str:
     """The sbatch script a trial of ``spec`` would be submitted with (nothing is submitted)."""
     check_slurm(spec)
-    folder = (folder or Path("results") / spec.study / "jobs" / "%j").absolute()
+    folder = (folder or SweepPaths.of(spec).jobs).absolute()
     python = spec.dispatch.slurm.python or shlex.quote(sys.executable)
-    command = f"{python} -u -m submitit.core._submit {shlex.quote(str(folder))}"
-    return _make_sbatch_string(command=command, folder=folder, **sbatch_parameters(spec))
+    command = f"{python} -u -m {SUBMIT_MODULE} {shlex.quote(str(folder))}"
+    return sbatch_script(command, folder, sbatch_parameters(spec))
 
 
 def _gpus(spec: SweepSpec) -> int:

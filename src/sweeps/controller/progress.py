@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import optuna
 
+from sweeps.controller.receipts import Receipt
 from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
-from sweeps.trial.receipt import Receipt
 
 
 def progress_line(study: optuna.Study, spec: SweepSpec, receipt: Receipt) -> str:

@@ -20,11 +20,11 @@ from typing import Any
 
 import optuna
 
+from sweeps.job.distributed import join_job
+from sweeps.job.handle import TrialHandle
+from sweeps.job.seeding import seed_everything
+from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.study.provenance import host_facts, package_versions
-from sweeps.trial.distributed import join_job
-from sweeps.trial.handle import TrialHandle
-from sweeps.trial.seeding import seed_everything
-from sweeps.trial.task import TrialOutcome, TrialTask
 
 TRACEBACK_LIMIT = 16_000
 

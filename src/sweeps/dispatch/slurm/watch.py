@@ -15,18 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import submitit
-from submitit.core.utils import pickle_load
 
+from sweeps.dispatch.backend import last_line
 from sweeps.dispatch.logs import LOG_TAIL_CHARS, log_tail
-from sweeps.dispatch.requeue import NOT_REQUEUED
-from sweeps.dispatch.sacct import RETRYABLE, JobInfo, SacctError, StatusBoard, query_queue
+from sweeps.dispatch.slurm.accounting import JobInfo, SacctError, StatusBoard, query_queue
+from sweeps.dispatch.slurm.facts import slurm_facts
+from sweeps.dispatch.slurm.outcomes import meaning
+from sweeps.dispatch.slurm.requeue import NOT_REQUEUED
+from sweeps.dispatch.submitit_internals import read_result
+from sweeps.job.task import TrialOutcome
 from sweeps.spec.model import SlurmSettings
-from sweeps.trial.task import TrialOutcome
 
 RESULT_POLL_S = 0.25
 RESULT_GRACE_S = 10.0
 FINAL_STATE_GRACE_S = 1.0  # a finished job's result pickle may reach a shared FS a little late
-OOM_MARKERS = ("Exceeded job memory limit", "oom-kill", "OUT_OF_MEMORY", "Out Of Memory")
 
 
 @dataclass
@@ -94,10 +96,10 @@ def wait_slurm(
 
 
 def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
-    """Map how the job ended to a trial outcome (retryable when the cluster lost it)."""
+    """Map how the job ended to a trial outcome (:mod:`sweeps.dispatch.slurm.outcomes`)."""
     facts: dict[str, Any] = {"slurm": slurm_facts(watch.info)} if watch.info else {}
     if job.paths.result_pickle.exists():
-        kind, result = pickle_load(job.paths.result_pickle)
+        kind, result = read_result(job.paths.result_pickle)
         if kind != "success" or not isinstance(result, TrialOutcome):
             message = f"{result}"[-LOG_TAIL_CHARS:]
             if NOT_REQUEUED in message:  # submitit gave up at the time limit / preemption signal
@@ -105,7 +107,7 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
                 return TrialOutcome(
                     "fail", reason=reason, traceback=message, facts=facts, retryable=True
                 )
-            return TrialOutcome("fail", reason=_last_line(message), traceback=message, facts=facts)
+            return TrialOutcome("fail", reason=last_line(message), traceback=message, facts=facts)
         result.facts = {**result.facts, **facts}
         if result.state == "fail" and NOT_REQUEUED in (result.reason or ""):
             # submitit interrupted the objective at the time limit (or a preemption signal)
@@ -113,41 +115,13 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
             result.retryable = True
         return result
     tail = log_tail(job)
-    job_id = job.job_id
     if watch.vanished:
-        reason = f"Slurm job {job_id} vanished (unknown to sacct); the attempt was lost"
+        reason = f"Slurm job {job.job_id} vanished (unknown to sacct); the attempt was lost"
         return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=True)
     state = watch.info.state if watch.info else "UNKNOWN"
-    if state in RETRYABLE:
-        reason = f"Slurm job {job_id} ended {state}"
-        return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=True)
-    if state == "OUT_OF_MEMORY" or any(marker in tail for marker in OOM_MARKERS):
-        reason = f"out of memory: Slurm job {job_id} exceeded its memory limit ({state})"
-        return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts)
-    if state == "CANCELLED":
-        reason = f"Slurm job {job_id} was cancelled (scancel); not retried"
-        return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts)
-    reason = f"Slurm job {job_id} ended {state} without a result: {_last_line(tail)}"
-    return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts)
-
-
-def slurm_facts(info: JobInfo) -> dict[str, Any]:
-    """The Slurm facts stored on the trial (``slurm.*`` user attrs)."""
-    facts: dict[str, Any] = {
-        "job_id": info.job_id,
-        "partition": info.partition,
-        "node": info.node,
-        "gpus": info.gpus,
-        "state": info.state,
-        "requeues": info.requeues,
-        "run_time_s": info.elapsed_s,
-        "gpu_hours": info.gpu_hours,
-    }
-    if info.array_index is not None:
-        facts["array_index"] = info.array_index
-    if info.queue_wait_s is not None:
-        facts["queue_wait_s"] = info.queue_wait_s
-    return facts
+    row = meaning(state, tail)
+    reason = row.reason(f"Slurm job {job.job_id}", state, last_line(tail))
+    return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=row.retryable)
 
 
 def _sleep_unless_result(
@@ -206,8 +180,3 @@ def _since(start: str) -> int:
         return max(0, round(time.time() - datetime.fromisoformat(start).timestamp()))
     except ValueError:
         return 0
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else text

@@ -3,17 +3,14 @@
 Each task of the trial's job runs the objective as one rank. The rendezvous comes from
 submitit's ``TorchDistributedEnvironment`` (``MASTER_ADDR`` the job's first host,
 ``MASTER_PORT`` derived from the job id, so jobs sharing a node do not collide unless
-``MASTER_PORT`` is set), and on LUMI's Slingshot network NCCL/RCCL is pointed at the
-high-speed interfaces. Rank 0 reports to the study; the others compute with it.
+``MASTER_PORT`` is set); a site's network interfaces for NCCL/RCCL come from its profile
+(``NCCL_SOCKET_IFNAME`` in the job's ``setup``). Rank 0 reports to the study; the others
+compute with it.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
-
-LUMI_NCCL_IFNAME = "hsn0,hsn1,hsn2,hsn3"
 
 
 @dataclass(frozen=True)
@@ -23,10 +20,6 @@ class Rank:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
 
 
 def join_job() -> Rank:
@@ -42,8 +35,6 @@ def join_job() -> Rank:
     from submitit.helpers import TorchDistributedEnvironment
 
     dist = TorchDistributedEnvironment().export(set_cuda_visible_devices=False, overwrite=True)
-    if Path("/sys/class/net/hsn0").exists():
-        os.environ.setdefault("NCCL_SOCKET_IFNAME", LUMI_NCCL_IFNAME)
     return Rank(dist.rank, dist.world_size, dist.local_rank)
 
 

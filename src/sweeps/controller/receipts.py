@@ -11,7 +11,7 @@ from typing import Any
 
 from optuna.trial import FrozenTrial
 
-from sweeps.study.slots import ATTEMPT
+from sweeps.study.keys import Attr, Key
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class Receipt:
             state=trial.state.name,
             values=list(trial.values) if trial.values else None,
             params=dict(trial.params),
-            attempt=int(trial.system_attrs.get(ATTEMPT, 0)),
-            job_id=trial.user_attrs.get("job_id"),
+            attempt=int(trial.system_attrs.get(Key.ATTEMPT, 0)),
+            job_id=trial.user_attrs.get(Attr.JOB_ID),
             duration_s=duration,
         )
 
@@ -52,8 +52,3 @@ def write_receipt(receipt: Receipt, path: Path) -> None:
         json.dump(asdict(receipt), out, indent=2, default=str)
         out.write("\n")
     os.replace(tmp, path)
-
-
-def read_receipt(path: Path) -> Receipt:
-    """Read a receipt written by :func:`write_receipt`."""
-    return Receipt(**json.loads(path.read_text()))

@@ -1,9 +1,10 @@
-"""Cheap wake-ups between controllers and warm workers, through the workers' folder.
+"""Files between controllers and warm workers, in the workers' folder: wake-ups and stop.
 
-The study stays the source of truth; these files only cut the wait between polls of it. A
+The study stays the source of truth; the wake-ups only cut the wait between polls of it. A
 controller rings the doorbell after publishing a trial, so idle lanes look for it at once; a
 lane drops a flag when it has recorded a trial's outcome, so its controller reads it at once.
-Both sides still poll the study on their own schedule, so a lost signal costs only latency.
+Both sides still poll the study on their own schedule, so a lost wake-up costs only latency.
+The stop file asks the sweep's workers to exit once their current trials end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 DOORBELL = "doorbell"
+STOP_FILE = "STOP"
 CHECK_S = 0.03  # how often a waiting side looks at the signal file (a stat)
 
 
@@ -62,3 +64,17 @@ def _mtime(path: Path) -> int:
         return os.stat(path).st_mtime_ns
     except OSError:
         return 0
+
+
+def ask_to_stop(registry: Path) -> None:
+    """Ask the sweep's workers to exit once their current trials end."""
+    registry.mkdir(parents=True, exist_ok=True)
+    (registry / STOP_FILE).touch()
+
+
+def stop_requested(registry: Path) -> bool:
+    return (registry / STOP_FILE).exists()
+
+
+def clear_stop(registry: Path) -> None:
+    (registry / STOP_FILE).unlink(missing_ok=True)

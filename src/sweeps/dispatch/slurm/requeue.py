@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import submitit
-from submitit.core.utils import DelayedSubmission
+from submitit.helpers import DelayedSubmission
 
-from sweeps.trial.task import TrialOutcome, TrialTask
+from sweeps.job.task import TrialOutcome, TrialTask
 
 # What submitit's error result says when it gave up on a time limit or preemption signal.
 NOT_REQUEUED = "Job not requeued because"

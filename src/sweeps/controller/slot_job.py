@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sweeps.report.progress import progress_line
+from sweeps.controller.progress import progress_line
+from sweeps.controller.receipts import Receipt
+from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec
 from sweeps.study import load_study
-from sweeps.trial.controller import run_slot
-from sweeps.trial.receipt import Receipt
 
 
 def run_slot_job(

@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from sweeps.dispatch.slurm.outcomes import meaning
+
 FIELDS = (
     "JobID",
     "State",
@@ -35,9 +37,6 @@ FIELDS = (
     "ElapsedRaw",
     "ExitCode",
 )
-ACTIVE = {"PENDING", "RUNNING", "REQUEUED", "RESIZING", "SUSPENDED", "CONFIGURING", "COMPLETING"}
-# Lost to the infrastructure: worth another attempt.
-RETRYABLE = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "REQUEUE_FED"}
 _GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
 _COLLAPSED = re.compile(r"^(\d+)_\[([\d,-]+)(?:%\d+)?\]$")
 
@@ -54,7 +53,7 @@ class JobInfo:
     state: str
     partition: str = ""
     node: str = ""
-    gpus: int = 0
+    gpus: float = 0  # a warm lane's share of its worker's GPUs may be a fraction
     submit: str = ""
     start: str = ""
     end: str = ""
@@ -64,7 +63,7 @@ class JobInfo:
 
     @property
     def active(self) -> bool:
-        return self.state in ACTIVE
+        return meaning(self.state).active
 
     @property
     def array_index(self) -> int | None:

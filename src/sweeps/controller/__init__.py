@@ -1,0 +1,1 @@
+"""The submit-host side: one controller per trial slot, and the workflow's job entry points."""

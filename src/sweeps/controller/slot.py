@@ -1,0 +1,169 @@
+"""The controller of a trial slot (one Snakemake job): ask, dispatch, wait, tell, receipt.
+
+The controller is the only writer of a trial's final state. It runs on the submit host (a
+laptop or a login node) and needs neither torch nor a GPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
+from sweeps.controller.modes import DispatchMode, Running, mode_for, report
+from sweeps.controller.receipts import Receipt, write_receipt
+from sweeps.dispatch import backend_for
+from sweeps.job.task import TrialOutcome, TrialTask
+from sweeps.spec import SweepSpec
+from sweeps.spec.paths import SweepPaths
+from sweeps.spec.seeds import derive_seed
+from sweeps.spec.space import suggest_all
+from sweeps.storage.attrs import set_trial_attrs
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
+from sweeps.study import load_study
+from sweeps.study.batches import claim_asked_trial, require_batch
+from sweeps.study.heartbeat import Heartbeat
+from sweeps.study.keys import Attr, Key, flatten_facts
+from sweeps.study.replay import replay_template
+from sweeps.study.slots import SlotPlan, create_slot_trial, fail_retryable, plan_slot, slot_trials
+from sweeps.study.stale import fail_stale_trials
+
+USER_ATTR_LIMIT = 16_000
+
+
+def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False) -> Receipt:
+    """Bring slot ``slot`` to a final trial and write its receipt."""
+    if not 0 <= slot < spec.budget.n_trials:
+        raise ValueError(f"slot {slot} is outside the budget (n_trials={spec.budget.n_trials})")
+    mode = mode_for(spec)
+    with mode.announce(spec):  # e.g. controllers starting together submit one job array
+        return _run_slot(spec, mode, slot, receipt_path, force)
+
+
+def _run_slot(
+    spec: SweepSpec, mode: DispatchMode, slot: int, receipt_path: Path, force: bool
+) -> Receipt:
+    study = load_study(spec, force=force, stream=slot)
+    fail_stale_trials(study, still_running=lambda trial: mode.still_running(spec, trial))
+    plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
+    if plan.action == "running":
+        assert plan.trial is not None
+        running = mode.reattach(spec, study, plan.trial)
+        if running is not None:  # its work may still go on (or have ended) without a controller
+            mode.withdraw()
+            report(f"slot {slot} re-attaches to {running.where}")
+            trial = optuna.Trial(study, trial_id_of(plan.trial))
+            outcome = _await(spec, study, trial, running)
+            return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+        why = "its controller died before the trial ended"
+        fail_retryable(storage_of(study), trial_id_of(plan.trial), why)
+        plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
+    if plan.action == "done":
+        assert plan.trial is not None
+        mode.withdraw()
+        receipt = Receipt.from_trial(spec.study, slot, plan.trial)
+        write_receipt(receipt, receipt_path)
+        return receipt
+    trial = _start_trial(spec, study, slot, plan)
+    running = mode.start(spec, study, trial, trial_task(spec, trial, slot, plan.attempt))
+    outcome = _await(spec, study, trial, running)
+    return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+
+
+def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan) -> optuna.Trial:
+    """The slot's next trial: asked ahead by its batch, a retry, a replay, or newly sampled."""
+    if plan.action == "new" and plan.trial is not None:  # asked ahead by its batch
+        return claim_asked_trial(study, plan.trial)
+    previous = plan.trial if plan.action == "retry" else replay_template(spec, slot)
+    if previous is None:
+        require_batch(spec, slot)
+    trial = create_slot_trial(study, slot, plan.attempt, params=previous)
+    if previous is None:
+        suggest_all(trial, spec)
+    return trial
+
+
+def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) -> TrialTask:
+    """What the job runs for ``trial`` (slot ``slot``, attempt ``attempt``)."""
+    paths = SweepPaths.of(spec)
+    return TrialTask(
+        spec=spec,
+        trial_id=trial_id_of(trial),
+        number=trial.number,
+        slot=slot,
+        attempt=attempt,
+        params=dict(trial.params),
+        seed=derive_seed(spec.seed, trial.number),
+        checkpoint_dir=str(paths.checkpoints(slot)),
+        log_path=str(paths.trial_log(trial.number)),
+    )
+
+
+def _await(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, running: Running
+) -> TrialOutcome:
+    """Wait for the attempt while beating the trial's heartbeat; stop it on an interrupt."""
+    with (
+        Heartbeat(storage_of(study), trial_id_of(trial)),
+        _on_interrupt(spec, study, trial, running),
+    ):
+        return running.wait(STOP)
+
+
+@contextlib.contextmanager
+def _on_interrupt(
+    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, running: Running
+) -> Iterator[None]:
+    """An interrupted controller stops its attempt's work and fails its trial (retryable),
+    unless the sweep keeps jobs on interrupt (``dispatch.slurm.on_interrupt: keep``): a re-run
+    then re-attaches to them."""
+    try:
+        with sigterm_as_interrupt():
+            yield
+    except KeyboardInterrupt:
+        if backend_for(spec).keeps_jobs_on_interrupt(spec):
+            report(f"trial {trial.number} interrupted; {running.keep()}")
+            raise
+        done = running.cancel()
+        why = f"interrupted: the sweep was stopped; {done}"
+        fail_retryable(storage_of(study), trial_id_of(trial), why)
+        report(f"trial {trial.number} interrupted; {done}")
+        raise
+
+
+def _conclude(
+    spec: SweepSpec,
+    study: optuna.Study,
+    slot: int,
+    trial: optuna.Trial,
+    outcome: TrialOutcome,
+    attempt: int,
+    receipt_path: Path,
+    force: bool,
+) -> Receipt:
+    """Tell the outcome; retry a lost attempt within the budget, else write the receipt."""
+    frozen = _tell(study, trial, outcome)
+    if outcome.retryable and attempt < spec.budget.max_retries:
+        return run_slot(spec, slot, receipt_path, force)
+    receipt = Receipt.from_trial(spec.study, slot, frozen)
+    write_receipt(receipt, receipt_path)
+    return receipt
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
+    user = flatten_facts(outcome.facts)
+    if outcome.reason:
+        user[Attr.FAIL_REASON if outcome.state == "fail" else Attr.REASON] = outcome.reason
+    if outcome.traceback:
+        user[Attr.TRACEBACK] = outcome.traceback[-USER_ATTR_LIMIT:]
+    system: dict[str, Any] = {Key.RETRYABLE: True} if outcome.retryable else {}
+    set_trial_attrs(storage_of(study), trial_id_of(trial), user, system)
+    if outcome.state == "complete":
+        return study.tell(trial, outcome.values)
+    state = TrialState.PRUNED if outcome.state == "pruned" else TrialState.FAIL
+    return study.tell(trial, state=state)

@@ -1,0 +1,96 @@
+"""Slurm execution: each trial attempt is a Slurm job submitted by submitit's SlurmExecutor.
+
+Jobs are watched through the sweep's shared status board (:mod:`.watch`), their ends mapped to
+outcomes by one table (:mod:`.outcomes`), and the trials in flight kept under the site's job
+limits (:mod:`.limits`). Trials that start together share a job array.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import submitit
+
+from sweeps.dispatch.backend import Backend, JobHandle, JobStatus
+from sweeps.dispatch.slurm.accounting import SacctError, job_record
+from sweeps.dispatch.slurm.facts import running_job, slurm_facts
+from sweeps.dispatch.slurm.limits import read_limits
+from sweeps.dispatch.slurm.outcomes import meaning
+from sweeps.dispatch.slurm.script import check_slurm, sbatch_parameters, slurm_executor
+from sweeps.dispatch.slurm.watch import SlurmWatch, slurm_outcome, wait_slurm
+from sweeps.job.task import TrialOutcome
+from sweeps.spec import SweepSpec
+from sweeps.spec.paths import SweepPaths
+
+
+class SlurmBackend(Backend):
+    """Trials as Slurm jobs; jobs outlive their controller, which can re-attach to them."""
+
+    name = "slurm"
+    runs_on_submit_host = False
+
+    def check(self, spec: SweepSpec) -> None:
+        check_slurm(spec)
+
+    def executor(
+        self, spec: SweepSpec, folder: Path, requeueable: bool = True
+    ) -> submitit.Executor:
+        return slurm_executor(spec, folder, requeueable)
+
+    def trials_in_flight(self, spec: SweepSpec) -> int:
+        return read_limits(spec.dispatch.slurm.partition).cap(spec.parallelism)
+
+    def array_key(self, spec: SweepSpec) -> str | None:
+        shape = [
+            str(SweepPaths.of(spec).jobs),
+            sbatch_parameters(spec),
+            spec.dispatch.slurm.python,
+            spec.budget.max_retries,
+        ]
+        return json.dumps(shape, sort_keys=True, default=str)
+
+    def array_window_s(self, spec: SweepSpec) -> float:
+        return spec.dispatch.slurm.array_window_s
+
+    def wait(self, handle: JobHandle, stop: threading.Event | None = None) -> None:
+        handle.watch = wait_slurm(handle.job, handle.spec.dispatch.slurm, stop)
+
+    def outcome(self, handle: JobHandle) -> TrialOutcome:
+        return slurm_outcome(handle.job, handle.watch or SlurmWatch())
+
+    def reattach(self, spec: SweepSpec, folder: Path, job_id: str) -> submitit.Job[Any] | None:
+        return submitit.SlurmJob(folder=folder, job_id=job_id)
+
+    def status(self, job_id: str) -> JobStatus | None:
+        try:
+            info = job_record(job_id)
+        except SacctError:
+            return None
+        if info is None:
+            return None
+        row = meaning(info.state)
+        fatal = row.fatal.format(job=f"Slurm job {job_id}", state=info.state) if row.fatal else None
+        return JobStatus(info.state, row.active, fatal)
+
+    def still_running(self, job_id: str) -> bool:
+        try:
+            info = job_record(job_id)
+        except SacctError:
+            return True  # Slurm does not answer: do not give up on a job that may be running
+        return info is not None and info.active
+
+    def cancel(self, job_ids: list[str]) -> list[str]:
+        if job_ids:
+            subprocess.run(["scancel", *job_ids], capture_output=True, check=False)
+        return job_ids
+
+    def keeps_jobs_on_interrupt(self, spec: SweepSpec) -> bool:
+        return spec.dispatch.slurm.on_interrupt == "keep"
+
+    def job_facts(self, job_id: str, gpus: float, run_s: float) -> dict[str, Any] | None:
+        info = running_job(job_id, gpus, run_s)
+        return None if info is None else slurm_facts(info)

@@ -1,0 +1,45 @@
+"""The Slurm facts stored on a trial (``slurm.*`` user attributes), from one job record."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sweeps.dispatch.slurm.accounting import JobInfo
+
+
+def slurm_facts(info: JobInfo) -> dict[str, Any]:
+    """Job id, partition, node, GPUs, state, requeues, run time, GPU-hours, array index and
+    queue wait of the job that ran a trial."""
+    facts: dict[str, Any] = {
+        "job_id": info.job_id,
+        "partition": info.partition,
+        "node": info.node,
+        "gpus": info.gpus,
+        "state": info.state,
+        "requeues": info.requeues,
+        "run_time_s": info.elapsed_s,
+        "gpu_hours": info.gpu_hours,
+    }
+    if info.array_index is not None:
+        facts["array_index"] = info.array_index
+    if info.queue_wait_s is not None:
+        facts["queue_wait_s"] = info.queue_wait_s
+    return facts
+
+
+def running_job(job_id: str, gpus: float, run_s: float) -> JobInfo | None:
+    """The record of the Slurm job this process runs in, as its environment describes it
+    (None outside Slurm): ``job_id`` (an array task ``A_i``, as submitit names it) held
+    ``gpus`` for ``run_s`` seconds."""
+    if not os.environ.get("SLURM_JOB_ID"):
+        return None
+    return JobInfo(
+        job_id=job_id or os.environ["SLURM_JOB_ID"],
+        state="RUNNING",
+        partition=os.environ.get("SLURM_JOB_PARTITION", ""),
+        node=os.environ.get("SLURMD_NODENAME", ""),
+        gpus=gpus,
+        elapsed_s=round(run_s),
+        requeues=int(os.environ.get("SLURM_RESTART_COUNT", 0)),
+    )

@@ -1,0 +1,88 @@
+"""Heartbeats: a timestamp attribute that a live process refreshes on the trial it works on.
+
+Optuna's own heartbeat works only inside ``optimize()`` and only with RDB storages. Ours is a
+system attribute refreshed from a background thread, so it works with every storage, the
+journal file included. The slot controller beats :attr:`Key.CONTROLLER_HEARTBEAT`; a warm lane
+beats :attr:`Key.LANE_HEARTBEAT` on the trial it runs (so a controller's beats never hide a
+dead lane).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import BaseStorage
+
+from sweeps.study.keys import Key
+
+_log = logging.getLogger("sweeps.study")
+
+
+def heartbeat_interval_s() -> float:
+    """Seconds between controller heartbeats (``SWEEPS_HEARTBEAT_S``, default 30)."""
+    return float(os.environ.get("SWEEPS_HEARTBEAT_S", 30))
+
+
+def stale_after_s() -> float:
+    """Seconds without a heartbeat after which a RUNNING trial is stale
+    (``SWEEPS_STALE_AFTER_S``, default ten heartbeats)."""
+    return float(os.environ.get("SWEEPS_STALE_AFTER_S", 10 * heartbeat_interval_s()))
+
+
+class Heartbeat:
+    """A context that keeps ``key`` on ``trial_id`` fresh from a daemon thread.
+
+    Once the trial has been finished by someone else, beating stops and ``on_finished`` runs
+    (a lane uses it to stop an objective whose result nobody will read).
+    """
+
+    def __init__(
+        self,
+        storage: BaseStorage,
+        trial_id: int,
+        interval_s: float | None = None,
+        key: Key = Key.CONTROLLER_HEARTBEAT,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
+        self.storage, self.trial_id, self.key = storage, trial_id, key
+        self.interval_s = interval_s if interval_s is not None else heartbeat_interval_s()
+        self.on_finished = on_finished
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"sweeps-heartbeat-{trial_id}", daemon=True
+        )
+
+    def beat(self) -> None:
+        """Record that the trial's worker is alive now."""
+        self.storage.set_trial_system_attr(self.trial_id, self.key, time.time())
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.beat()
+            except UpdateFinishedTrialError:
+                if self.on_finished is not None and not self._stop.is_set():
+                    self.on_finished()
+                return
+            except Exception as err:  # a missed beat is logged; the grace period absorbs it
+                _log.warning("heartbeat of trial id %d failed: %s", self.trial_id, err)
+
+    def __enter__(self) -> Heartbeat:
+        self.beat()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval_s + 5)

@@ -1,0 +1,63 @@
+"""Every attribute key sweeps writes, in one place.
+
+:class:`Key` names the system attributes of trials (``sweeps:*``, hidden from users) and the
+user attributes of the study that record how it was created. :class:`Attr` names the trial user
+attributes that sweeps writes and also reads back; the dashboard shows them all. Facts of a
+trial's job are flattened as ``<group>.<fact>`` (``slurm.gpu_hours``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sweeps.storage.retry import TOKEN
+
+
+class Key(StrEnum):
+    """System attributes of trials, and the study's own records."""
+
+    # A trial's place in the sweep.
+    SLOT = "sweeps:slot"
+    ATTEMPT = "sweeps:attempt"
+    RETRYABLE = "sweeps:retryable"
+    BATCH = "sweeps:batch"
+    CLAIMED_AT = "sweeps:claimed_at"
+    TOKEN = TOKEN  # set by the storage layer, so a retried create finds its trial
+    # Who is working on it.
+    JOB_ID = "sweeps:job_id"
+    CONTROLLER_HEARTBEAT = "sweeps:heartbeat"
+    LANE_HEARTBEAT = "sweeps:lane_heartbeat"
+    WARM_TASK = "sweeps:warm_task"
+    WARM_OUTCOME = "sweeps:warm_outcome"
+    WORKER = "sweeps:worker"
+    # The study (user attributes of the study).
+    FINGERPRINT = "sweeps:fingerprint"
+    PINNED = "sweeps:pinned"
+    SPEC = "sweeps:spec"
+    VERSIONS = "sweeps:versions"
+    CODE_VERSION = "sweeps:git_commit"
+
+
+class Attr(StrEnum):
+    """Trial user attributes that sweeps reads back."""
+
+    EXECUTOR = "executor"
+    DISPATCH = "dispatch"
+    JOB_ID = "job_id"
+    SEED = "seed"
+    FAIL_REASON = "fail_reason"
+    REASON = "reason"
+    TRACEBACK = "traceback"
+    RUNTIME_S = "runtime_s"
+    GPU_HOURS = "slurm.gpu_hours"
+
+
+def flatten_facts(facts: dict[str, object]) -> dict[str, object]:
+    """Facts as user attributes: a group of facts (a dict) becomes ``group.fact`` keys."""
+    flat: dict[str, object] = {}
+    for key, value in facts.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
