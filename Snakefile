@@ -9,9 +9,9 @@ include: "workflow/Snakefile"
 
 
 rule all:
+    default_target: True
     input:
         # The receipts are listed too, so a deleted receipt re-runs its slot.
         rules.report.input,
         rules.report.output,
     localrule: True
-    default_target: True

@@ -94,8 +94,10 @@ def main() -> int:
     known = set(mods)
     graph = {m: imports(m, p, known) for m, p in mods.items()}
     # A package's __init__ re-exporting its own modules is not a cycle of the design.
-    mod_graph = {m: {t for t in ts if not (m == package_of(m) and package_of(t) == m)}
-                 for m, ts in graph.items()}
+    mod_graph = {
+        m: {t for t in ts if not (m == package_of(m) and package_of(t) == m)}
+        for m, ts in graph.items()
+    }
     pkg_edges: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for m, ts in graph.items():
         for t in ts:
@@ -106,7 +108,9 @@ def main() -> int:
     pkg_cycles = sccs(pkg_graph)
     mutual = sorted(
         (a, b, pkg_edges[a][b], pkg_edges[b][a])
-        for a in pkg_edges for b in pkg_edges[a] if a < b and a in pkg_edges.get(b, {})
+        for a in pkg_edges
+        for b in pkg_edges[a]
+        if a < b and a in pkg_edges.get(b, {})
     )
     mod_cycles = sccs(mod_graph)
     # Back-edges: imports against the package order that the package graph's condensation

@@ -35,11 +35,11 @@ from typing import Any
 
 import yaml
 
-from sweeps.warm.publish import WorkerPool
+from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.storage.open import close_storage
 from sweeps.study import prepare_study
-from sweeps.controller.slot import run_slot
+from sweeps.warm.publish import WorkerPool
 
 REFERENCE_TRIAL_S = 10.0
 
@@ -210,10 +210,10 @@ def step_times(folder: Path, steps: int = 400) -> list[str]:
     """Time per optimiser step of the reference objective, with and without its measures."""
     import torch
 
-    from sweeps.objectives.digits import train_mlp
-    from sweeps.study.slots import create_slot_trial
     from sweeps.job.handle import TrialHandle
     from sweeps.job.task import TrialTask
+    from sweeps.objectives.digits import train_mlp
+    from sweeps.study.slots import create_slot_trial
 
     path = write_spec(
         folder,

@@ -62,9 +62,9 @@ def baseline(root: Path, trials: int) -> float:
 
 
 def controller(root: Path, trials: int) -> float:
+    from sweeps.controller.slot import run_slot
     from sweeps.spec import spec_from_dict
     from sweeps.study import prepare_study
-    from sweeps.controller.slot import run_slot
 
     os.chdir(root)
     spec = spec_from_dict(sweep("controller", trials))

@@ -99,8 +99,8 @@ def measure(launch: list[list[str]], cwd: Path) -> dict[str, float]:
 
 def thread_worker(spec_path: str, trials: int) -> None:
     """Run every slot's controller in a thread of this one process."""
-    from sweeps.spec import load_spec
     from sweeps.controller.slot import run_slot
+    from sweeps.spec import load_spec
 
     spec = load_spec(spec_path)
     threads = [

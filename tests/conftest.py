@@ -16,6 +16,9 @@ from sweeps.storage.open import close_storage
 
 TESTS = Path(__file__).parent
 
+# Storage backends (SQLite, PostgreSQL, MariaDB, journal) for the parametrized tests.
+pytest_plugins = ["support.backends"]
+
 
 @pytest.fixture(autouse=True)
 def _objectives_importable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,9 @@ from sweeps.bundle import read_bundle
 from sweeps.bundle.compare import Tolerance
 from sweeps.bundle.reproduce import ReproductionOptions, compare, reproduce_spec
 from sweeps.cli import main
+from sweeps.controller.slot import run_slot
 from sweeps.spec import spec_from_dict
 from sweeps.study import prepare_study
-from sweeps.controller.slot import run_slot
 
 
 def finished_sweep(make_spec, n: int = 3):  # type: ignore[no-untyped-def]

@@ -53,3 +53,34 @@ def test_status_of_unknown_study_is_a_clear_error(make_spec, capsys) -> None:  #
     path, _ = make_spec()
     assert main(["status", "--spec", str(path)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_validate_merges_site_files(capsys) -> None:  # type: ignore[no-untyped-def]
+    site = REPO / "profiles" / "saga" / "site.yaml"
+    assert main(["validate", str(REPO / "config/sweeps/default.yaml"), "--site", str(site)]) == 0
+    assert "executor slurm" in capsys.readouterr().out
+
+
+def test_version_is_printed() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "sweeps", "--version"], capture_output=True, text=True
+    )
+    assert run.returncode == 0
+    assert run.stdout.startswith("sweeps ")
+
+
+def test_output_cut_short_by_its_reader_is_not_an_error() -> None:
+    # `true` exits without reading: every write of the listing meets a closed pipe.
+    command = f"{sys.executable} -m sweeps profiles list | true"
+    run = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "BrokenPipe" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_reproducible_slot_before_its_batch_is_a_clear_error(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, _ = make_spec(reproducible=True)
+    assert main(["study", "prepare", "--spec", str(path)]) == 0
+    code = main(["trial", "--spec", str(path), "--slot", "0", "--receipt", "r.json"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "run batch 0 first" in err and "Traceback" not in err

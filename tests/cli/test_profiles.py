@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from sweeps.cli import main
-from sweeps.cli.profiles import resolve_site, shipped_profiles, snakemake_config_dir
+from sweeps.cli.profiles import shipped_profiles, snakemake_config_dir
+from sweeps.spec.sites import resolve_site
 
 
 def test_every_cluster_profile_is_shipped_with_its_site_settings() -> None:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from sweeps.study import prepare_study
 from sweeps.controller.slot import run_slot
+from sweeps.study import prepare_study
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sweeps.dispatch import backend_for
 from sweeps.dispatch.arrays import Coalescer, coalesces
 from sweeps.spec import SweepSpec
 
@@ -19,7 +20,7 @@ class Recorder:
     def __init__(self) -> None:
         self.batches: list[list[Any]] = []
 
-    def __call__(self, spec: SweepSpec, tasks: list[Any]) -> list[Any]:
+    def __call__(self, tasks: list[Any]) -> list[Any]:
         self.batches.append(list(tasks))
         return [(len(self.batches) - 1, i) for i in range(len(tasks))]
 
@@ -44,11 +45,14 @@ def controller(
     out: dict,
     started: threading.Barrier | None = None,
 ) -> None:
-    with coalescer.announce(spec):
+    backend = backend_for(spec)
+    key, window = backend.array_key(spec), backend.array_window_s(spec)
+    assert key is not None
+    with coalescer.announce(backend, spec):
         if started is not None:  # every controller has started (as Snakemake starts them)
             started.wait(5)
         time.sleep(delay)  # loading the study, asking for parameters
-        out[task] = coalescer.submit(spec, task, record)  # type: ignore[arg-type]
+        out[task] = coalescer.submit(key, window, task, record)  # type: ignore[arg-type]
 
 
 def test_a_lone_controller_submits_at_once(slurm_spec) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +85,7 @@ def test_a_controller_that_will_not_submit_is_not_waited_for(slurm_spec) -> None
     withdrawn, go = threading.Event(), threading.Event()
 
     def reattaching() -> None:
-        with coalescer.announce(spec):
+        with coalescer.announce(backend_for(spec), spec):
             go.wait(5)
             coalescer.withdraw()  # its trial's job is already running: it waits for that
             withdrawn.set()
@@ -111,7 +115,10 @@ def test_the_window_bounds_the_wait_for_a_late_controller(slurm_spec) -> None:  
 
 
 def test_only_slurm_jobs_with_a_window_coalesce(make_spec) -> None:  # type: ignore[no-untyped-def]
-    assert coalesces(make_spec(dispatch={"executor": "slurm"})[1])
-    assert not coalesces(make_spec()[1])  # local
-    off = {"executor": "slurm", "slurm": {"array_window_s": 0}}
-    assert not coalesces(make_spec(dispatch=off)[1])
+    def coalescing(**overrides: Any) -> bool:
+        spec = make_spec(**overrides)[1]
+        return coalesces(backend_for(spec), spec)
+
+    assert coalescing(dispatch={"executor": "slurm"})
+    assert not coalescing()  # local
+    assert not coalescing(dispatch={"executor": "slurm", "slurm": {"array_window_s": 0}})

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from sweeps.job.handle import TrialHandle
+from sweeps.job.task import TrialTask
+from sweeps.spec.paths import SweepPaths
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import create_slot_trial
-from sweeps.job.handle import TrialHandle
-from sweeps.spec.paths import checkpoint_dir
-from sweeps.job.task import TrialTask
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
@@ -30,7 +30,7 @@ def handle(spec: Any, study: Any, slot: int) -> TrialHandle:
         attempt=0,
         params=PARAMS,
         seed=11,
-        checkpoint_dir=str(checkpoint_dir(spec, slot)),
+        checkpoint_dir=str(SweepPaths.of(spec).checkpoints(slot)),
     )
     return TrialHandle(task)
 

@@ -11,7 +11,7 @@ from sweeps.report.html import write_html_report
 from sweeps.report.summary import summarize
 from sweeps.report.tables import write_tables
 from sweeps.study import prepare_study
-from sweeps.study.slots import SLOT
+from sweeps.study.keys import Key
 
 
 def filled_study(spec):  # type: ignore[no-untyped-def]
@@ -23,7 +23,7 @@ def filled_study(spec):  # type: ignore[no-untyped-def]
             optuna.trial.create_trial(
                 params={"x": x},
                 distributions=dist,
-                system_attrs={SLOT: slot},
+                system_attrs={Key.SLOT: slot},
                 intermediate_values={step: (x - 2) ** 2 + 3 - step for step in range(3)},
                 state=TrialState.PRUNED if pruned else TrialState.COMPLETE,
                 value=None if pruned else (x - 2) ** 2,
@@ -44,7 +44,7 @@ def test_summary_and_tables(make_spec, workdir: Path) -> None:  # type: ignore[n
     assert list(frame["slot"]) == [0, 1, 2, 3]
     best = json.loads(best_path.read_text())
     assert best["best"][0]["number"] == 3
-    assert study.trials[0].system_attrs[SLOT] == 0
+    assert study.trials[0].system_attrs[Key.SLOT] == 0
 
 
 def test_html_report_has_the_three_figures(make_spec, workdir: Path) -> None:  # type: ignore[no-untyped-def]

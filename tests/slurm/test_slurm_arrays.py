@@ -23,13 +23,14 @@ from optuna.trial import FrozenTrial, TrialState
 from support.slurm import squeue_ids
 from support.specs import base_spec
 
+from sweeps.controller.slot import run_slot, trial_task
 from sweeps.dispatch import reattach
 from sweeps.dispatch.arrays import submit_batch
+from sweeps.job.runner import run_trial
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.study import prepare_study
-from sweeps.study.slots import JOB_ID, SLOT, create_slot_trial
-from sweeps.controller.slot import run_slot, trial_task
-from sweeps.job.runner import run_trial
+from sweeps.study.keys import Key
+from sweeps.study.slots import create_slot_trial
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -94,7 +95,7 @@ def join(threads: list[threading.Thread], timeout_s: float = 120) -> None:
 
 def by_slot(spec: SweepSpec) -> dict[int, FrozenTrial]:
     trials = optuna.load_study(study_name=spec.study, storage=spec.storage_url).trials
-    return {t.system_attrs[SLOT]: t for t in trials}
+    return {t.system_attrs[Key.SLOT]: t for t in trials}
 
 
 def sacct_tasks(array: str) -> dict[str, str]:
@@ -112,7 +113,7 @@ def test_trials_starting_together_share_one_array(workdir: Path) -> None:
     spec = array_sweep(workdir, "arrays-together", 3, modes={"1": "kill"})
     join(run_controllers(spec, workdir))
     trials = by_slot(spec)
-    ids = {slot: trial.system_attrs[JOB_ID] for slot, trial in trials.items()}
+    ids = {slot: trial.system_attrs[Key.JOB_ID] for slot, trial in trials.items()}
     matches = {slot: ARRAY_TASK.match(job_id) for slot, job_id in ids.items()}
     assert all(matches.values()), f"not array tasks: {ids}"
     arrays = {m.group(1) for m in matches.values() if m}
@@ -145,8 +146,8 @@ def test_cancelling_one_array_task_leaves_the_others_running(workdir: Path) -> N
     while len(squeue_ids(name, "RUNNING")) < 2 or len(by_slot(spec)) < 2:
         assert time.monotonic() < deadline, "both array tasks should be running"
         time.sleep(0.5)
-    victim = by_slot(spec)[0].system_attrs[JOB_ID]
-    survivor = by_slot(spec)[1].system_attrs[JOB_ID]
+    victim = by_slot(spec)[0].system_attrs[Key.JOB_ID]
+    survivor = by_slot(spec)[1].system_attrs[Key.JOB_ID]
     handle = reattach(spec, victim)  # what a controller holds; Ctrl-C cancels through it
     assert handle is not None
     handle.job.cancel(check=True)
@@ -177,7 +178,7 @@ def test_restarted_controllers_reattach_to_their_array_tasks(
         tasks.append(trial_task(spec, trial, slot, 0))
     jobs = submit_batch(spec, tasks, run_trial)
     for task, job in zip(tasks, jobs, strict=True):
-        study._storage.set_trial_system_attr(task.trial_id, JOB_ID, job.job_id)
+        study._storage.set_trial_system_attr(task.trial_id, Key.JOB_ID, job.job_id)
     join(run_controllers(spec, workdir))
     trials = by_slot(spec)
     assert len(trials) == 3  # no new trials: the running ones were picked up

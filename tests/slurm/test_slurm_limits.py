@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sweeps.dispatch.slurm.limits import read_limits, trials_in_flight
+from sweeps.dispatch import backend_for
+from sweeps.dispatch.slurm.limits import read_limits
 from sweeps.spec import spec_from_dict
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
@@ -31,4 +32,4 @@ def test_trials_in_flight_never_exceed_the_site_limit() -> None:
             "dispatch": {"executor": "slurm", "slurm": {"partition": "small-g"}},
         }
     )
-    assert trials_in_flight(spec) == 200
+    assert backend_for(spec).trials_in_flight(spec) == 200

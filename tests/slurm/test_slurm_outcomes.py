@@ -17,9 +17,10 @@ import pytest
 from optuna.trial import FrozenTrial, TrialState
 from support.slurm import slurm_sweep, start_slot, wait_for_job
 
-from sweeps.study import prepare_study
-from sweeps.study.slots import JOB_ID, RETRYABLE, create_slot_trial
 from sweeps.controller.slot import run_slot
+from sweeps.study import prepare_study
+from sweeps.study.keys import Key
+from sweeps.study.slots import create_slot_trial
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -102,14 +103,14 @@ def test_failed_job_fails_the_trial_with_its_log_tail(ended: dict[str, list[Froz
     assert trial.user_attrs["slurm.state"] == "FAILED"
     assert "ended FAILED" in trial.user_attrs["fail_reason"]
     assert "about to die on purpose" in trial.user_attrs["traceback"]
-    assert not trial.system_attrs.get(RETRYABLE)
+    assert not trial.system_attrs.get(Key.RETRYABLE)
 
 
 def test_out_of_memory_fails_with_that_reason(ended: dict[str, list[FrozenTrial]]) -> None:
     [trial] = ended["oom"]
     assert trial.state == TrialState.FAIL
     assert trial.user_attrs["fail_reason"].startswith("out of memory")
-    assert not trial.system_attrs.get(RETRYABLE)
+    assert not trial.system_attrs.get(Key.RETRYABLE)
 
 
 def test_cancelled_by_the_user_fails_without_retry(ended: dict[str, list[FrozenTrial]]) -> None:
@@ -117,7 +118,7 @@ def test_cancelled_by_the_user_fails_without_retry(ended: dict[str, list[FrozenT
     assert trial.state == TrialState.FAIL
     assert trial.user_attrs["slurm.state"] == "CANCELLED"
     assert "cancelled" in trial.user_attrs["fail_reason"]
-    assert not trial.system_attrs.get(RETRYABLE)
+    assert not trial.system_attrs.get(Key.RETRYABLE)
 
 
 def test_requeued_job_resumes_from_its_checkpoint(ended: dict[str, list[FrozenTrial]]) -> None:
@@ -135,7 +136,7 @@ def test_time_limit_without_checkpoint_is_a_lost_attempt(
     [trial] = ended["timeout"]  # max_retries: 0, so the lost attempt is final
     assert trial.state == TrialState.FAIL
     assert "time limit" in trial.user_attrs["fail_reason"]
-    assert trial.system_attrs.get(RETRYABLE)
+    assert trial.system_attrs.get(Key.RETRYABLE)
 
 
 def test_preempted_job_is_retried_from_its_checkpoint(workdir: Path) -> None:
@@ -151,7 +152,7 @@ def test_preempted_job_is_retried_from_its_checkpoint(workdir: Path) -> None:
     first, second = optuna.load_study(study_name="preempt", storage=spec.storage_url).trials
     assert first.state == TrialState.FAIL
     assert "PREEMPTED" in first.user_attrs["fail_reason"]
-    assert first.system_attrs[RETRYABLE]
+    assert first.system_attrs[Key.RETRYABLE]
     assert second.state == TrialState.COMPLETE
     assert second.params == first.params
     resumed = workdir / "results" / "preempt" / "checkpoints" / "slot-0" / "resumed"
@@ -168,12 +169,12 @@ def test_vanished_job_is_detected_quickly(workdir: Path) -> None:
     study = prepare_study(spec)
     trial = create_slot_trial(study, 0, 0)
     trial.suggest_float("x", 0.0, 1.0)
-    study._storage.set_trial_system_attr(trial._trial_id, JOB_ID, "987654321")
+    study._storage.set_trial_system_attr(trial._trial_id, Key.JOB_ID, "987654321")
     started = time.monotonic()
     receipt = run_slot(spec, 0, workdir / "r.json")
     assert time.monotonic() - started < 30
     assert receipt.state == "FAIL"
     [lost] = optuna.load_study(study_name="vanish", storage=spec.storage_url).trials
     assert "vanished" in lost.user_attrs["fail_reason"]
-    assert lost.system_attrs[RETRYABLE]
+    assert lost.system_attrs[Key.RETRYABLE]
     assert type(spec.dispatch.slurm).model_fields["vanished_after_s"].default <= 60

@@ -10,10 +10,11 @@ import pytest
 from optuna.trial import TrialState
 from support.slurm import slurm_sweep
 
-from sweeps.dispatch import still_running
+from sweeps.controller.modes import mode_for
 from sweeps.study import prepare_study
-from sweeps.study.slots import JOB_ID, create_slot_trial
-from sweeps.study.stale import HEARTBEAT, fail_stale_trials
+from sweeps.study.keys import Key
+from sweeps.study.slots import create_slot_trial
+from sweeps.study.stale import fail_stale_trials
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -29,11 +30,13 @@ def test_a_stale_trial_whose_job_still_runs_is_kept(workdir) -> None:  # type: i
         check=True,
     ).stdout.strip()
     storage = study._storage
-    storage.set_trial_system_attr(trial._trial_id, JOB_ID, job_id)
-    storage.set_trial_system_attr(trial._trial_id, HEARTBEAT, time.time() - 600)
+    storage.set_trial_system_attr(trial._trial_id, Key.JOB_ID, job_id)
+    storage.set_trial_system_attr(trial._trial_id, Key.CONTROLLER_HEARTBEAT, time.time() - 600)
 
     def sweep() -> list[int]:
-        return fail_stale_trials(study, grace_s=60, still_running=lambda t: still_running(spec, t))
+        return fail_stale_trials(
+            study, grace_s=60, still_running=lambda t: mode_for(spec).still_running(spec, t)
+        )
 
     try:
         assert sweep() == []  # queued or running: its slot will re-attach
@@ -41,7 +44,7 @@ def test_a_stale_trial_whose_job_still_runs_is_kept(workdir) -> None:  # type: i
     finally:
         subprocess.run(["scancel", job_id], check=False)
     deadline = time.monotonic() + 30
-    while still_running(spec, storage.get_trial(trial._trial_id)):
+    while mode_for(spec).still_running(spec, storage.get_trial(trial._trial_id)):
         assert time.monotonic() < deadline, "the cancelled job never ended in sacct"
         time.sleep(1)
     assert sweep() == [trial.number]

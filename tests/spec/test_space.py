@@ -5,11 +5,7 @@ import pytest
 from support.specs import base_spec
 
 from sweeps.spec import spec_from_dict
-from sweeps.spec.samplers import (
-    build_sampler,
-    resolved_sampler_args,
-    unpinned_sampler_args,
-)
+from sweeps.spec.samplers import build_sampler, resolved_sampler_args, unpinned_sampler_args
 from sweeps.spec.space import distributions, grid_search_space
 
 SPACE = {

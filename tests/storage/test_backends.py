@@ -20,7 +20,7 @@ from support.storage_workers import STEPS, join_all, start_workers
 
 from sweeps.storage import journal_path, open_storage, sqlite_path
 from sweeps.study import StudyMismatch, prepare_study
-from sweeps.study.slots import SLOT
+from sweeps.study.keys import Key
 
 
 def _create(url: str, name: str) -> optuna.Study:
@@ -37,7 +37,7 @@ def _check_accounted(url: str, name: str, n_workers: int, per_worker: int) -> No
         x = trial.params["x"]
         assert trial.value == pytest.approx(x * x)
         assert trial.intermediate_values == {s: pytest.approx(x + s) for s in range(STEPS)}
-    per_slot = [sum(t.system_attrs[SLOT] == s for t in trials) for s in range(n_workers)]
+    per_slot = [sum(t.system_attrs[Key.SLOT] == s for t in trials) for s in range(n_workers)]
     assert per_slot == [per_worker] * n_workers
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from optuna.trial import TrialState
 
+from sweeps.controller.slot import run_slot
 from sweeps.study import load_study, prepare_study
 from sweeps.study.batches import BatchOrderError, ask_batch, batch_sampler
 from sweeps.study.slots import slot_trials
-from sweeps.controller.slot import run_slot
 
 SPACE = {
     "x": {"type": "float", "low": -5.0, "high": 5.0},

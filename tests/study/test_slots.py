@@ -5,13 +5,8 @@ from support.specs import base_spec
 
 from sweeps.spec import spec_from_dict
 from sweeps.study import prepare_study
-from sweeps.study.slots import (
-    RETRYABLE,
-    SLOT,
-    create_slot_trial,
-    plan_slot,
-    slot_trials,
-)
+from sweeps.study.keys import Key
+from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials
 
 
 def test_slot_lifecycle(workdir) -> None:  # type: ignore[no-untyped-def]
@@ -20,12 +15,12 @@ def test_slot_lifecycle(workdir) -> None:  # type: ignore[no-untyped-def]
 
     trial = create_slot_trial(study, slot=3, attempt=0)
     x = trial.suggest_float("x", -5, 5)
-    assert study.trials[0].system_attrs[SLOT] == 3
+    assert study.trials[0].system_attrs[Key.SLOT] == 3
     plan = plan_slot(slot_trials(study, 3), max_retries=2)
     assert plan.action == "running"
 
     # An attempt lost to the infrastructure is retried with the same parameters.
-    study._storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
+    study._storage.set_trial_system_attr(trial._trial_id, Key.RETRYABLE, True)
     study.tell(trial, state=TrialState.FAIL)
     plan = plan_slot(slot_trials(study, 3), max_retries=2)
     assert plan.action == "retry" and plan.attempt == 1
@@ -41,7 +36,7 @@ def test_retry_budget_is_bounded(workdir) -> None:  # type: ignore[no-untyped-de
     study = prepare_study(spec_from_dict(base_spec()))
     for attempt in range(2):
         trial = create_slot_trial(study, slot=0, attempt=attempt)
-        study._storage.set_trial_system_attr(trial._trial_id, RETRYABLE, True)
+        study._storage.set_trial_system_attr(trial._trial_id, Key.RETRYABLE, True)
         study.tell(trial, state=TrialState.FAIL)
     assert plan_slot(slot_trials(study, 0), max_retries=1).action == "done"
     assert plan_slot(slot_trials(study, 0), max_retries=2).action == "retry"

@@ -4,14 +4,15 @@ import pytest
 from support.specs import base_spec
 
 from sweeps.spec import spec_from_dict
-from sweeps.study import FINGERPRINT, VERSIONS, StudyMismatch, load_study, prepare_study
+from sweeps.study import StudyMismatch, load_study, prepare_study
+from sweeps.study.keys import Key
 
 
 def test_prepare_creates_then_loads(workdir) -> None:  # type: ignore[no-untyped-def]
     spec = spec_from_dict(base_spec())
     study = prepare_study(spec)
-    assert study.user_attrs[FINGERPRINT]
-    assert "optuna" in study.user_attrs[VERSIONS]
+    assert study.user_attrs[Key.FINGERPRINT]
+    assert "optuna" in study.user_attrs[Key.VERSIONS]
     again = prepare_study(spec)
     assert again._study_id == study._study_id
 

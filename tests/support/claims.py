@@ -1,11 +1,11 @@
-"""Run in separate processes by tests/trial/test_queue.py: claim until the queue is empty."""
+"""Run in separate processes by tests/warm/test_queue.py: claim until the queue is empty."""
 
 from __future__ import annotations
 
 import os
 
 from sweeps.storage import open_storage
-from sweeps.warm.queue import claim
+from sweeps.warm.queue import claim_published_trial
 
 
 def claim_all(url: str, study: str, key: str) -> list[int]:
@@ -13,6 +13,8 @@ def claim_all(url: str, study: str, key: str) -> list[int]:
     storage = open_storage(url)
     study_id = storage.get_study_id_from_name(study)
     claimed = []
-    while (trial := claim(storage, study_id, key, url, {"pid": os.getpid()})) is not None:
+    while (
+        trial := claim_published_trial(storage, study_id, key, url, {"pid": os.getpid()})
+    ) is not None:
         claimed.append(trial.number)
     return claimed

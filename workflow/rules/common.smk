@@ -15,7 +15,8 @@ from sweeps.spec.sites import read_sites, resolve_site
 SITE = resolve_site(config.get("site"), workflow.overwrite_configfiles) or None
 SITES = [s for s in (SITE, config.get("site_overrides")) if s]
 SPEC = load_spec(config["sweep"], overrides=read_sites([Path(s) for s in SITES]))
-check_dispatch(SPEC)  # e.g. a missing account: an error before anything is submitted
+# e.g. an unknown executor or a missing account: an error before anything is submitted
+check_dispatch(SPEC, config["sweep"])
 BACKEND = backend_for(SPEC)
 PATHS = SweepPaths.of(SPEC)
 RESULTS = str(PATHS.root)

@@ -23,14 +23,16 @@ if CONTROLLERS == "threads":
             TRIAL_LOG,
         wildcard_constraints:
             slot=r"\d+",
-        threads: TRIAL_THREADS
-        resources:
-            sweep_trials=1,
         localrule: True
         conda:
             "../envs/sweeps.yaml"
+        threads: TRIAL_THREADS
+        resources:
+            sweep_trials=1,
         run:
-            run_slot_job(SPEC, int(wildcards.slot), Path(output[0]), Path(log[0]), FORCE_FLAG)
+            run_slot_job(
+                SPEC, int(wildcards.slot), Path(output[0]), Path(log[0]), FORCE_FLAG
+            )
 
 else:
 
@@ -44,12 +46,12 @@ else:
             TRIAL_LOG,
         wildcard_constraints:
             slot=r"\d+",
-        threads: TRIAL_THREADS
-        resources:
-            sweep_trials=1,
         localrule: True
         conda:
             "../envs/sweeps.yaml"
+        threads: TRIAL_THREADS
+        resources:
+            sweep_trials=1,
         shell:
             f"{SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} "
             "--receipt {output} --log {log}"

@@ -29,8 +29,11 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.study.fingerprint import fingerprint, pinned_settings
 
     spec = spec_from_args(args)
-    backend_for(spec)  # an unknown executor is an error here, not in the first trial
-    mode_for(spec).check(spec)
+    try:  # an unknown executor is an error here, not in the first trial
+        backend_for(spec)
+        mode_for(spec).check(spec)
+    except ValueError as err:
+        raise ValueError(f"{args.spec}: {err}") from None
     unpinned = unpinned_sampler_args(spec)
     resolved = {
         "study": spec.study,

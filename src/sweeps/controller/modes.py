@@ -12,6 +12,7 @@ import sys
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Protocol
 
 import optuna
@@ -218,11 +219,17 @@ def mode_for(spec: SweepSpec) -> DispatchMode:
     return MODES[spec.dispatch.mode]
 
 
-def check_dispatch(spec: SweepSpec) -> None:
-    """Raise ``ValueError`` naming the setting when the sweep cannot be dispatched from here:
-    an unknown executor, settings its backend or mode refuses (before anything is submitted)."""
-    backend_for(spec).check(spec)
-    mode_for(spec).check(spec)
+def check_dispatch(spec: SweepSpec, source: str | Path | None = None) -> None:
+    """Raise ``ValueError`` naming the file (``source``), setting and value when the sweep
+    cannot be dispatched from here: an unknown executor, settings its backend or mode refuses.
+    Called before anything is submitted."""
+    try:
+        backend_for(spec).check(spec)
+        mode_for(spec).check(spec)
+    except ValueError as err:
+        if source is None:
+            raise
+        raise type(err)(f"{source}: {err}") from None
 
 
 def report(line: str) -> None:

@@ -16,8 +16,6 @@ from typing import Any
 
 from sweeps.job.handle import TrialHandle, TrialPruned
 
-ACTIVATIONS = ("relu", "gelu", "tanh")
-
 
 def train_mlp(
     params: dict[str, Any],

@@ -1,28 +1,8 @@
 """Our Bayesmark sweeps against the NeurIPS 2020 BBO challenge's random-search baselines.
 
-For each problem: draw random configurations from the sweep file's space with its sampler,
-evaluate them, and check (1) the published ``clip`` lies in the 95% order-statistic interval of
-the median single-evaluation loss (and report whether the median equals it exactly); (2) random
-search's expected best (clipped at ``clip``, as the baseline's ``mean``) at 1, 5
-and 10 evaluations lies in a bootstrap CI around the published ``mean``; (3) TPE's mean best
-after 15 evaluations beats random search's expected best at 15.
-
-The reference is ``baseline-100-1.json``. Every figure of a baseline file is computed from the
-pool of random-search evaluations behind it (``clip`` is the pool's median, ``mean[i]`` the
-expected best of ``i + 1`` draws from it), and the pool behind ``baseline-15-1.json`` is small:
-its ``kNN_breast_acc`` clip is one CV-accuracy step (1/455) away from the clip of the three
-larger files and from the exact median over all 100 (n_neighbors, p) points, and its means
-differ from ``baseline-100-1.json``'s by more than the sampling error of 501 draws.
-
-The losses of most problems have plateaus (discrete CV accuracies, prior-only trees), so the
-median of a few hundred draws equals ``clip`` only when the sample's CDF crosses 1/2 inside the
-plateau. On ``SVM_wine_acc`` the plateau at ``clip`` spans the CDF from about 0.38 to 0.51, so
-the median of 501 correct draws lands one step away 38% of the time; an exact match is reported,
-the interval is the check.
-
-Each evaluation runs seeded as a sweep trial is (:func:`~sweeps.job.seeding.seed_everything`
-with the trial's derived seed), so unseeded estimators (bayesmark's trees and forests) give the
-same losses on every run.
+Per problem: the published ``clip`` against the median single random loss, random search's
+expected best at 1, 5 and 10 evaluations against the published ``mean``, and TPE's mean best at
+15 against random search's. Method and caveats: docs/reproducing.md (Bayesmark).
 """
 
 from __future__ import annotations

@@ -139,7 +139,6 @@ class SlurmSettings(_Strict):
     setup: list[str] = Field(default_factory=list)
     python: str | None = None
     additional: dict[str, str | int | bool] = Field(default_factory=dict)
-    miopen_cache: bool = False
     on_interrupt: Literal["cancel", "keep"] = "cancel"
     status_interval_s: float = Field(default=2.0, gt=0)
     status_max_interval_s: float = Field(default=30.0, gt=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -12,7 +11,6 @@ Backend = Literal["sqlite", "postgresql", "mysql", "journal"]
 
 JOURNAL_SCHEME = "journal://"
 JOURNAL_SUFFIXES = (".log", ".jsonl")
-_REFERENCE = re.compile(r"\$\{[^}]*\}")
 
 
 def backend_of(url: str) -> Backend:
@@ -73,8 +71,3 @@ def journal_path(url: str) -> Path | None:
 def storage_file(url: str) -> Path | None:
     """The local file behind a SQLite or journal storage, else None."""
     return sqlite_path(url) if backend_of(url) == "sqlite" else journal_path(url)
-
-
-def has_reference(text: str) -> bool:
-    """Whether ``text`` holds a ``${...}`` reference."""
-    return bool(_REFERENCE.search(text))

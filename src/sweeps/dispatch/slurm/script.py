@@ -21,13 +21,6 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.model import SlurmSettings
 from sweeps.spec.paths import SweepPaths
 
-# MIOpen's SQLite caches fail on Lustre: give each job its own under node-local /tmp.
-MIOPEN_SETUP = [
-    'export MIOPEN_USER_DB_PATH="/tmp/${USER:-sweeps}-miopen-${SLURM_JOB_ID}"',
-    'export MIOPEN_CUSTOM_CACHE_DIR="${MIOPEN_USER_DB_PATH}"',
-    'mkdir -p "${MIOPEN_USER_DB_PATH}"',
-]
-
 
 class SlurmConfigError(ValueError):
     """The Slurm settings cannot produce a valid job (raised before anything is submitted)."""
@@ -72,7 +65,7 @@ def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
         "wckey": None,  # submitit's default --wckey=submitit breaks some sites
         "partition": settings.partition,
         "account": resolve_account(settings),
-        "setup": [*(MIOPEN_SETUP if settings.miopen_cache else []), *settings.setup] or None,
+        "setup": list(settings.setup) or None,
         "additional_parameters": dict(settings.additional) or None,
     }
     if gpus and settings.gpu_flag == "gpus-per-node":

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from optuna.trial import TrialState
 
-from sweeps.study import load_study, prepare_study
 from sweeps.controller.slot import run_slot
+from sweeps.study import load_study, prepare_study
 
 pytest.importorskip("torch")
 

@@ -6,11 +6,11 @@ import time
 
 from optuna.trial import TrialState
 
-from sweeps.dispatch import still_running
+from sweeps.controller.modes import mode_for
 from sweeps.study import prepare_study
+from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
-from sweeps.study.stale import HEARTBEAT, fail_stale_trials
-from sweeps.warm.queue import HEARTBEAT as LANE_HEARTBEAT
+from sweeps.study.stale import fail_stale_trials
 
 
 def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type: ignore[no-untyped-def]
@@ -19,10 +19,12 @@ def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type
     running, abandoned = (create_slot_trial(study, slot=s, attempt=0) for s in (0, 1))
     storage = study._storage
     for trial in (running, abandoned):  # both controllers died long ago
-        storage.set_trial_system_attr(trial._trial_id, HEARTBEAT, time.time() - 600)
-    storage.set_trial_system_attr(running._trial_id, LANE_HEARTBEAT, time.time())
-    storage.set_trial_system_attr(abandoned._trial_id, LANE_HEARTBEAT, time.time() - 120)
+        storage.set_trial_system_attr(trial._trial_id, Key.CONTROLLER_HEARTBEAT, time.time() - 600)
+    storage.set_trial_system_attr(running._trial_id, Key.LANE_HEARTBEAT, time.time())
+    storage.set_trial_system_attr(abandoned._trial_id, Key.LANE_HEARTBEAT, time.time() - 120)
 
-    failed = fail_stale_trials(study, grace_s=60, still_running=lambda t: still_running(spec, t))
+    failed = fail_stale_trials(
+        study, grace_s=60, still_running=lambda t: mode_for(spec).still_running(spec, t)
+    )
     assert failed == [abandoned.number]
     assert storage.get_trial(running._trial_id).state == TrialState.RUNNING

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sweeps.dispatch.slurm.limits import SiteLimits, parse_assoc
 from sweeps.dispatch.slurm.accounting import array_id, expand_job_id, parse_sacct, parse_squeue
+from sweeps.dispatch.slurm.limits import SiteLimits, parse_assoc
 
 SACCT = """\
 41|PREEMPTED|small-g|nid005001|billing=8,cpu=7,gres/gpu=1,mem=60G,node=1|2026-01-01T10:00:00|2026-01-01T10:00:30|2026-01-01T10:10:00|570|0:15

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from optuna.trial import TrialState
 
+from sweeps.job.runner import import_objective, run_trial
+from sweeps.job.task import TrialTask
 from sweeps.spec import SweepSpec
 from sweeps.study import prepare_study
 from sweeps.study.slots import create_slot_trial
-from sweeps.job.runner import import_objective, run_trial
-from sweeps.job.task import TrialTask
 
 
 def task_for(spec: SweepSpec, params: dict[str, object]) -> TrialTask:

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from optuna.trial import TrialState
 
-from sweeps.study import load_study, prepare_study
-from sweeps.study.slots import create_slot_trial
-from sweeps.job.checkpoint import FILENAME, read_checkpoint
 from sweeps.controller.slot import run_slot
+from sweeps.job.checkpoint import FILENAME, read_checkpoint
 from sweeps.job.devices import bind_env, visibility_var, visible_devices
 from sweeps.job.handle import TrialHandle
-from sweeps.spec.paths import checkpoint_dir
 from sweeps.job.task import TrialTask
+from sweeps.spec.paths import SweepPaths
+from sweeps.study import load_study, prepare_study
+from sweeps.study.slots import create_slot_trial
 
 
 def handle_for(spec, study, slot: int = 0, previous=None) -> TrialHandle:  # type: ignore[no-untyped-def]
@@ -29,7 +29,7 @@ def handle_for(spec, study, slot: int = 0, previous=None) -> TrialHandle:  # typ
         attempt=0,
         params=dict(trial.params),
         seed=7,
-        checkpoint_dir=str(checkpoint_dir(spec, slot)),
+        checkpoint_dir=str(SweepPaths.of(spec).checkpoints(slot)),
     )
     return TrialHandle(task)
 

@@ -16,8 +16,10 @@ from support.databases import Backend
 from sweeps.cli import main
 from sweeps.storage import open_storage
 from sweeps.study import load_study, prepare_study
-from sweeps.study.slots import RETRYABLE, create_slot_trial, plan_slot, slot_trials
-from sweeps.study.stale import HEARTBEAT, Heartbeat, fail_stale_trials
+from sweeps.study.heartbeat import Heartbeat
+from sweeps.study.keys import Key
+from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials
+from sweeps.study.stale import fail_stale_trials
 
 
 def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
@@ -27,15 +29,15 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     untagged = study.ask()  # not a sweep's trial: left alone
     silent = create_slot_trial(study, slot=2, attempt=0)  # never beat: left to its slot
     storage = study._storage
-    storage.set_trial_system_attr(dead._trial_id, HEARTBEAT, time.time() - 60)
+    storage.set_trial_system_attr(dead._trial_id, Key.CONTROLLER_HEARTBEAT, time.time() - 60)
     with Heartbeat(storage, alive._trial_id, interval_s=0.2):
-        first = storage.get_trial(alive._trial_id).system_attrs[HEARTBEAT]
+        first = storage.get_trial(alive._trial_id).system_attrs[Key.CONTROLLER_HEARTBEAT]
         time.sleep(0.7)
-        assert storage.get_trial(alive._trial_id).system_attrs[HEARTBEAT] > first
+        assert storage.get_trial(alive._trial_id).system_attrs[Key.CONTROLLER_HEARTBEAT] > first
         assert fail_stale_trials(study, grace_s=30) == [dead.number]
     assert fail_stale_trials(study, grace_s=30) == []  # idempotent
     gone = storage.get_trial(dead._trial_id)
-    assert gone.state == TrialState.FAIL and gone.system_attrs[RETRYABLE]
+    assert gone.state == TrialState.FAIL and gone.system_attrs[Key.RETRYABLE]
     assert "no heartbeat" in gone.user_attrs["fail_reason"]
     assert storage.get_trial(alive._trial_id).state == TrialState.RUNNING
     assert storage.get_trial(untagged._trial_id).state == TrialState.RUNNING
@@ -82,7 +84,7 @@ def test_killed_controller_is_noticed_by_status(
     assert main(["status", "--spec", str(path)]) == 0
     assert "failed 1 stale trial" in capsys.readouterr().out
     frozen = load_study(spec).trials[trial.number]
-    assert frozen.state == TrialState.FAIL and frozen.system_attrs[RETRYABLE]
+    assert frozen.state == TrialState.FAIL and frozen.system_attrs[Key.RETRYABLE]
     assert plan_slot(slot_trials(load_study(spec), 0), spec.budget.max_retries).action == "retry"
 
 
@@ -90,7 +92,7 @@ def _wait_for_heartbeat(spec, timeout_s: float = 60):  # type: ignore[no-untyped
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         trials = load_study(spec).get_trials(states=(TrialState.RUNNING,))
-        beating = [t for t in trials if HEARTBEAT in t.system_attrs]
+        beating = [t for t in trials if Key.CONTROLLER_HEARTBEAT in t.system_attrs]
         if beating and beating[0].intermediate_values:  # its job is running too
             return beating[0]
         time.sleep(0.2)

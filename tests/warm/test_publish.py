@@ -14,13 +14,12 @@ from typing import Any
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeps.warm.publish import WorkerPool, worker_job_spec
+from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec
 from sweeps.study import load_study, prepare_study
-from sweeps.study.slots import ATTEMPT, RETRYABLE, SLOT
-from sweeps.controller.slot import run_slot
-from sweeps.warm.queue import WORKER
-from sweeps.warm.worker import lane_bindings
+from sweeps.study.keys import Key
+from sweeps.warm.lanes import lane_bindings
+from sweeps.warm.pool import WorkerPool, worker_job_spec
 
 WARM = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 3, "poll_s": 0.05}
 
@@ -64,7 +63,7 @@ def finals(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
     """The final trial of each slot (the slot's newest trial)."""
     by_slot: dict[int, FrozenTrial] = {}
     for trial in trials:
-        by_slot[trial.system_attrs[SLOT]] = trial
+        by_slot[trial.system_attrs[Key.SLOT]] = trial
     return by_slot
 
 
@@ -111,9 +110,9 @@ def test_killed_worker_takes_down_only_its_trial(make_spec, started, monkeypatch
     assert sorted(final) == list(range(n))
     assert all(t.state == TrialState.COMPLETE for t in final.values())
     (lost,) = [t for t in trials if t.state == TrialState.FAIL]
-    assert lost.system_attrs[SLOT] == 1 and lost.system_attrs[RETRYABLE]
+    assert lost.system_attrs[Key.SLOT] == 1 and lost.system_attrs[Key.RETRYABLE]
     assert "no heartbeat" in lost.user_attrs["fail_reason"]
-    assert final[1].system_attrs[ATTEMPT] == 1 and final[1].params == lost.params
+    assert final[1].system_attrs[Key.ATTEMPT] == 1 and final[1].params == lost.params
 
 
 def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[no-untyped-def]
@@ -133,7 +132,7 @@ def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[
     final = finals(load_study(spec).trials)
     assert final[0].state == TrialState.FAIL
     assert "packed trial failed on purpose" in final[0].user_attrs["fail_reason"]
-    assert not final[0].system_attrs.get(RETRYABLE)
+    assert not final[0].system_attrs.get(Key.RETRYABLE)
     ok = [final[1], final[2]]
     assert all(t.state == TrialState.COMPLETE for t in ok)
     assert len({t.user_attrs["worker"] for t in final.values()}) == 1
@@ -175,13 +174,17 @@ def test_interrupted_controller_stops_workers_and_abandons_trial(make_spec, star
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         trials = load_study(spec).trials
-        if trials and trials[0].state == TrialState.RUNNING and WORKER in trials[0].system_attrs:
+        if (
+            trials
+            and trials[0].state == TrialState.RUNNING
+            and Key.WORKER in trials[0].system_attrs
+        ):
             break
         time.sleep(0.2)
     controller.send_signal(signal.SIGTERM)  # Snakemake stopped: the controller fails its trial
     assert controller.wait(timeout=30) == 130
     given_up = load_study(spec).trials[0]
-    assert given_up.state == TrialState.FAIL and given_up.system_attrs[RETRYABLE]
+    assert given_up.state == TrialState.FAIL and given_up.system_attrs[Key.RETRYABLE]
 
     # Stopping the sweep stops its workers: the lane leaves the abandoned (long) trial at once.
     deadline = time.monotonic() + 20
@@ -192,4 +195,4 @@ def test_interrupted_controller_stops_workers_and_abandons_trial(make_spec, star
     run_slot(spec, 1, Path("results/t/trials/1.json"))  # a re-run starts a fresh worker
     done = load_study(spec).trials[1]
     assert done.state == TrialState.COMPLETE
-    assert done.user_attrs["pid"] != given_up.system_attrs[WORKER]["pid"]
+    assert done.user_attrs["pid"] != given_up.system_attrs[Key.WORKER]["pid"]

@@ -12,7 +12,7 @@ from optuna.trial import FrozenTrial, TrialState
 from support.claims import claim_all
 
 from sweeps.storage import open_storage
-from sweeps.warm.queue import TASK
+from sweeps.study.keys import Key
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -39,7 +39,7 @@ def publish(url: str, study: str, key: str, n: int) -> None:
             params={},
             distributions={},
             user_attrs={},
-            system_attrs={TASK: {"key": key}},
+            system_attrs={Key.WARM_TASK: {"key": key}},
             intermediate_values={},
             trial_id=-1,
         )

@@ -1,4 +1,5 @@
-"""Storage backends for the parametrized tests: SQLite, PostgreSQL, MariaDB, a journal file."""
+"""Fixtures for tests parametrized over the storage backends: SQLite, PostgreSQL, MariaDB, a
+journal file (loaded by the root conftest)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.databases import PASSWORD_ENV, Backend, Server, fresh_database, in_ci, reachable
 
+from support.databases import PASSWORD_ENV, Backend, Server, fresh_database, in_ci, reachable
 from sweeps.storage.open import close_storage
 
 BACKENDS = ["sqlite", "postgresql", "mariadb", "journal"]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from support.specs import REPO
 
-from sweeps.cli.common import read_site
 from sweeps.dispatch.slurm.script import SlurmConfigError, render_script
 from sweeps.spec import SweepSpec, load_spec
+from sweeps.spec.sites import read_site
 
 DEFAULT = REPO / "config" / "sweeps" / "default.yaml"
 

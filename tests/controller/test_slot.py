@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from optuna.trial import TrialState
 
+from sweeps.controller.slot import run_slot
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import slot_trials
-from sweeps.controller.slot import run_slot
 
 MODES = {"type": "categorical", "choices": ["ok", "raise", "nan", "kill", "prune"]}
 
