@@ -38,8 +38,9 @@ import yaml
 from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.storage.open import close_storage
+from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import prepare_study
-from sweeps.warm.publish import WorkerPool
+from sweeps.warm.pool import WorkerPool
 
 REFERENCE_TRIAL_S = 10.0
 
@@ -240,7 +241,7 @@ def step_times(folder: Path, steps: int = 400) -> list[str]:
         # cost of the extra steps alone, without data loading, model set-up or compilation.
         for n_epochs in (2, epochs, 2 * epochs):
             trial = create_slot_trial(study, 0, 0)
-            task = TrialTask(spec, trial._trial_id, trial.number, 0, 0, params, 1, str(folder))
+            task = TrialTask(spec, trial_id_of(trial), trial.number, 0, 0, params, 1, str(folder))
             start = time.perf_counter()
             train_mlp(
                 params,

@@ -7,6 +7,7 @@ import time
 from optuna.trial import TrialState
 
 from sweeps.controller.modes import mode_for
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
@@ -17,14 +18,16 @@ def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type
     _, spec = make_spec(dispatch={"mode": "warm", "warm": {"heartbeat_timeout_s": 30}})
     study = prepare_study(spec)
     running, abandoned = (create_slot_trial(study, slot=s, attempt=0) for s in (0, 1))
-    storage = study._storage
+    storage = storage_of(study)
     for trial in (running, abandoned):  # both controllers died long ago
-        storage.set_trial_system_attr(trial._trial_id, Key.CONTROLLER_HEARTBEAT, time.time() - 600)
-    storage.set_trial_system_attr(running._trial_id, Key.LANE_HEARTBEAT, time.time())
-    storage.set_trial_system_attr(abandoned._trial_id, Key.LANE_HEARTBEAT, time.time() - 120)
+        storage.set_trial_system_attr(
+            trial_id_of(trial), Key.CONTROLLER_HEARTBEAT, time.time() - 600
+        )
+    storage.set_trial_system_attr(trial_id_of(running), Key.LANE_HEARTBEAT, time.time())
+    storage.set_trial_system_attr(trial_id_of(abandoned), Key.LANE_HEARTBEAT, time.time() - 120)
 
     failed = fail_stale_trials(
         study, grace_s=60, still_running=lambda t: mode_for(spec).still_running(spec, t)
     )
     assert failed == [abandoned.number]
-    assert storage.get_trial(running._trial_id).state == TrialState.RUNNING
+    assert storage.get_trial(trial_id_of(running)).state == TrialState.RUNNING

@@ -100,3 +100,19 @@ def test_dashboard_binds_to_loopback_and_prints_the_tunnel(dashboard) -> None:  
     server.terminate()
     out = server.communicate(timeout=10)[0]
     assert f"ssh -N -L {port}:127.0.0.1:{port} " in out
+
+
+def test_the_note_counts_the_gpu_hours_the_controller_records(make_spec) -> None:  # type: ignore[no-untyped-def]
+    from sweeps.controller.slot import tell_outcome
+    from sweeps.dashboard.note import gpu_hours
+    from sweeps.job.task import TrialOutcome
+    from sweeps.study import prepare_study
+
+    _, spec = make_spec(resources={"gpus": 1, "time_min": 2})
+    study = prepare_study(spec)
+    slurm = {"job_id": "7", "gpus": 1, "run_time_s": 5400, "gpu_hours": 1.5}
+    for facts in ({"slurm": slurm, "runtime_s": 5400.0}, {"runtime_s": 1800.0}):
+        trial = study.ask()
+        tell_outcome(study, trial, TrialOutcome("complete", values=[1.0], facts=facts))
+    # 1.5 GPU-hours as Slurm accounted them, 0.5 estimated from run time x GPUs per trial.
+    assert gpu_hours(spec, study.get_trials()) == 2.0

@@ -13,6 +13,7 @@ from sweeps.job.devices import bind_env, visibility_var, visible_devices
 from sweeps.job.handle import TrialHandle
 from sweeps.job.task import TrialTask
 from sweeps.spec.paths import SweepPaths
+from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import create_slot_trial
 
@@ -23,7 +24,7 @@ def handle_for(spec, study, slot: int = 0, previous=None) -> TrialHandle:  # typ
         trial.suggest_float("x", -5, 5)
     task = TrialTask(
         spec=spec,
-        trial_id=trial._trial_id,
+        trial_id=trial_id_of(trial),
         number=trial.number,
         slot=slot,
         attempt=0,

@@ -7,6 +7,7 @@ from optuna.trial import TrialState
 from sweeps.job.runner import import_objective, run_trial
 from sweeps.job.task import TrialTask
 from sweeps.spec import SweepSpec
+from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.slots import create_slot_trial
 
@@ -16,7 +17,7 @@ def task_for(spec: SweepSpec, params: dict[str, object]) -> TrialTask:
     trial = create_slot_trial(study, slot=0, attempt=0)
     return TrialTask(
         spec=spec,
-        trial_id=trial._trial_id,
+        trial_id=trial_id_of(trial),
         number=trial.number,
         slot=0,
         attempt=0,

@@ -9,6 +9,7 @@ import pytest
 from sweeps.job.handle import TrialHandle
 from sweeps.job.task import TrialTask
 from sweeps.spec.paths import SweepPaths
+from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import create_slot_trial
 
@@ -24,7 +25,7 @@ def handle(spec: Any, study: Any, slot: int) -> TrialHandle:
     trial = create_slot_trial(study, slot, attempt=0)
     task = TrialTask(
         spec=spec,
-        trial_id=trial._trial_id,
+        trial_id=trial_id_of(trial),
         number=trial.number,
         slot=slot,
         attempt=0,

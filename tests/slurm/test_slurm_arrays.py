@@ -28,6 +28,7 @@ from sweeps.dispatch import reattach
 from sweeps.dispatch.arrays import submit_batch
 from sweeps.job.runner import run_trial
 from sweeps.spec import SweepSpec, load_spec
+from sweeps.storage.optuna_internals import storage_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
@@ -178,7 +179,7 @@ def test_restarted_controllers_reattach_to_their_array_tasks(
         tasks.append(trial_task(spec, trial, slot, 0))
     jobs = submit_batch(spec, tasks, run_trial)
     for task, job in zip(tasks, jobs, strict=True):
-        study._storage.set_trial_system_attr(task.trial_id, Key.JOB_ID, job.job_id)
+        storage_of(study).set_trial_system_attr(task.trial_id, Key.JOB_ID, job.job_id)
     join(run_controllers(spec, workdir))
     trials = by_slot(spec)
     assert len(trials) == 3  # no new trials: the running ones were picked up

@@ -18,6 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from support.slurm import slurm_sweep, start_slot, wait_for_job
 
 from sweeps.controller.slot import run_slot
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
@@ -169,7 +170,7 @@ def test_vanished_job_is_detected_quickly(workdir: Path) -> None:
     study = prepare_study(spec)
     trial = create_slot_trial(study, 0, 0)
     trial.suggest_float("x", 0.0, 1.0)
-    study._storage.set_trial_system_attr(trial._trial_id, Key.JOB_ID, "987654321")
+    storage_of(study).set_trial_system_attr(trial_id_of(trial), Key.JOB_ID, "987654321")
     started = time.monotonic()
     receipt = run_slot(spec, 0, workdir / "r.json")
     assert time.monotonic() - started < 30

@@ -11,6 +11,7 @@ from optuna.trial import TrialState
 from support.slurm import slurm_sweep
 
 from sweeps.controller.modes import mode_for
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
@@ -29,9 +30,9 @@ def test_a_stale_trial_whose_job_still_runs_is_kept(workdir) -> None:  # type: i
         text=True,
         check=True,
     ).stdout.strip()
-    storage = study._storage
-    storage.set_trial_system_attr(trial._trial_id, Key.JOB_ID, job_id)
-    storage.set_trial_system_attr(trial._trial_id, Key.CONTROLLER_HEARTBEAT, time.time() - 600)
+    storage = storage_of(study)
+    storage.set_trial_system_attr(trial_id_of(trial), Key.JOB_ID, job_id)
+    storage.set_trial_system_attr(trial_id_of(trial), Key.CONTROLLER_HEARTBEAT, time.time() - 600)
 
     def sweep() -> list[int]:
         return fail_stale_trials(
@@ -40,11 +41,11 @@ def test_a_stale_trial_whose_job_still_runs_is_kept(workdir) -> None:  # type: i
 
     try:
         assert sweep() == []  # queued or running: its slot will re-attach
-        assert storage.get_trial(trial._trial_id).state == TrialState.RUNNING
+        assert storage.get_trial(trial_id_of(trial)).state == TrialState.RUNNING
     finally:
         subprocess.run(["scancel", job_id], check=False)
     deadline = time.monotonic() + 30
-    while mode_for(spec).still_running(spec, storage.get_trial(trial._trial_id)):
+    while mode_for(spec).still_running(spec, storage.get_trial(trial_id_of(trial))):
         assert time.monotonic() < deadline, "the cancelled job never ended in sacct"
         time.sleep(1)
     assert sweep() == [trial.number]

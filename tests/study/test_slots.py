@@ -4,6 +4,7 @@ from optuna.trial import TrialState
 from support.specs import base_spec
 
 from sweeps.spec import spec_from_dict
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials
@@ -20,7 +21,7 @@ def test_slot_lifecycle(workdir) -> None:  # type: ignore[no-untyped-def]
     assert plan.action == "running"
 
     # An attempt lost to the infrastructure is retried with the same parameters.
-    study._storage.set_trial_system_attr(trial._trial_id, Key.RETRYABLE, True)
+    storage_of(study).set_trial_system_attr(trial_id_of(trial), Key.RETRYABLE, True)
     study.tell(trial, state=TrialState.FAIL)
     plan = plan_slot(slot_trials(study, 3), max_retries=2)
     assert plan.action == "retry" and plan.attempt == 1
@@ -36,7 +37,7 @@ def test_retry_budget_is_bounded(workdir) -> None:  # type: ignore[no-untyped-de
     study = prepare_study(spec_from_dict(base_spec()))
     for attempt in range(2):
         trial = create_slot_trial(study, slot=0, attempt=attempt)
-        study._storage.set_trial_system_attr(trial._trial_id, Key.RETRYABLE, True)
+        storage_of(study).set_trial_system_attr(trial_id_of(trial), Key.RETRYABLE, True)
         study.tell(trial, state=TrialState.FAIL)
     assert plan_slot(slot_trials(study, 0), max_retries=1).action == "done"
     assert plan_slot(slot_trials(study, 0), max_retries=2).action == "retry"

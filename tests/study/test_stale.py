@@ -15,6 +15,7 @@ from support.databases import Backend
 
 from sweeps.cli import main
 from sweeps.storage import open_storage
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study, prepare_study
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Key
@@ -28,20 +29,20 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     dead = create_slot_trial(study, slot=1, attempt=0)
     untagged = study.ask()  # not a sweep's trial: left alone
     silent = create_slot_trial(study, slot=2, attempt=0)  # never beat: left to its slot
-    storage = study._storage
-    storage.set_trial_system_attr(dead._trial_id, Key.CONTROLLER_HEARTBEAT, time.time() - 60)
-    with Heartbeat(storage, alive._trial_id, interval_s=0.2):
-        first = storage.get_trial(alive._trial_id).system_attrs[Key.CONTROLLER_HEARTBEAT]
+    storage = storage_of(study)
+    storage.set_trial_system_attr(trial_id_of(dead), Key.CONTROLLER_HEARTBEAT, time.time() - 60)
+    with Heartbeat(storage, trial_id_of(alive), interval_s=0.2):
+        first = storage.get_trial(trial_id_of(alive)).system_attrs[Key.CONTROLLER_HEARTBEAT]
         time.sleep(0.7)
-        assert storage.get_trial(alive._trial_id).system_attrs[Key.CONTROLLER_HEARTBEAT] > first
+        assert storage.get_trial(trial_id_of(alive)).system_attrs[Key.CONTROLLER_HEARTBEAT] > first
         assert fail_stale_trials(study, grace_s=30) == [dead.number]
     assert fail_stale_trials(study, grace_s=30) == []  # idempotent
-    gone = storage.get_trial(dead._trial_id)
+    gone = storage.get_trial(trial_id_of(dead))
     assert gone.state == TrialState.FAIL and gone.system_attrs[Key.RETRYABLE]
     assert "no heartbeat" in gone.user_attrs["fail_reason"]
-    assert storage.get_trial(alive._trial_id).state == TrialState.RUNNING
-    assert storage.get_trial(untagged._trial_id).state == TrialState.RUNNING
-    assert storage.get_trial(silent._trial_id).state == TrialState.RUNNING
+    assert storage.get_trial(trial_id_of(alive)).state == TrialState.RUNNING
+    assert storage.get_trial(trial_id_of(untagged)).state == TrialState.RUNNING
+    assert storage.get_trial(trial_id_of(silent)).state == TrialState.RUNNING
     assert plan_slot(slot_trials(study, 1), max_retries=2).action == "retry"
 
 

@@ -4,6 +4,7 @@ import pytest
 from support.specs import base_spec
 
 from sweeps.spec import spec_from_dict
+from sweeps.storage.optuna_internals import study_id_of
 from sweeps.study import StudyMismatch, load_study, prepare_study
 from sweeps.study.keys import Key
 
@@ -14,7 +15,7 @@ def test_prepare_creates_then_loads(workdir) -> None:  # type: ignore[no-untyped
     assert study.user_attrs[Key.FINGERPRINT]
     assert "optuna" in study.user_attrs[Key.VERSIONS]
     again = prepare_study(spec)
-    assert again._study_id == study._study_id
+    assert study_id_of(again) == study_id_of(study)
 
 
 def test_changed_space_is_refused_and_named(workdir) -> None:  # type: ignore[no-untyped-def]

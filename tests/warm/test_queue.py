@@ -12,6 +12,7 @@ from optuna.trial import FrozenTrial, TrialState
 from support.claims import claim_all
 
 from sweeps.storage import open_storage
+from sweeps.storage.optuna_internals import study_id_of
 from sweeps.study.keys import Key
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -43,7 +44,7 @@ def publish(url: str, study: str, key: str, n: int) -> None:
             intermediate_values={},
             trial_id=-1,
         )
-        storage.create_new_trial(created._study_id, template_trial=template)
+        storage.create_new_trial(study_id_of(created), template_trial=template)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])

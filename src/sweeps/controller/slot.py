@@ -147,7 +147,7 @@ def _conclude(
     force: bool,
 ) -> Receipt:
     """Tell the outcome; retry a lost attempt within the budget, else write the receipt."""
-    frozen = _tell(study, trial, outcome)
+    frozen = tell_outcome(study, trial, outcome)
     if outcome.retryable and attempt < spec.budget.max_retries:
         return run_slot(spec, slot, receipt_path, force)
     receipt = Receipt.from_trial(spec.study, slot, frozen)
@@ -155,7 +155,8 @@ def _conclude(
     return receipt
 
 
-def _tell(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
+def tell_outcome(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
+    """Record the attempt's facts and reason on the trial, then tell its final state."""
     user = flatten_facts(outcome.facts)
     if outcome.reason:
         user[Attr.FAIL_REASON if outcome.state == "fail" else Attr.REASON] = outcome.reason
