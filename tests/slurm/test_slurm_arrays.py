@@ -24,7 +24,7 @@ from support.slurm import squeue_ids
 from support.specs import base_spec
 
 from sweeps.controller.slot import run_slot, trial_task
-from sweeps.dispatch import reattach
+from sweeps.dispatch import make_executor, reattach
 from sweeps.dispatch.arrays import submit_batch
 from sweeps.job.runner import run_trial
 from sweeps.spec import SweepSpec, load_spec
@@ -177,7 +177,7 @@ def test_restarted_controllers_reattach_to_their_array_tasks(
         trial = create_slot_trial(study, slot, 0)
         trial.suggest_float("x", 0.0, 1.0)
         tasks.append(trial_task(spec, trial, slot, 0))
-    jobs = submit_batch(spec, tasks, run_trial)
+    jobs = submit_batch(make_executor(spec), tasks, run_trial)
     for task, job in zip(tasks, jobs, strict=True):
         storage_of(study).set_trial_system_attr(task.trial_id, Key.JOB_ID, job.job_id)
     join(run_controllers(spec, workdir))

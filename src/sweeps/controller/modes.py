@@ -42,7 +42,7 @@ class Running(Protocol):
 
     @property
     def where(self) -> str:
-        """For the console: "job 42", "the warm workers"."""
+        """For the console: "job 42", "its trial on the warm workers"."""
         ...
 
     def wait(self, stop: threading.Event | None) -> TrialOutcome: ...
@@ -168,7 +168,7 @@ class WarmRun:
 
     @property
     def where(self) -> str:
-        return "the warm workers"
+        return "its trial on the warm workers"
 
     def wait(self, stop: threading.Event | None) -> TrialOutcome:
         return await_outcome(self.spec, self.study, self.trial_id, self.pool, stop)
