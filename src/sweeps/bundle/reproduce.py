@@ -19,6 +19,7 @@ import yaml
 from sweeps.bundle.compare import Tolerance, compare_replayed, compare_resampled, write_comparison
 from sweeps.bundle.read import Bundle, read_bundle
 from sweeps.spec import SweepSpec, spec_from_dict
+from sweeps.spec.paths import SweepPaths
 from sweeps.study import load_study
 
 Mode = Literal["replay", "resample"]
@@ -38,7 +39,7 @@ def reproduce_spec(bundle: Bundle, options: ReproductionOptions) -> dict[str, An
     """The sweep that re-runs the bundle's: renamed, own storage, replaying if asked."""
     data = dict(bundle.spec)
     data["study"] = options.study or f"{bundle.spec['study']}-reproduced"
-    data["storage"] = options.storage or "sqlite:///results/{study}/study.db"
+    data["storage"] = options.storage or SweepSpec.model_fields["storage"].default
     data["description"] = f"reproduction of {bundle.spec['study']} ({options.mode})"
     if options.mode == "replay":
         finals = bundle.final_trials()
@@ -54,7 +55,7 @@ def reproduce(bundle_path: Path, options: ReproductionOptions) -> tuple[Path, li
     bundle = read_bundle(bundle_path)
     data = reproduce_spec(bundle, options)
     spec = spec_from_dict(data, source=bundle_path / "sweep.yaml")
-    results = Path("results") / spec.study
+    results = SweepPaths.of(spec).root
     results.mkdir(parents=True, exist_ok=True)
     sweep_file = results / "sweep.yaml"
     sweep_file.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -168,7 +168,7 @@ class SweepSpec(_Strict):
 
     study: str
     description: str = ""
-    storage: str = "sqlite:///results/{study}/study.db"
+    storage: str = "sqlite:///results/{study}/study.db"  # in SweepPaths.root
     objective: ObjectiveSpec
     directions: list[Literal["minimize", "maximize"]] = Field(min_length=1)
     metrics: list[str] | None = None
