@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from optuna.trial import TrialState
 
-from sweeps.controller.modes import mode_for
+from sweeps.controller.modes import check_dispatch, mode_for
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
@@ -31,3 +32,10 @@ def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type
     )
     assert failed == [abandoned.number]
     assert storage.get_trial(trial_id_of(running)).state == TrialState.RUNNING
+
+
+def test_a_sweep_its_mode_cannot_run_is_refused_naming_the_file(make_spec) -> None:  # type: ignore[no-untyped-def]
+    path, spec = make_spec(resources={"gpus": 2, "time_min": 2}, dispatch={"mode": "warm"})
+    with pytest.raises(ValueError, match=r"resources\.gpus=2") as error:
+        check_dispatch(spec, path)
+    assert str(error.value).startswith(f"{path}: dispatch.mode: warm")

@@ -39,6 +39,7 @@ def test_lumi_script_has_the_lumi_flags(monkeypatch: pytest.MonkeyPatch) -> None
     assert "ntasks-per-gpu" not in script
     assert not any(flag.startswith("--mem=") for flag in flags(script))
     assert 'MIOPEN_USER_DB_PATH="/tmp/${USER:-sweeps}-miopen-${SLURM_JOB_ID}"' in script
+    assert "export NCCL_SOCKET_IFNAME=hsn0,hsn1,hsn2,hsn3" in script  # from the profile
     assert "singularity exec ${SIF:?" in script
     assert "-u -m submitit.core._submit" in script
 
