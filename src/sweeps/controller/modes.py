@@ -8,7 +8,6 @@ to wait for or stop. Adding a mode is one class here and one line in :data:`MODE
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -230,8 +229,3 @@ def check_dispatch(spec: SweepSpec, source: str | Path | None = None) -> None:
         if source is None:
             raise
         raise type(err)(f"{source}: {err}") from None
-
-
-def report(line: str) -> None:
-    """A line for the terminal running the sweep."""
-    print(f"sweeps: {line}", file=sys.stderr, flush=True)

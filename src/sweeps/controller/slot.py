@@ -7,6 +7,7 @@ laptop or a login node) and needs neither torch nor a GPU.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
-from sweeps.controller.modes import DispatchMode, Running, mode_for, report
+from sweeps.controller.modes import DispatchMode, Running, mode_for
 from sweeps.controller.receipts import Receipt, write_receipt
 from sweeps.dispatch import backend_for
 from sweeps.job.task import TrialOutcome, TrialTask
@@ -56,7 +57,7 @@ def _run_slot(
         running = mode.reattach(spec, study, plan.trial)
         if running is not None:  # its work may still go on (or have ended) without a controller
             mode.withdraw()
-            report(f"slot {slot} re-attaches to {running.where}")
+            _notice(f"slot {slot} re-attaches to {running.where}")
             trial = optuna.Trial(study, trial_id_of(plan.trial))
             outcome = _await(spec, study, trial, running)
             return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
@@ -127,12 +128,12 @@ def _on_interrupt(
             yield
     except KeyboardInterrupt:
         if backend_for(spec).keeps_jobs_on_interrupt(spec):
-            report(f"trial {trial.number} interrupted; {running.keep()}")
+            _notice(f"trial {trial.number} interrupted; {running.keep()}")
             raise
         done = running.cancel()
         why = f"interrupted: the sweep was stopped; {done}"
         fail_retryable(storage_of(study), trial_id_of(trial), why)
-        report(f"trial {trial.number} interrupted; {done}")
+        _notice(f"trial {trial.number} interrupted; {done}")
         raise
 
 
@@ -168,3 +169,8 @@ def tell_outcome(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome
         return study.tell(trial, outcome.values)
     state = TrialState.PRUNED if outcome.state == "pruned" else TrialState.FAIL
     return study.tell(trial, state=state)
+
+
+def _notice(line: str) -> None:
+    """A line for the terminal running the sweep."""
+    print(f"sweeps: {line}", file=sys.stderr, flush=True)
