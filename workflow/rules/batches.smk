@@ -10,7 +10,7 @@ rule batch:
     output:
         batch_receipt("{batch}"),
     log:
-        f"{RESULTS}/logs/batch-{{batch}}.log",
+        f"{PATHS.logs}/batch-{{batch}}.log",
     wildcard_constraints:
         batch=r"\d+",
     localrule: True

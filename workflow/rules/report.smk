@@ -6,7 +6,7 @@ rule report:
         best=f"{RESULTS}/best.json",
         html=f"{RESULTS}/report.html",
     log:
-        f"{RESULTS}/logs/report.log",
+        f"{PATHS.logs}/report.log",
     localrule: True
     conda:
         "../envs/sweeps.yaml"

@@ -2,7 +2,7 @@
 # workers, its job also submits the worker jobs the first trials need.
 
 STUDY_RECEIPT = str(PATHS.study_receipt)
-STUDY_LOG = f"{RESULTS}/logs/study.log"
+STUDY_LOG = f"{PATHS.logs}/study.log"
 
 
 if CONTROLLERS == "threads":

@@ -6,7 +6,7 @@
 # process: 17x less submit-host memory with 32 trials in flight (benchmarks/submit_host.py).
 
 TRIAL_RECEIPT = str(PATHS.trial_receipt("{slot}"))
-TRIAL_LOG = f"{RESULTS}/logs/trial-{{slot}}.log"
+TRIAL_LOG = f"{PATHS.logs}/trial-{{slot}}.log"
 # Trials that run on this machine take its cores; cluster jobs take none of them.
 TRIAL_THREADS = SPEC.resources.cpus if BACKEND.runs_on_submit_host else 1
 

@@ -19,8 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import optuna
 
-    from sweeps.controller.modes import mode_for
-    from sweeps.dispatch import backend_for
+    from sweeps.controller.modes import check_dispatch
     from sweeps.spec.samplers import (
         resolved_pruner_args,
         resolved_sampler_args,
@@ -29,11 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.study.fingerprint import fingerprint, pinned_settings
 
     spec = spec_from_args(args)
-    try:  # an unknown executor is an error here, not in the first trial
-        backend_for(spec)
-        mode_for(spec).check(spec)
-    except ValueError as err:
-        raise ValueError(f"{args.spec}: {err}") from None
+    # An unknown executor is an error here, not in the first trial; site checks (a Slurm
+    # account, say) wait for the machine that submits.
+    check_dispatch(spec, args.spec, site_checks=False)
     unpinned = unpinned_sampler_args(spec)
     resolved = {
         "study": spec.study,

@@ -218,14 +218,23 @@ def mode_for(spec: SweepSpec) -> DispatchMode:
     return MODES[spec.dispatch.mode]
 
 
-def check_dispatch(spec: SweepSpec, source: str | Path | None = None) -> None:
+class DispatchConfigError(ValueError):
+    """The sweep cannot be dispatched as its file says (raised before anything is submitted)."""
+
+
+def check_dispatch(
+    spec: SweepSpec, source: str | Path | None = None, site_checks: bool = True
+) -> None:
     """Raise ``ValueError`` naming the file (``source``), setting and value when the sweep
-    cannot be dispatched from here: an unknown executor, settings its backend or mode refuses.
+    cannot be dispatched: an unknown executor, a mode that refuses its settings and, with
+    ``site_checks``, settings the backend refuses here (a missing Slurm account, say).
     Called before anything is submitted."""
     try:
-        backend_for(spec).check(spec)
+        backend = backend_for(spec)
+        if site_checks:
+            backend.check(spec)
         mode_for(spec).check(spec)
     except ValueError as err:
         if source is None:
             raise
-        raise type(err)(f"{source}: {err}") from None
+        raise DispatchConfigError(f"{source}: {err}") from None

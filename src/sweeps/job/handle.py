@@ -48,7 +48,7 @@ class TrialHandle:
         self.params = dict(task.params)
         self.seed = task.seed
         self.reproducible = task.spec.reproducible
-        self.log = logging.getLogger(f"sweeps.job.{task.number}")
+        self.log = logging.getLogger(f"sweeps.trial.{task.number}")
         self.last_step: int | None = None
         self._values: dict[int, float] = {}
 

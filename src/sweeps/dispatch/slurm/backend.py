@@ -16,7 +16,7 @@ from typing import Any
 import submitit
 
 from sweeps.dispatch.backend import Backend, JobHandle, JobStatus
-from sweeps.dispatch.slurm.accounting import SacctError, job_record
+from sweeps.dispatch.slurm.accounting import SacctError, StatusBoard, job_record
 from sweeps.dispatch.slurm.facts import running_job, slurm_facts
 from sweeps.dispatch.slurm.limits import read_limits
 from sweeps.dispatch.slurm.outcomes import meaning
@@ -57,7 +57,8 @@ class SlurmBackend(Backend):
         return spec.dispatch.slurm.array_window_s
 
     def wait(self, handle: JobHandle, stop: threading.Event | None = None) -> None:
-        handle.watch = wait_slurm(handle.job, handle.spec.dispatch.slurm, stop)
+        board = StatusBoard(SweepPaths.of(handle.spec).status_board)
+        handle.watch = wait_slurm(handle.job, handle.spec.dispatch.slurm, board, stop)
 
     def outcome(self, handle: JobHandle) -> TrialOutcome:
         return slurm_outcome(handle.job, handle.watch or SlurmWatch())
@@ -68,20 +69,13 @@ class SlurmBackend(Backend):
     def status(self, job_id: str) -> JobStatus | None:
         try:
             info = job_record(job_id)
-        except SacctError:
-            return None
+        except SacctError:  # Slurm does not answer: do not give up on a job that may be running
+            return JobStatus("UNKNOWN (Slurm does not answer)", active=True)
         if info is None:
             return None
         row = meaning(info.state)
-        fatal = row.fatal.format(job=f"Slurm job {job_id}", state=info.state) if row.fatal else None
+        fatal = row.reason(f"Slurm job {job_id}", info.state) if row.fatal else None
         return JobStatus(info.state, row.active, fatal)
-
-    def still_running(self, job_id: str) -> bool:
-        try:
-            info = job_record(job_id)
-        except SacctError:
-            return True  # Slurm does not answer: do not give up on a job that may be running
-        return info is not None and info.active
 
     def cancel(self, job_ids: list[str]) -> list[str]:
         if job_ids:

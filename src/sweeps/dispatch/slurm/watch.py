@@ -11,7 +11,6 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import submitit
@@ -40,19 +39,17 @@ class SlurmWatch:
     errors: list[str] = field(default_factory=list)
 
 
-def board_for(job: submitit.Job[Any]) -> StatusBoard:
-    """The status board shared by the jobs in ``job``'s folder tree."""
-    return StatusBoard(Path(job.paths.folder).parent / "slurm-status.json")
-
-
 def wait_slurm(
-    job: submitit.Job[Any], settings: SlurmSettings, stop: threading.Event | None = None
+    job: submitit.Job[Any],
+    settings: SlurmSettings,
+    board: StatusBoard,
+    stop: threading.Event | None = None,
 ) -> SlurmWatch:
-    """Block until the job has a result, ended in Slurm, or vanished from Slurm.
+    """Block until the job has a result, ended in Slurm, or vanished from Slurm; its state
+    comes from the sweep's status ``board``.
 
     Raises KeyboardInterrupt once ``stop`` is set (controllers running as threads).
     """
-    board = board_for(job)
     watch = SlurmWatch()
     interval = settings.status_interval_s
     missing_since: float | None = None
