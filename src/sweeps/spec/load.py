@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.samplers import check_pruner, check_sampler
+from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 from sweeps.storage.urls import redact_url
 
 
@@ -22,7 +23,9 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Swee
     except OSError as err:
         raise SpecError(path, [("", MISSING, f"cannot read file: {err.strerror}")]) from err
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
+    except DuplicateKeys as err:
+        raise SpecError(path, duplicate_key_problems(err)) from None
     except yaml.YAMLError as err:
         raise SpecError(path, [("", MISSING, f"not valid YAML: {err}")]) from err
     if not isinstance(data, dict):
@@ -42,6 +45,14 @@ def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> Sweep
     if problems:
         raise SpecError(source, problems)
     return spec
+
+
+def duplicate_key_problems(err: DuplicateKeys) -> list[tuple[str, Any, str]]:
+    """One (key, value, message) per key written twice."""
+    return [
+        (key, MISSING, f"written twice, on lines {first} and {again}; keep one")
+        for key, first, again in err.duplicates
+    ]
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sweeps.spec.numbers import Float, Int
 from sweeps.spec.warm import WarmWorkers
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -14,17 +15,17 @@ _OBJECTIVE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FloatParam(_Strict):
     """A real-valued parameter, optionally log-scaled or quantised by ``step``."""
 
     type: Literal["float"]
-    low: float
-    high: float
+    low: Float
+    high: Float
     log: bool = False
-    step: float | None = None
+    step: Float | None = None
 
     @model_validator(mode="after")
     def _check(self) -> FloatParam:
@@ -40,10 +41,10 @@ class IntParam(_Strict):
     """An integer parameter, optionally log-scaled or with a ``step``."""
 
     type: Literal["int"]
-    low: int
-    high: int
+    low: Int
+    high: Int
     log: bool = False
-    step: int = 1
+    step: Int = 1
 
     @model_validator(mode="after")
     def _check(self) -> IntParam:
@@ -90,7 +91,7 @@ class SamplerSpec(_Strict):
     """An Optuna sampler by class name, its arguments and its seed."""
 
     name: str = "TPESampler"
-    seed: int | None = None
+    seed: Int | None = None
     args: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -104,19 +105,19 @@ class PrunerSpec(_Strict):
 class Budget(_Strict):
     """How much the sweep may spend. ``n_trials`` counts across restarts."""
 
-    n_trials: int = Field(gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    n_trials: Int = Field(gt=0)
+    max_retries: Int = Field(default=2, ge=0)
 
 
 class Resources(_Strict):
     """What one trial needs from the machine that runs it."""
 
-    gpus: int = Field(default=0, ge=0)
-    cpus: int = Field(default=1, ge=1)
-    mem_gb: float = Field(default=4, gt=0)
-    time_min: int = Field(default=60, gt=0)
-    nodes: int = Field(default=1, ge=1)
-    tasks_per_node: int | None = Field(default=None, ge=1)
+    gpus: Int = Field(default=0, ge=0)
+    cpus: Int = Field(default=1, ge=1)
+    mem_gb: Float = Field(default=4, gt=0)
+    time_min: Int = Field(default=60, gt=0)
+    nodes: Int = Field(default=1, ge=1)
+    tasks_per_node: Int | None = Field(default=None, ge=1)
 
 
 class SlurmSettings(_Strict):
@@ -131,19 +132,19 @@ class SlurmSettings(_Strict):
     partition: str | None = None
     account: str | None = None
     require_account: bool = False
-    gpus_per_node: int | None = Field(default=None, ge=0)
+    gpus_per_node: Int | None = Field(default=None, ge=0)
     gpu_flag: Literal["gpus-per-node", "gpus"] = "gpus-per-node"
-    cpus_per_task: int | None = Field(default=None, ge=1)
+    cpus_per_task: Int | None = Field(default=None, ge=1)
     mem_per_gpu: str | None = None
     mem_per_cpu: str | None = None
     setup: list[str] = Field(default_factory=list)
     python: str | None = None
     additional: dict[str, str | int | bool] = Field(default_factory=dict)
     on_interrupt: Literal["cancel", "keep"] = "cancel"
-    status_interval_s: float = Field(default=2.0, gt=0)
-    status_max_interval_s: float = Field(default=30.0, gt=0)
-    vanished_after_s: float = Field(default=60.0, gt=0)
-    array_window_s: float = Field(default=0.25, ge=0, le=10)
+    status_interval_s: Float = Field(default=2.0, gt=0)
+    status_max_interval_s: Float = Field(default=30.0, gt=0)
+    vanished_after_s: Float = Field(default=60.0, gt=0)
+    array_window_s: Float = Field(default=0.25, ge=0, le=10)
 
     @model_validator(mode="after")
     def _one_memory_flag(self) -> SlurmSettings:
@@ -157,7 +158,7 @@ class Dispatch(_Strict):
 
     executor: str = "local"  # a registered backend (sweeps.dispatch.registry)
     folder: str | None = None
-    poll_interval_s: float = Field(default=0.5, gt=0)
+    poll_interval_s: Float = Field(default=0.5, gt=0)
     mode: Literal["job", "warm"] = "job"
     warm: WarmWorkers = Field(default_factory=WarmWorkers)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
@@ -176,9 +177,9 @@ class SweepSpec(_Strict):
     sampler: SamplerSpec = Field(default_factory=SamplerSpec)
     pruner: PrunerSpec = Field(default_factory=PrunerSpec)
     budget: Budget
-    parallelism: int = Field(default=1, ge=1)
+    parallelism: Int = Field(default=1, ge=1)
     reproducible: bool = False
-    seed: int = 0
+    seed: Int = 0
     resources: Resources = Field(default_factory=Resources)
     dispatch: Dispatch = Field(default_factory=Dispatch)
     # Published parameters to re-run: slot i runs replay[i] instead of sampling.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import optuna
@@ -47,7 +49,13 @@ def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
             grid_search_space(spec)
         except ValueError as err:
             problems.append(("sampler.name", spec.sampler.name, str(err)))
-    return problems
+    if problems:
+        return problems
+    return _check_values(
+        "sampler.args",
+        spec.sampler.args,
+        lambda args: build_sampler(spec.model_copy(update={"sampler": _with_args(spec, args)})),
+    )
 
 
 def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
@@ -59,7 +67,47 @@ def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     problems = _check_args("pruner.args", cls, spec.pruner.args)
     if spec.multi_objective and spec.pruner.name != "NopPruner":
         problems.append(("pruner.name", spec.pruner.name, "pruning needs a single objective"))
-    return problems
+    if problems:
+        return problems
+    return _check_values("pruner.args", spec.pruner.args, lambda args: cls(**args))
+
+
+def _with_args(spec: SweepSpec, args: dict[str, Any]) -> Any:
+    return spec.sampler.model_copy(update={"args": args})
+
+
+def _check_values(
+    key: str, args: dict[str, Any], build: Callable[[dict[str, Any]], object]
+) -> list[tuple[str, Any, str]]:
+    """Build the sampler or pruner as the study will, so a bad value fails here, not there.
+
+    A count (an argument named ``n_*``) may not be negative, even where Optuna lets it pass.
+    A failing build is tried once per argument to name the one at fault.
+    """
+    problems = [
+        (f"{key}.{name}", value, "a count cannot be negative")
+        for name, value in args.items()
+        if name.startswith("n_") and isinstance(value, int | float) and value < 0
+    ]
+    if problems or _build_error(build, args) is None:
+        return problems
+    for name, value in args.items():
+        reason = _build_error(build, {name: value})
+        if reason is not None:
+            problems.append((f"{key}.{name}", value, reason))
+    return problems or [(key, args, str(_build_error(build, args)))]
+
+
+def _build_error(build: Callable[[dict[str, Any]], object], args: dict[str, Any]) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # experimental-feature notices belong to the run
+            build(args)
+    except ImportError:
+        return None  # a missing optional package is the controller host's concern
+    except Exception as err:  # any refusal by Optuna is a problem of the file
+        return f"Optuna refuses it: {err}"
+    return None
 
 
 def _check_args(key: str, cls: type, args: dict[str, Any]) -> list[tuple[str, Any, str]]:

@@ -8,7 +8,8 @@ from typing import Any
 import yaml
 
 from sweeps.spec.errors import MISSING, SpecError
-from sweeps.spec.load import deep_merge
+from sweeps.spec.load import deep_merge, duplicate_key_problems
+from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 
 
 def read_sites(paths: list[Path]) -> dict[str, Any] | None:
@@ -22,7 +23,9 @@ def read_sites(paths: list[Path]) -> dict[str, Any] | None:
 def read_site(path: Path) -> dict[str, Any]:
     """A profile's sweep-side settings (a partial sweep file)."""
     try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        data = parse_yaml(Path(path).read_text()) or {}
+    except DuplicateKeys as err:
+        raise SpecError(path, duplicate_key_problems(err)) from None
     except OSError as err:
         raise SpecError(
             path, [("", MISSING, f"cannot read site settings: {err.strerror}")]

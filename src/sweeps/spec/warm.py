@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sweeps.spec.numbers import Float, Int
+
 
 class WarmWorkers(BaseModel):
     """How many worker jobs, how many trials each runs at once, and when they give up.
@@ -14,15 +16,15 @@ class WarmWorkers(BaseModel):
     ``per_lane_dirs`` (caches that concurrent processes must not share).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    workers: int = Field(default=1, ge=1)
-    trials_per_gpu: int = Field(default=1, ge=1)
-    gpus_per_worker: int | None = Field(default=None, ge=0)
-    idle_timeout_s: float = Field(default=300.0, gt=0)
-    time_min: int = Field(default=240, gt=0)
-    poll_s: float = Field(default=0.2, gt=0)
-    heartbeat_s: float = Field(default=5.0, gt=0)
-    heartbeat_timeout_s: float = Field(default=60.0, gt=0)
-    start_timeout_s: float = Field(default=3600.0, gt=0)
+    workers: Int = Field(default=1, ge=1)
+    trials_per_gpu: Int = Field(default=1, ge=1)
+    gpus_per_worker: Int | None = Field(default=None, ge=0)
+    idle_timeout_s: Float = Field(default=300.0, gt=0)
+    time_min: Int = Field(default=240, gt=0)
+    poll_s: Float = Field(default=0.2, gt=0)
+    heartbeat_s: Float = Field(default=5.0, gt=0)
+    heartbeat_timeout_s: Float = Field(default=60.0, gt=0)
+    start_timeout_s: Float = Field(default=3600.0, gt=0)
     per_lane_dirs: list[str] = Field(default_factory=list)

@@ -1,8 +1,9 @@
 """Secrets in storage URLs: references only, resolved in the process that connects.
 
-A sweep file may name a password as ``${ENV_VAR}`` or ``${file:PATH}`` (a one-line password
-file, or a ``~/.pgpass``-style file of ``host:port:database:user:password`` lines), never as a
-literal. Other parts of the URL (or the whole URL) may reference environment variables too.
+A sweep file may name a password (in the URL's userinfo or a secret query key such as
+``?password=``) as ``${ENV_VAR}`` or ``${file:PATH}`` (a one-line password file, or a
+``~/.pgpass``-style file of ``host:port:database:user:password`` lines), never as a literal.
+Other parts of the URL (or the whole URL) may reference environment variables too.
 The unexpanded setting is what travels in pickles and is stored in the study; only
 :func:`expand_url` sees the secret, and only to hand it to the database driver.
 """
@@ -15,6 +16,8 @@ import stat
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
+
+from sweeps.storage.urls import is_secret_query_key, query_pairs
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _FILE = re.compile(r"^\$\{file:(.+)\}$")
@@ -30,15 +33,18 @@ def literal_password_problem(url: str) -> str | None:
     if "://" not in url:
         return None
     try:
-        password = make_url(url).password
+        parsed = make_url(url)
     except Exception:
         return None
-    if password is None or _WHOLE_REFERENCE.match(str(password)):
+    places = [] if parsed.password is None else [("the user part", str(parsed.password))]
+    places += [(f"query key {k!r}", v) for k, v in query_pairs(parsed) if is_secret_query_key(k)]
+    literal = [place for place, secret in places if not _WHOLE_REFERENCE.match(secret)]
+    if not literal:
         return None
     return (
-        "holds a literal password; sweep files are copied, pickled and shared, so reference "
-        "it instead: ${PGPASSWORD} (an environment variable) or ${file:~/.pgpass} "
-        "(a file readable only by you)"
+        f"holds a literal password ({', '.join(literal)}); sweep files are copied, pickled "
+        "and shared, so reference it instead: ${PGPASSWORD} (an environment variable) "
+        "or ${file:~/.pgpass} (a file readable only by you)"
     )
 
 
@@ -51,6 +57,13 @@ def expand_url(url: str) -> str:
     password = None if parsed.password is None else str(parsed.password)
     if password is not None:
         parsed = parsed.set(password=_resolve_password(password, parsed))
+    secrets = {
+        key: _resolve_password(value, parsed)
+        for key, value in query_pairs(parsed)
+        if is_secret_query_key(key)
+    }
+    if secrets:
+        parsed = parsed.update_query_dict(secrets)
     return parsed.render_as_string(hide_password=False)
 
 
@@ -69,11 +82,19 @@ def _expand_env(text: str, whole: bool = False) -> str:
     if "://" not in text:
         return text
     scheme, rest = text.split("://", 1)
+    rest, sep_query, query = rest.partition("?")
     if "@" in rest:  # leave the password part for _resolve_password
         userinfo, hostpart = rest.rsplit("@", 1)
         user, sep, password = userinfo.partition(":")
-        return f"{scheme}://{_ENV.sub(value, user)}{sep}{password}@{_ENV.sub(value, hostpart)}"
-    return f"{scheme}://{_ENV.sub(value, rest)}"
+        rest = f"{_ENV.sub(value, user)}{sep}{password}@{_ENV.sub(value, hostpart)}"
+    else:
+        rest = _ENV.sub(value, rest)
+    pairs = [pair.partition("=") for pair in query.split("&")] if query else []
+    query = "&".join(  # secret values too are left for _resolve_password
+        f"{key}{eq}{val if is_secret_query_key(key) else _ENV.sub(value, val)}"
+        for key, eq, val in pairs
+    )
+    return f"{scheme}://{rest}{sep_query}{query}"
 
 
 def _resolve_password(password: str, url: URL) -> str:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote_plus
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 Backend = Literal["sqlite", "postgresql", "mysql", "journal"]
 
 JOURNAL_SCHEME = "journal://"
 JOURNAL_SUFFIXES = (".log", ".jsonl")
+
+# Query keys whose value the database drivers take as a password (libpq: password,
+# sslpassword; PyMySQL: password, passwd; some drivers and poolers: pass). Matched without
+# regard to case: such a value is refused as a literal and masked wherever a URL is shown.
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "sslpassword", "pass"})
+MASK = "***"
 
 
 def backend_of(url: str) -> Backend:
@@ -31,15 +38,34 @@ def backend_of(url: str) -> Backend:
     )
 
 
+def is_secret_query_key(key: str) -> bool:
+    """Whether a URL's query key carries a password."""
+    return key.lower() in SECRET_QUERY_KEYS
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***``."""
+    """The URL with every password (userinfo and secret query values) replaced by ``***``."""
     if "://" not in url:
         return url
     try:
         parsed = make_url(url)
     except Exception:  # an unparsable URL may still hold a secret: show only its scheme
-        return url.split("://", 1)[0] + "://***"
-    return parsed.render_as_string(hide_password=True)
+        return url.split("://", 1)[0] + "://" + MASK
+    shown = parsed.set(query={}).render_as_string(hide_password=True)
+    query = "&".join(
+        f"{quote_plus(key)}={MASK if is_secret_query_key(key) else quote_plus(value)}"
+        for key, value in query_pairs(parsed)
+    )
+    return f"{shown}?{query}" if query else shown
+
+
+def query_pairs(url: URL) -> list[tuple[str, str]]:
+    """The URL's query as (key, value) pairs, a repeated key once per value."""
+    return [
+        (key, value)
+        for key, values in url.query.items()
+        for value in ((values,) if isinstance(values, str) else values)
+    ]
 
 
 def sqlite_path(url: str) -> Path | None:
