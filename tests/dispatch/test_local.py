@@ -19,4 +19,6 @@ def test_a_local_trial_gets_its_whole_time_limit_and_says_it_reached_it(make_spe
     assert trial.state == TrialState.FAIL
     assert trial.user_attrs["fail_reason"] == "time limit of 1 min reached"
     ran_s = trial.user_attrs["runtime_s"]
-    assert 60 - TIME_LIMIT_GRACE_S - 2 <= ran_s <= 60, ran_s
+    # Start-up (a fresh Python importing Optuna) is not counted; submitit's own default would
+    # have stopped it at about 30 s.
+    assert 60 - TIME_LIMIT_GRACE_S - 10 <= ran_s <= 60, ran_s
