@@ -95,15 +95,19 @@ def test_wrong_return_values_fail_with_their_real_cause(  # type: ignore[no-unty
     assert trial.user_attrs["fail_reason"] == reason
 
 
-def test_an_infinite_value_completes_when_the_sweep_allows_it(make_spec) -> None:  # type: ignore[no-untyped-def]
+def test_an_infinite_value_completes_when_the_sweep_allows_it(  # type: ignore[no-untyped-def]
+    make_spec, backend, unique_study: str
+) -> None:
     _, spec = make_spec(
+        study=unique_study,
+        storage=backend.url,
         objective={"function": "support.objectives:returns", "allow_non_finite": True},
         space={"returns": {"type": "categorical", "choices": ["inf"]}},
     )
     prepare_study(spec)
     run_slot(spec, 0, Path("results/t/trials/0.json"))
     trial = load_study(spec).trials[-1]
-    assert trial.state == TrialState.COMPLETE and trial.value == float("inf")
+    assert trial.state == TrialState.COMPLETE and trial.value == float("inf")  # stored as such
 
 
 def test_pruned_trial(make_spec) -> None:  # type: ignore[no-untyped-def]
