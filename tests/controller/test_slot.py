@@ -57,8 +57,8 @@ def test_complete_trial_is_told_with_provenance(make_spec) -> None:  # type: ign
     ("mode", "reason"),
     [
         ("raise", "RuntimeError: objective exploded on purpose"),
-        ("nan", "objective returned NaN"),
-        ("kill", "job ended without a result"),
+        ("nan", "non-finite value nan"),
+        ("kill", "killed by signal 9 (SIGKILL)"),
     ],
 )
 def test_failures_are_recorded_and_final(make_spec, mode: str, reason: str) -> None:  # type: ignore[no-untyped-def]
@@ -71,6 +71,43 @@ def test_failures_are_recorded_and_final(make_spec, mode: str, reason: str) -> N
     # A failed trial is final: running the slot again does not run it again.
     run_slot(spec, 0, Path("results/t/trials/0.json"))
     assert len(load_study(spec).trials) == 1
+
+
+@pytest.mark.parametrize(
+    ("returns", "reason"),
+    [
+        ("string", "objective returned str 'abc', expected a number"),
+        ("inf", "non-finite value inf"),
+        ("nan", "non-finite value nan"),
+    ],
+)
+def test_wrong_return_values_fail_with_their_real_cause(  # type: ignore[no-untyped-def]
+    make_spec, returns: str, reason: str
+) -> None:
+    _, spec = make_spec(
+        objective="support.objectives:returns",
+        space={"returns": {"type": "categorical", "choices": [returns]}},
+    )
+    prepare_study(spec)
+    run_slot(spec, 0, Path("results/t/trials/0.json"))
+    trial = load_study(spec).trials[-1]
+    assert trial.state == TrialState.FAIL
+    assert trial.user_attrs["fail_reason"] == reason
+
+
+def test_an_infinite_value_completes_when_the_sweep_allows_it(  # type: ignore[no-untyped-def]
+    make_spec, backend, unique_study: str
+) -> None:
+    _, spec = make_spec(
+        study=unique_study,
+        storage=backend.url,
+        objective={"function": "support.objectives:returns", "allow_non_finite": True},
+        space={"returns": {"type": "categorical", "choices": ["inf"]}},
+    )
+    prepare_study(spec)
+    run_slot(spec, 0, Path("results/t/trials/0.json"))
+    trial = load_study(spec).trials[-1]
+    assert trial.state == TrialState.COMPLETE and trial.value == float("inf")  # stored as such
 
 
 def test_pruned_trial(make_spec) -> None:  # type: ignore[no-untyped-def]

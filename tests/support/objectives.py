@@ -109,3 +109,15 @@ def long_in_slot(params: dict[str, Any], trial: TrialHandle, slot: int = 0) -> f
     """Sleeps a minute without reporting in slot ``slot``, a moment elsewhere."""
     time.sleep(60.0 if trial.slot == slot else 0.2)
     return float(params["x"])
+
+
+def returns(params: dict[str, Any]) -> Any:
+    """Returns what ``params['returns']`` names: a string, an infinity or NaN."""
+    return {"string": "abc", "inf": math.inf, "nan": math.nan}[params["returns"]]
+
+
+def sleep_past_limit(params: dict[str, Any], trial: TrialHandle) -> float:
+    """Sleeps far longer than any test's time limit; logs when it started."""
+    trial.log.info("started at %f", time.time())
+    time.sleep(600)
+    return 0.0

@@ -18,6 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
 from sweeps.controller.modes import DispatchMode, Running, mode_for
 from sweeps.controller.receipts import Receipt, write_receipt
+from sweeps.controller.stopped import Attempt, stops_cleanly
 from sweeps.dispatch import backend_for
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.spec import SweepSpec
@@ -58,9 +59,12 @@ def _run_slot(
         if running is not None:  # its work may still go on (or have ended) without a controller
             mode.withdraw()
             _notice(f"slot {slot} re-attaches to {running.where}")
-            trial = optuna.Trial(study, trial_id_of(plan.trial))
-            outcome = _await(spec, study, trial, running)
-            return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+            attempt = Attempt(optuna.Trial(study, trial_id_of(plan.trial)), running)
+            with stops_cleanly(spec, study, attempt):
+                outcome = _await(spec, study, attempt.trial, running)
+                return _conclude(
+                    spec, study, slot, attempt.trial, outcome, plan.attempt, receipt_path, force
+                )
         why = "its controller died before the trial ended"
         fail_retryable(storage_of(study), trial_id_of(plan.trial), why)
         plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
@@ -70,10 +74,13 @@ def _run_slot(
         receipt = Receipt.from_trial(spec.study, slot, plan.trial)
         write_receipt(receipt, receipt_path)
         return receipt
-    trial = _start_trial(spec, study, slot, plan)
-    running = mode.start(spec, study, trial, trial_task(spec, trial, slot, plan.attempt))
-    outcome = _await(spec, study, trial, running)
-    return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+    attempt = Attempt(_start_trial(spec, study, slot, plan))
+    trial = attempt.trial
+    with stops_cleanly(spec, study, attempt):
+        task = trial_task(spec, trial, slot, plan.attempt)
+        attempt.running = mode.start(spec, study, trial, task)
+        outcome = _await(spec, study, trial, attempt.running)
+        return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
 
 
 def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan) -> optuna.Trial:

@@ -25,6 +25,7 @@ __all__ = [
     "UncompletedJobError",
     "read_result",
     "sbatch_script",
+    "timed_out",
 ]
 
 
@@ -38,3 +39,13 @@ def read_result(path: Path) -> tuple[str, Any]:
     """A job's result pickle: ``("success", value)`` or ``("error", traceback text)``."""
     kind, value = pickle_load(path)
     return str(kind), value
+
+
+# What submitit's job-side signal handler raises when a job that cannot be requeued reaches the
+# warning before its time limit.
+_TIMED_OUT = "Job not requeued because: timed-out"
+
+
+def timed_out(reason: str) -> bool:
+    """Whether a job's failure ``reason`` is submitit stopping it at its time limit."""
+    return _TIMED_OUT in reason

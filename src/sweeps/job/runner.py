@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import math
 import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ import optuna
 
 from sweeps.job.distributed import join_job
 from sweeps.job.handle import TrialHandle
+from sweeps.job.judge import judge_result
 from sweeps.job.seeding import seed_everything
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.study.provenance import host_facts, package_versions
@@ -59,7 +59,9 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         objective = import_objective(task.spec.objective.function)
         seed_everything(task.seed, task.spec.reproducible)
         result = _call(objective, task, handle)
-        outcome = _judge(result, len(task.spec.directions))
+        outcome = judge_result(
+            result, len(task.spec.directions), task.spec.objective.allow_non_finite
+        )
     except optuna.TrialPruned as pruned:
         outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
     except Exception as err:
@@ -96,21 +98,6 @@ def _call(objective: Callable[..., Any], task: TrialTask, handle: TrialHandle) -
     if len(positional) >= 2:
         return objective(dict(task.params), handle, **args)
     return objective(dict(task.params), **args)
-
-
-def _judge(result: Any, n_values: int) -> TrialOutcome:
-    values = list(result) if isinstance(result, Sequence) else [result]
-    if len(values) != n_values:
-        return TrialOutcome(
-            "fail", reason=f"objective returned {len(values)} values, the sweep expects {n_values}"
-        )
-    try:
-        floats = [float(v) for v in values]
-    except (TypeError, ValueError):
-        return TrialOutcome("fail", reason=f"objective returned a non-number: {result!r}")
-    if any(math.isnan(v) for v in floats):
-        return TrialOutcome("fail", reason=f"objective returned NaN: {floats}")
-    return TrialOutcome("complete", values=floats)
 
 
 def _limit_threads(cpus: int) -> None:

@@ -74,10 +74,14 @@ def _check_bounds(low: float, high: float, log: bool) -> None:
 
 
 class ObjectiveSpec(_Strict):
-    """An importable ``module:function`` and the fixed keyword arguments it receives."""
+    """An importable ``module:function`` and the fixed keyword arguments it receives.
+
+    ``allow_non_finite``: an infinite value completes its trial (by default it fails it; NaN
+    always does)."""
 
     function: str
     args: dict[str, Any] = Field(default_factory=dict)
+    allow_non_finite: bool = False
 
     @field_validator("function")
     @classmethod

@@ -15,7 +15,8 @@ def pinned_settings(spec: SweepSpec) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "space": {name: p.model_dump() for name, p in spec.space.items()},
         "directions": list(spec.directions),
-        "objective": spec.objective.model_dump(),
+        # How a returned value is judged is not part of what a resume must keep.
+        "objective": spec.objective.model_dump(exclude={"allow_non_finite"}),
         "sampler": {"name": spec.sampler.name, "args": resolved_sampler_args(spec)},
         "pruner": {"name": spec.pruner.name, "args": resolved_pruner_args(spec)},
         "seed": spec.seed,
