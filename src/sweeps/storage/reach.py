@@ -162,7 +162,10 @@ def hide_secrets(message: str, real: str, url: str) -> str:
     from sqlalchemy.engine import make_url
 
     message = message.replace(real, redact_url(url))
-    password = make_url(real).password
+    try:
+        password = make_url(real).password
+    except Exception:  # unparsable: the driver never got as far as using a password
+        return message
     if password:
         message = message.replace(str(password), "***")
     return message
