@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -42,17 +43,23 @@ def start_dashboard(path: Path, *options: str) -> subprocess.Popen[str]:
     )
 
 
-def printed_url(server: subprocess.Popen[str]) -> tuple[str, str, str]:
+def printed_url(server: subprocess.Popen[str], timeout_s: float = 60) -> tuple[str, str, str]:
     """The base URL and token the dashboard printed, and all it printed up to the last hint."""
     assert server.stdout is not None
-    printed = ""
-    for line in server.stdout:
+    printed, deadline = "", time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not select.select([server.stdout], [], [], 1)[0]:
+            continue
+        line = server.stdout.readline()
+        if not line:
+            break
         printed += line
         if "keep the URL to yourself" in line:
             found = re.search(r"here:\s+(http://\S+)/dashboard\?token=(\S+)", printed)
             assert found, printed
             return found.group(1), found.group(2), printed
-    raise AssertionError(f"dashboard exited: {printed}{server.stderr.read()}")  # type: ignore[union-attr]
+    server.kill()
+    raise AssertionError(f"no URL with a token printed: {printed}{server.stderr.read()}")  # type: ignore[union-attr]
 
 
 @pytest.fixture
