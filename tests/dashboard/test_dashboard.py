@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import select
 import socket
@@ -46,20 +47,20 @@ def start_dashboard(path: Path, *options: str) -> subprocess.Popen[str]:
 def printed_url(server: subprocess.Popen[str], timeout_s: float = 60) -> tuple[str, str, str]:
     """The base URL and token the dashboard printed, and all it printed up to the last hint."""
     assert server.stdout is not None
+    fd = server.stdout.fileno()  # read the pipe itself: select cannot see Python's buffer
     printed, deadline = "", time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not select.select([server.stdout], [], [], 1)[0]:
+    while "keep the URL to yourself" not in printed and time.monotonic() < deadline:
+        if not select.select([fd], [], [], 1)[0]:
             continue
-        line = server.stdout.readline()
-        if not line:
+        chunk = os.read(fd, 65536)
+        if not chunk:
             break
-        printed += line
-        if "keep the URL to yourself" in line:
-            found = re.search(r"here:\s+(http://\S+)/dashboard\?token=(\S+)", printed)
-            assert found, printed
-            return found.group(1), found.group(2), printed
-    server.kill()
-    raise AssertionError(f"no URL with a token printed: {printed}{server.stderr.read()}")  # type: ignore[union-attr]
+        printed += chunk.decode()
+    found = re.search(r"here:\s+(http://\S+)/dashboard\?token=(\S+)", printed)
+    if "keep the URL to yourself" not in printed or not found:
+        server.kill()
+        raise AssertionError(f"no URL with a token printed: {printed}{server.stderr.read()}")  # type: ignore[union-attr]
+    return found.group(1), found.group(2), printed
 
 
 @pytest.fixture
