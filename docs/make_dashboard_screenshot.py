@@ -8,8 +8,8 @@ Needs Debian's chromium (``apt-get install -y chromium``). Run from the reposito
 from __future__ import annotations
 
 import json
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -64,16 +64,16 @@ def main() -> int:
             receipt = f"results/{SPEC['study']}/trials/{slot}.json"
             cmd = [*sweeps, "trial", "--spec", str(spec), "--slot", str(slot), "--receipt", receipt]
             subprocess.run(cmd, cwd=work, check=True, capture_output=True)
-        port = _free_port()
         server = subprocess.Popen(
-            [*sweeps, "dashboard", "--spec", str(spec), "--port", str(port)],
+            [*sweeps, "dashboard", "--spec", str(spec)],
             cwd=work,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            text=True,
         )
         try:
-            base = f"http://127.0.0.1:{port}"
-            study_id = _wait_for_study(base)
+            base, token = _printed_url(server)
+            study_id = _wait_for_study(base, token)
             OUT.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(
                 [
@@ -81,7 +81,7 @@ def main() -> int:
                     *CHROMIUM_FLAGS,
                     f"--user-data-dir={work / 'chromium'}",
                     f"--screenshot={OUT}",
-                    f"{base}/dashboard/studies/{study_id}",
+                    f"{base}/dashboard/studies/{study_id}?token={token}",
                 ],
                 check=True,
                 capture_output=True,
@@ -94,18 +94,21 @@ def main() -> int:
     return 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _printed_url(server: subprocess.Popen[str]) -> tuple[str, str]:
+    """The base URL and token that ``sweeps dashboard`` printed (it picks a free port)."""
+    assert server.stdout is not None
+    for line in server.stdout:
+        found = re.search(r"here:\s+(http://\S+)/dashboard\?token=(\S+)", line)
+        if found:
+            return found.group(1), found.group(2)
+    raise RuntimeError("the dashboard exited before printing its URL")
 
 
-def _wait_for_study(base: str, timeout_s: float = 60) -> int:
+def _wait_for_study(base: str, token: str, timeout_s: float = 60) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{base}/api/studies", timeout=5) as response:
+            with urllib.request.urlopen(f"{base}/api/studies?token={token}", timeout=5) as response:
                 studies = json.loads(response.read())["study_summaries"]
             return int(studies[0]["study_id"])
         except (OSError, IndexError, KeyError):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import select
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -24,42 +28,73 @@ def free_port() -> int:
         return port
 
 
-def get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
+def get(url: str, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return json.loads(body) if response.headers.get_content_type() == "application/json" else body
 
 
+def start_dashboard(path: Path, *options: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sweeps", "dashboard", "--spec", str(path), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def printed_url(server: subprocess.Popen[str], timeout_s: float = 60) -> tuple[str, str, str]:
+    """The base URL and token the dashboard printed, and all it printed up to the last hint."""
+    assert server.stdout is not None
+    fd = server.stdout.fileno()  # read the pipe itself: select cannot see Python's buffer
+    printed, deadline = "", time.monotonic() + timeout_s
+    while "keep the URL to yourself" not in printed and time.monotonic() < deadline:
+        if not select.select([fd], [], [], 1)[0]:
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        printed += chunk.decode()
+    found = re.search(r"here:\s+(http://\S+)/dashboard\?token=(\S+)", printed)
+    if "keep the URL to yourself" not in printed or not found:
+        server.kill()
+        raise AssertionError(f"no URL with a token printed: {printed}{server.stderr.read()}")  # type: ignore[union-attr]
+    return found.group(1), found.group(2), printed
+
+
 @pytest.fixture
-def dashboard(make_spec):  # type: ignore[no-untyped-def]
-    """Run a 3-trial sweep, then serve it with ``sweeps dashboard``; yields (base URL, spec)."""
+def sweep(make_spec):  # type: ignore[no-untyped-def]
+    """A finished 3-trial sweep (local executor); yields (sweep file, spec)."""
     path, spec = make_spec(budget={"n_trials": 3})
     prepare_study(spec)
     for slot in range(3):
         run_slot(spec, slot, Path(f"results/t/trials/{slot}.json"))
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sweeps", "dashboard", "--spec", str(path), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    return path, spec
+
+
+@pytest.fixture
+def dashboard(sweep):  # type: ignore[no-untyped-def]
+    """``sweeps dashboard`` on the sweep with its defaults; yields (base URL, token, spec,
+    server, what it printed)."""
+    path, spec = sweep
+    server = start_dashboard(path)
     try:
-        _wait_until_up(base, server)
-        yield base, spec, server
+        base, token, printed = printed_url(server)
+        _wait_until_up(f"{base}/api/meta?token={token}", server)
+        yield base, token, spec, server, printed
     finally:
         server.terminate()
         server.wait(10)
 
 
-def _wait_until_up(base: str, server: subprocess.Popen[str], timeout_s: float = 60) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen[str], timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError(f"dashboard exited: {server.stdout.read()}")  # type: ignore[union-attr]
+            raise AssertionError(f"dashboard exited: {server.stderr.read()}")  # type: ignore[union-attr]
         try:
-            get(f"{base}/api/meta")
+            get(url)
             return
         except OSError:
             time.sleep(0.3)
@@ -67,10 +102,10 @@ def _wait_until_up(base: str, server: subprocess.Popen[str], timeout_s: float = 
 
 
 def test_dashboard_shows_the_sweep(dashboard) -> None:  # type: ignore[no-untyped-def]
-    base, spec, _ = dashboard
-    studies = get(f"{base}/api/studies")["study_summaries"]
+    base, token, spec, _, _ = dashboard
+    studies = get(f"{base}/api/studies?token={token}")["study_summaries"]
     (study,) = [s for s in studies if s["study_name"] == spec.study]
-    detail = get(f"{base}/api/studies/{study['study_id']}")
+    detail = get(f"{base}/api/studies/{study['study_id']}?token={token}")
     assert detail["name"] == spec.study
     assert "GPU-hours so far" in detail["note"]["body"]
     assert "trials so far: 3 (complete 3)" in detail["note"]["body"]
@@ -85,21 +120,89 @@ def test_dashboard_shows_the_sweep(dashboard) -> None:  # type: ignore[no-untype
         assert logs, "each trial's job log is an artifact"
         content = get(
             f"{base}/artifacts/{study['study_id']}/{trial['trial_id']}/{logs[0]['artifact_id']}"
+            f"?token={token}"
         )
         assert b"submitit" in content  # the job's own log, served
 
 
-def test_dashboard_binds_to_loopback_and_prints_the_tunnel(dashboard) -> None:  # type: ignore[no-untyped-def]
-    base, _, server = dashboard
+def test_only_the_printed_url_opens_the_dashboard(dashboard) -> None:  # type: ignore[no-untyped-def]
+    """Any user of a shared node reaches 127.0.0.1: without the token every request is 403."""
+    base, token, spec, server, _ = dashboard
+    for url in (f"{base}/api/studies", f"{base}/dashboard", f"{base}/api/studies?token=wrong"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            get(url)
+        assert refused.value.code == 403, url
+    with pytest.raises(urllib.error.HTTPError) as refused:  # a write, too
+        get(f"{base}/api/studies/0", headers={"Cookie": "sweeps_dashboard_0=wrong"})
+    assert refused.value.code == 403
+    with urllib.request.urlopen(f"{base}/dashboard?token={token}", timeout=10) as response:
+        assert response.status == 200
+        cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and token in cookie
+    studies = get(f"{base}/api/studies", headers={"Cookie": cookie.split(";", 1)[0]})
+    assert spec.study in [s["study_name"] for s in studies["study_summaries"]]
+    server.terminate()
+    assert token not in server.communicate(timeout=10)[1]  # the request log hides it
+
+
+def test_dashboard_takes_a_free_port_binds_to_loopback_and_prints_the_tunnel(dashboard) -> None:  # type: ignore[no-untyped-def]
+    base, token, _, _, printed = dashboard
     port = int(base.rsplit(":", 1)[1])
+    assert base == f"http://127.0.0.1:{port}" and port != 8080
     with socket.socket() as sock:  # bound to 127.0.0.1 only: another address is refused
         sock.settimeout(2)
         other = socket.gethostbyname(socket.gethostname())
         if not other.startswith("127."):
             assert sock.connect_ex((other, port)) != 0
-    server.terminate()
-    out = server.communicate(timeout=10)[0]
-    assert f"ssh -N -L {port}:127.0.0.1:{port} " in out
+    assert f"ssh -N -L {port}:127.0.0.1:{port} " in printed
+    assert f"then open http://127.0.0.1:{port}/dashboard?token={token}" in printed
+
+
+def test_a_taken_port_is_one_clear_error(sweep) -> None:  # type: ignore[no-untyped-def]
+    path, _ = sweep
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = start_dashboard(path, "--port", str(port))
+        err = server.communicate(timeout=60)[1]
+    assert server.returncode == 2
+    assert err.strip() == (
+        f"sweeps dashboard: error: port {port} on 127.0.0.1 is already in use (another "
+        "dashboard or program); leave out --port to take a free one, or pick another"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--port", "70000"), "70000 is out of range"),
+        (("--port", "http"), "'http' is not a port number"),
+        (("--host", "no-such-host.invalid"), "cannot listen on host 'no-such-host.invalid'"),
+        (("--host", "192.0.2.1"), "cannot listen on 192.0.2.1: not an address of this machine"),
+    ],
+)
+def test_a_bad_port_or_host_is_one_clear_error(sweep, options, message) -> None:  # type: ignore[no-untyped-def]
+    path, _ = sweep
+    server = start_dashboard(path, *options)
+    err = server.communicate(timeout=60)[1]
+    assert server.returncode == 2
+    (line,) = [ln for ln in err.splitlines() if "error:" in ln]  # argparse adds its usage
+    assert line.startswith("sweeps dashboard: error: ") and message in line
+    assert "Traceback" not in err, err
+
+
+def test_a_host_other_machines_reach_is_warned_about(sweep) -> None:  # type: ignore[no-untyped-def]
+    path, _ = sweep
+    server = start_dashboard(path, "--host", "0.0.0.0")
+    try:
+        base, token, _ = printed_url(server)
+        port = int(base.rsplit(":", 1)[1])
+        _wait_until_up(f"http://127.0.0.1:{port}/api/meta?token={token}", server)
+    finally:
+        server.terminate()
+        err = server.communicate(timeout=10)[1]
+    assert "warning: --host 0.0.0.0 lets other machines reach the dashboard" in err
 
 
 def test_the_note_counts_the_gpu_hours_the_controller_records(make_spec) -> None:  # type: ignore[no-untyped-def]

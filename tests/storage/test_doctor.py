@@ -21,6 +21,7 @@ def test_doctor_passes_on_every_backend(
     assert main(["doctor", "--spec", str(path)]) == 0
     out = capsys.readouterr().out
     assert "read/write: created, wrote, read back and deleted a study" in out
+    assert "ok   read: " in out and " studies" in out  # it listed what the storage holds
     assert ("filesystem:" in out) == (backend.server is None)
     if backend.server is not None:
         assert backend.server.password not in out
@@ -33,7 +34,9 @@ def test_doctor_fails_clearly(
     assert main(["doctor", "--storage", "postgresql+psycopg://u:${SWEEPS_UNSET_PW}@h/db"]) == 1
     assert "${SWEEPS_UNSET_PW}" in capsys.readouterr().out
     assert main(["doctor", "--storage", "postgresql+psycopg://u@127.0.0.1:1/db"]) == 1
-    assert "FAIL read/write" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FAIL storage: postgresql: cannot reach the storage" in out
+    assert "ok   storage" not in out
 
 
 def test_sqlite_on_a_network_filesystem_is_warned_about(tmp_path: Path) -> None:

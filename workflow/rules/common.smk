@@ -9,6 +9,7 @@ from sweeps.dispatch import backend_for
 from sweeps.spec import load_spec
 from sweeps.spec.paths import SweepPaths
 from sweeps.spec.sites import read_sites, resolve_site
+from sweeps.storage.reach import StorageUnreachable, check_reachable
 
 # A profile's relative `site` path is found beside its config file; `site_overrides` (a path)
 # is merged over it, e.g. to tweak a shared profile for one run.
@@ -17,6 +18,13 @@ SITES = [s for s in (SITE, config.get("site_overrides")) if s]
 SPEC = load_spec(config["sweep"], overrides=read_sites([Path(s) for s in SITES]))
 # e.g. an unknown executor or a missing account: an error before anything is submitted
 check_dispatch(SPEC, config["sweep"])
+# A storage that does not answer now is reported in one line; once it did, this run's jobs
+# (which inherit that fact) wait for it while it is down.
+try:
+    check_reachable(SPEC.storage_url, sweep_file=config["sweep"])
+except StorageUnreachable as err:
+    print(f"error: {err}", file=sys.stderr)
+    sys.exit(1)
 BACKEND = backend_for(SPEC)
 PATHS = SweepPaths.of(SPEC)
 RESULTS = str(PATHS.root)

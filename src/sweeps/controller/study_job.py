@@ -8,7 +8,7 @@ from typing import Any
 
 from sweeps.controller.modes import check_dispatch, mode_for
 from sweeps.spec import SweepSpec
-from sweeps.storage import redact_url
+from sweeps.storage import open_storage, redact_url
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
 
@@ -24,6 +24,7 @@ def run_study_job(
     are cancelled.
     """
     check_dispatch(spec)
+    open_storage(spec.storage_url)  # an unreachable storage is reported before any submission
     mode = mode_for(spec)
     started = mode.before_study(spec)
     try:

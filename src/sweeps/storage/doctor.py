@@ -16,6 +16,7 @@ from optuna.trial import TrialState
 from sweeps.storage.credentials import CredentialError, expand_url
 from sweeps.storage.filesystems import filesystem_of, is_network
 from sweeps.storage.open import open_plain_storage
+from sweeps.storage.reach import StorageUnreachable, check_reachable
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
 from sweeps.storage.urls import backend_of, redact_url, storage_file
 
@@ -39,16 +40,46 @@ def check_storage(url: str, mounts: Path = MOUNTS) -> list[Check]:
         backend = backend_of(url)
     except ValueError as err:
         return [Check("fail", "storage", str(err))]
-    checks = [Check("ok", "storage", f"{backend}: {redact_url(url)}")]
+    shown = f"{backend}: {redact_url(url)}"
     try:
         expand_url(url)
     except CredentialError as err:
-        return [*checks, Check("fail", "credentials", str(err))]
+        return [
+            Check("fail", "storage", f"{shown}: not opened"),
+            Check("fail", "credentials", str(err)),
+        ]
+    checks = []
     if "${" in url:
         checks.append(Check("ok", "credentials", "references resolved in this environment"))
     checks.extend(_filesystem_checks(url, backend, mounts))
-    checks.append(_round_trip(url))
-    return checks
+    try:
+        check_reachable(url, busy_wait_s=CONNECT_DEADLINE_S, sweep_file=None)
+    except StorageUnreachable as err:
+        return [Check("fail", "storage", f"{backend}: {err}"), *checks]
+    listed = _list_studies(url)
+    round_trip = _round_trip(url)
+    opened = listed.level == "ok" and round_trip.level == "ok"
+    return [Check("ok" if opened else "fail", "storage", shown), *checks, listed, round_trip]
+
+
+def _list_studies(url: str) -> Check:
+    """Read what the storage holds (an unreadable journal or schema fails here)."""
+    try:
+        studies = open_plain_storage(url, _policy()).get_all_studies()
+    except Exception as err:
+        return Check("fail", "read", _first_line(err))
+    names = ", ".join(sorted(s.study_name for s in studies)[:5])
+    more = f" ({names}{', ...' if len(studies) > 5 else ''})" if studies else ""
+    return Check("ok", "read", f"{len(studies)} studies{more}")
+
+
+def _policy() -> RetryPolicy:
+    return RetryPolicy(deadline_s=min(RetryPolicy().deadline_s, CONNECT_DEADLINE_S))
+
+
+def _first_line(err: Exception) -> str:
+    reason = str(err.__cause__ or err).strip().splitlines()
+    return f"{type(err).__name__}: {reason[0] if reason else ''}"
 
 
 def _filesystem_checks(url: str, backend: str, mounts: Path) -> list[Check]:
@@ -76,14 +107,13 @@ def _filesystem_checks(url: str, backend: str, mounts: Path) -> list[Check]:
 
 def _round_trip(url: str) -> Check:
     """Create a scratch study, write a trial, read it back, delete the study."""
-    policy = RetryPolicy(deadline_s=min(RetryPolicy().deadline_s, CONNECT_DEADLINE_S))
+    policy = _policy()
     start = time.perf_counter()
     try:
         storage = RetryingStorage(open_plain_storage(url, policy), policy)
         _write_and_read(storage)
     except Exception as err:
-        reason = str(err.__cause__ or err).strip().splitlines()
-        return Check("fail", "read/write", f"{type(err).__name__}: {reason[0] if reason else ''}")
+        return Check("fail", "read/write", _first_line(err))
     ms = (time.perf_counter() - start) * 1000
     return Check(
         "ok", "read/write", f"created, wrote, read back and deleted a study in {ms:.0f} ms"

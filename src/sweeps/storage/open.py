@@ -11,6 +11,7 @@ from optuna.storages.journal import JournalFileBackend, JournalStorage
 from sweeps.storage.credentials import expand_url
 from sweeps.storage.engines import engine_kwargs, release_when_idle
 from sweeps.storage.optuna_internals import cached
+from sweeps.storage.reach import check_reachable, was_reached
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
 from sweeps.storage.urls import backend_of, journal_path, sqlite_path
 
@@ -26,8 +27,14 @@ def open_storage(url: str) -> RetryingStorage:
 
 
 def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStorage:
-    """Optuna's own storage for ``url`` with our engine settings, without the retry layer
-    (``policy`` bounds how long connecting is retried)."""
+    """Optuna's own storage for ``url`` with our engine settings, without the retry layer.
+
+    A storage this process (or the sweep that started it) never reached is tried once:
+    :class:`StorageUnreachable` at once if that fails. One reached before is waited for while
+    it is down (``policy`` bounds how long).
+    """
+    if not was_reached(url):
+        check_reachable(url)
     backend = backend_of(url)
     if backend == "journal":
         path = journal_path(url)
