@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import optuna
 import pytest
@@ -14,7 +16,9 @@ from optuna.trial import TrialState
 from support.databases import Backend
 
 from sweeps.cli import main
+from sweeps.controller.modes import mode_for
 from sweeps.storage import open_storage
+from sweeps.storage.open import close_storage
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study, prepare_study
 from sweeps.study.heartbeat import Heartbeat
@@ -46,13 +50,14 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     assert plan_slot(slot_trials(study, 1), max_retries=2).action == "retry"
 
 
-def test_killed_controller_is_noticed_by_status(
+def test_status_reports_a_dead_controllers_trial_without_touching_the_study(
     make_spec,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A real controller (with its job) is SIGKILLed mid-trial; ``sweeps status`` run later
-    fails its trial as stale and retryable, so constant liar stops counting it."""
+    reports its trial as silent but changes nothing (not a byte of the study file); the slot's
+    next controller, which checks the job, fails it as stale and retryable."""
     path, spec = make_spec(
         objective="support.objectives:misbehave",
         space={"mode": {"type": "categorical", "choices": ["sleep"]}},
@@ -82,8 +87,20 @@ def test_killed_controller_is_noticed_by_status(
         controller.wait()
     monkeypatch.setenv("SWEEPS_STALE_AFTER_S", "1")
     time.sleep(1.5)
+    close_storage()
+    database = Path("results/t/study.db")
+    before = database.read_bytes()
     assert main(["status", "--spec", str(path)]) == 0
-    assert "failed 1 stale trial" in capsys.readouterr().out
+    assert f"have not sent a heartbeat for over 1s: [{trial.number}]" in capsys.readouterr().out
+    assert main(["status", "--spec", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["silent_trials"] == [trial.number]
+    close_storage()
+    assert database.read_bytes() == before  # read-only: nothing written to the study
+    study = load_study(spec)
+    assert study.trials[trial.number].state == TrialState.RUNNING
+    mode = mode_for(spec)
+    failed = fail_stale_trials(study, still_running=lambda t: mode.still_running(spec, t))
+    assert failed == [trial.number]
     frozen = load_study(spec).trials[trial.number]
     assert frozen.state == TrialState.FAIL and frozen.system_attrs[Key.RETRYABLE]
     assert plan_slot(slot_trials(load_study(spec), 0), spec.budget.max_retries).action == "retry"
