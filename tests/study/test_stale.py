@@ -32,7 +32,7 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     alive = create_slot_trial(study, slot=0, attempt=0)
     dead = create_slot_trial(study, slot=1, attempt=0)
     untagged = study.ask()  # not a sweep's trial: left alone
-    silent = create_slot_trial(study, slot=2, attempt=0)  # never beat: left to its slot
+    fresh = create_slot_trial(study, slot=2, attempt=0)  # beat when created: alive
     storage = storage_of(study)
     storage.set_trial_system_attr(trial_id_of(dead), Key.CONTROLLER_HEARTBEAT, time.time() - 60)
     with Heartbeat(storage, trial_id_of(alive), interval_s=0.2):
@@ -46,7 +46,7 @@ def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
     assert "no heartbeat" in gone.user_attrs["fail_reason"]
     assert storage.get_trial(trial_id_of(alive)).state == TrialState.RUNNING
     assert storage.get_trial(trial_id_of(untagged)).state == TrialState.RUNNING
-    assert storage.get_trial(trial_id_of(silent)).state == TrialState.RUNNING
+    assert storage.get_trial(trial_id_of(fresh)).state == TrialState.RUNNING
     assert plan_slot(slot_trials(study, 1), max_retries=2).action == "retry"
 
 
