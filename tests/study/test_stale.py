@@ -13,18 +13,22 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
+from support.controllers import exited_controller
 from support.databases import Backend
+from support.specs import base_spec
 
 from sweeps.cli import main
 from sweeps.controller.modes import mode_for
+from sweeps.spec import spec_from_dict
 from sweeps.storage import open_storage
 from sweeps.storage.open import close_storage
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study, prepare_study
+from sweeps.study.controllers import controller_gone, this_controller
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials
-from sweeps.study.stale import fail_stale_trials
+from sweeps.study.stale import controller_alive, fail_stale_trials
 
 
 def test_heartbeat_and_stale_sweep(backend: Backend, unique_study: str) -> None:
@@ -115,3 +119,14 @@ def _wait_for_heartbeat(spec, timeout_s: float = 60):  # type: ignore[no-untyped
             return beating[0]
         time.sleep(0.2)
     raise AssertionError("the controller never started its trial")
+
+
+def test_a_trial_records_its_controller_which_is_known_gone_once_exited(workdir) -> None:  # type: ignore[no-untyped-def]
+    study = prepare_study(spec_from_dict(base_spec()))
+    trial = create_slot_trial(study, slot=0, attempt=0)
+    mine = storage_of(study).get_trial(trial_id_of(trial))
+    assert mine.system_attrs[Key.CONTROLLER] == this_controller()
+    assert controller_alive(mine) and not controller_gone(mine)
+    storage_of(study).set_trial_system_attr(trial_id_of(trial), Key.CONTROLLER, exited_controller())
+    orphan = storage_of(study).get_trial(trial_id_of(trial))
+    assert controller_gone(orphan) and not controller_alive(orphan)

@@ -69,11 +69,7 @@ def create_slot_trial(
 
     With ``params`` (a previous attempt), the new trial reuses that attempt's parameters.
     """
-    tags: dict[str, Any] = {
-        Key.SLOT: slot,
-        Key.ATTEMPT: attempt,
-        Key.CONTROLLER_HEARTBEAT: time.time(),
-    }
+    tags: dict[str, Any] = {Key.SLOT: slot, Key.ATTEMPT: attempt, **controller_attrs()}
     template = template_trial(TrialState.RUNNING, system_attrs=tags, like=params)
     trial_id = storage_of(study).create_new_trial(study_id_of(study), template_trial=template)
     return optuna.Trial(study, trial_id)
