@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 from optuna.trial import TrialState
+from support.controllers import exited_controller
 
 from sweeps.controller.slot import run_slot
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study, prepare_study
+from sweeps.study.keys import Key
 from sweeps.study.slots import slot_trials
 
 MODES = {"type": "categorical", "choices": ["ok", "raise", "nan", "kill", "prune"]}
@@ -135,7 +138,11 @@ def test_dead_controller_leaves_a_trial_that_is_retried_with_its_params(make_spe
     study = prepare_study(spec)
     orphan = create_slot_trial(study, slot=0, attempt=0)
     x = orphan.suggest_float("x", -5, 5)
-    # The controller that created `orphan` died: the next run of the slot retries it.
+    # The controller that created `orphan` died (a process of this host that has exited): the
+    # next run of the slot retries it at once, without waiting out the heartbeat's grace.
+    storage_of(study).set_trial_system_attr(
+        trial_id_of(orphan), Key.CONTROLLER, exited_controller()
+    )
     run_slot(spec, 0, Path("results/t/trials/0.json"))
     trials = slot_trials(load_study(spec), 0)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]

@@ -20,6 +20,7 @@ import optuna
 import pytest
 import yaml
 from optuna.trial import FrozenTrial, TrialState
+from support.controllers import exited_controller
 from support.slurm import squeue_ids
 from support.specs import base_spec
 
@@ -180,6 +181,7 @@ def test_restarted_controllers_reattach_to_their_array_tasks(
     jobs = submit_batch(make_executor(spec), tasks, run_trial)
     for task, job in zip(tasks, jobs, strict=True):
         storage_of(study).set_trial_system_attr(task.trial_id, Key.JOB_ID, job.job_id)
+        storage_of(study).set_trial_system_attr(task.trial_id, Key.CONTROLLER, exited_controller())
     join(run_controllers(spec, workdir))
     trials = by_slot(spec)
     assert len(trials) == 3  # no new trials: the running ones were picked up

@@ -15,6 +15,7 @@ from typing import Any
 import optuna
 import pytest
 from optuna.trial import FrozenTrial, TrialState
+from support.controllers import exited_controller
 from support.slurm import slurm_sweep, start_slot, wait_for_job
 
 from sweeps.controller.slot import run_slot
@@ -171,6 +172,7 @@ def test_vanished_job_is_detected_quickly(workdir: Path) -> None:
     trial = create_slot_trial(study, 0, 0)
     trial.suggest_float("x", 0.0, 1.0)
     storage_of(study).set_trial_system_attr(trial_id_of(trial), Key.JOB_ID, "987654321")
+    storage_of(study).set_trial_system_attr(trial_id_of(trial), Key.CONTROLLER, exited_controller())
     started = time.monotonic()
     receipt = run_slot(spec, 0, workdir / "r.json")
     assert time.monotonic() - started < 30

@@ -1,4 +1,4 @@
-"""``sweeps status``: counts per state, best value and parameters."""
+"""``sweeps status``: counts per state, best value and parameters; read-only."""
 
 from __future__ import annotations
 
@@ -23,20 +23,23 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.report.summary import summarize
     from sweeps.storage import redact_url
     from sweeps.study import load_study
-    from sweeps.study.stale import fail_stale_trials
+    from sweeps.study.heartbeat import stale_after_s
+    from sweeps.study.stale import stale_trials
 
     spec = spec_from_args(args)
     study = load_study(spec, check=False)
-    stale = fail_stale_trials(study)
+    silent = stale_trials(study)  # reported only: status never writes to the study
     summary = summarize(study, spec)
     if args.json:
-        print(json.dumps(summary.as_dict(), indent=2, default=str))
+        report = {**summary.as_dict(), "silent_trials": [t.number for t in silent]}
+        print(json.dumps(report, indent=2, default=str))
         return 0
     console = Console()
-    if stale:
+    if silent:
         console.print(
-            f"failed {len(stale)} stale trial(s) whose controller stopped sending heartbeats "
-            f"(retried by their slot's next run): {stale}"
+            f"{len(silent)} running trial(s) have not sent a heartbeat for over "
+            f"{stale_after_s():.0f}s: {[t.number for t in silent]}; the next run of their "
+            "slot checks their job and re-attaches or retries them"
         )
     console.print(
         f"[bold]{spec.study}[/] in {redact_url(spec.storage_url)}: "

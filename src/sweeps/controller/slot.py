@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
@@ -29,11 +30,19 @@ from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study
 from sweeps.study.batches import claim_asked_trial, require_batch
+from sweeps.study.claims import slot_claim
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Attr, Key, flatten_facts
 from sweeps.study.replay import replay_template
-from sweeps.study.slots import SlotPlan, create_slot_trial, fail_retryable, plan_slot, slot_trials
-from sweeps.study.stale import fail_stale_trials
+from sweeps.study.slots import (
+    SlotPlan,
+    controller_attrs,
+    create_slot_trial,
+    fail_retryable,
+    plan_slot,
+    slot_trials,
+)
+from sweeps.study.stale import controller_alive, fail_stale_trials
 
 USER_ATTR_LIMIT = 16_000
 
@@ -51,36 +60,72 @@ def _run_slot(
     spec: SweepSpec, mode: DispatchMode, slot: int, receipt_path: Path, force: bool
 ) -> Receipt:
     study = load_study(spec, force=force, stream=slot)
-    fail_stale_trials(study, still_running=lambda trial: mode.still_running(spec, trial))
-    plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
-    if plan.action == "running":
-        assert plan.trial is not None
-        running = mode.reattach(spec, study, plan.trial)
-        if running is not None:  # its work may still go on (or have ended) without a controller
+    fail_stale_trials(
+        study, still_running=lambda t: mode.still_running(spec, t), url=spec.storage_url
+    )
+    while True:
+        plan, trial = _claim(spec, study, slot)
+        if plan.action == "done":
+            assert plan.trial is not None
             mode.withdraw()
-            _notice(f"slot {slot} re-attaches to {running.where}")
-            attempt = Attempt(optuna.Trial(study, trial_id_of(plan.trial)), running)
-            with stops_cleanly(spec, study, attempt):
-                outcome = _await(spec, study, attempt.trial, running)
-                return _conclude(
-                    spec, study, slot, attempt.trial, outcome, plan.attempt, receipt_path, force
-                )
-        why = "its controller died before the trial ended"
-        fail_retryable(storage_of(study), trial_id_of(plan.trial), why)
+            receipt = Receipt.from_trial(spec.study, slot, plan.trial)
+            write_receipt(receipt, receipt_path)
+            return receipt
+        if trial is None:  # another run's controller works on the slot's trial
+            assert plan.trial is not None
+            mode.withdraw()
+            _follow(spec, study, slot, plan.trial)
+            continue
+        attempt = Attempt(trial)
+        with stops_cleanly(spec, study, attempt):
+            if plan.action == "running":  # taken over from a controller that went silent
+                assert plan.trial is not None
+                attempt.running = mode.reattach(spec, study, plan.trial)
+                if attempt.running is None:
+                    why = "its controller died before the trial ended"
+                    fail_retryable(storage_of(study), trial_id_of(plan.trial), why)
+                    continue
+                mode.withdraw()
+                _notice(f"slot {slot} re-attaches to {attempt.running.where}")
+            else:
+                task = trial_task(spec, trial, slot, plan.attempt)
+                attempt.running = mode.start(spec, study, trial, task)
+            outcome = _await(spec, study, trial, attempt.running)
+            return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+
+
+def _claim(spec: SweepSpec, study: optuna.Study, slot: int) -> tuple[SlotPlan, optuna.Trial | None]:
+    """Under the slot's claim: the slot's plan, and the trial this controller now owns (a new
+    attempt, or a RUNNING one whose controller went silent); None when the slot is done or a
+    live controller (of another run) works on its trial."""
+    with slot_claim(spec.storage_url, spec.study, slot):
         plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
-    if plan.action == "done":
-        assert plan.trial is not None
-        mode.withdraw()
-        receipt = Receipt.from_trial(spec.study, slot, plan.trial)
-        write_receipt(receipt, receipt_path)
-        return receipt
-    attempt = Attempt(_start_trial(spec, study, slot, plan))
-    trial = attempt.trial
-    with stops_cleanly(spec, study, attempt):
-        task = trial_task(spec, trial, slot, plan.attempt)
-        attempt.running = mode.start(spec, study, trial, task)
-        outcome = _await(spec, study, trial, attempt.running)
-        return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
+        if plan.action == "done":
+            return plan, None
+        if plan.action == "running":
+            assert plan.trial is not None
+            if controller_alive(plan.trial):
+                return plan, None
+            trial_id = trial_id_of(plan.trial)
+            try:  # from now on other controllers see this one as the trial's live controller
+                set_trial_attrs(storage_of(study), trial_id, {}, controller_attrs())
+            except UpdateFinishedTrialError:
+                return plan, None  # it ended meanwhile: the next plan says so
+            return plan, optuna.Trial(study, trial_id)
+        return plan, _start_trial(spec, study, slot, plan)
+
+
+def _follow(spec: SweepSpec, study: optuna.Study, slot: int, trial: FrozenTrial) -> None:
+    """Wait while another controller works on the slot's trial: until the trial ends or that
+    controller stops sending heartbeats (then this one takes the trial over)."""
+    _notice(f"slot {slot}: trial {trial.number} is run by another controller; waiting for it")
+    storage, trial_id = storage_of(study), trial_id_of(trial)
+    interval = min(max(spec.dispatch.poll_interval_s, 0.2), 5.0)
+    while not STOP.wait(interval):
+        current = storage.get_trial(trial_id)
+        if current.state.is_finished() or not controller_alive(current):
+            return
+    raise KeyboardInterrupt
 
 
 def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan) -> optuna.Trial:

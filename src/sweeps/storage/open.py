@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import time
 from functools import cache
 from typing import Any
 
+import sqlalchemy.exc
 from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -47,10 +50,35 @@ def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStora
     real = expand_url(url)
     kwargs = engine_kwargs(backend)
     # Creating the schema connects: a server that is restarting is waited for, too.
-    rdb = (policy or RetryPolicy()).call("connect", lambda: _RDBStorage(real, engine_kwargs=kwargs))
+    rdb = (policy or RetryPolicy()).call("connect", lambda: _create_rdb(real, kwargs))
     release_when_idle(rdb.engine)
     # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
     return cached(rdb)
+
+
+SCHEMA_RACE_TRIES = 5
+# Lower-cased fragments of what a server says when another process created the same part of
+# Optuna's schema a moment earlier (a table, PostgreSQL's enum types, the version row).
+_SCHEMA_RACE = ("already exists", "duplicate key", "duplicate entry", "unique constraint")
+
+
+def _create_rdb(url: str, kwargs: dict[str, Any]) -> RDBStorage:
+    """Optuna's RDB storage; creating its schema is retried when several runs start at once on
+    an empty database and another one created part of it first (each creation checks first,
+    so the retry finds what the other run made)."""
+    for attempt in range(1, SCHEMA_RACE_TRIES + 1):
+        try:
+            return _RDBStorage(url, engine_kwargs=kwargs)
+        except sqlalchemy.exc.DatabaseError as err:
+            if attempt == SCHEMA_RACE_TRIES or not _schema_race(err):
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _schema_race(err: BaseException) -> bool:
+    message = str(err).lower()
+    return any(fragment in message for fragment in _SCHEMA_RACE)
 
 
 class _RDBStorage(RDBStorage):

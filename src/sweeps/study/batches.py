@@ -19,12 +19,14 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.samplers import build_sampler
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import suggest_all
+from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.optuna_internals import storage_of, study_id_of, trial_id_of
 from sweeps.storage.templates import template_trial
 from sweeps.study import load_study
+from sweeps.study.claims import slot_claim
 from sweeps.study.keys import Key
 from sweeps.study.replay import replay_template
-from sweeps.study.slots import slot_trials
+from sweeps.study.slots import controller_attrs, slot_trials
 
 
 class BatchOrderError(RuntimeError):
@@ -54,8 +56,9 @@ def ask_batch(spec: SweepSpec, batch: int, force: bool = False) -> list[FrozenTr
     _check_previous_told(study, spec, batch)
     asked = []
     for slot in batch_slots(spec, batch):
-        trials = slot_trials(study, slot)
-        asked.append(trials[0] if trials else _ask(study, spec, slot, batch))
+        with slot_claim(spec.storage_url, spec.study, slot):  # another run may ask it too
+            trials = slot_trials(study, slot)
+            asked.append(trials[0] if trials else _ask(study, spec, slot, batch))
     return asked
 
 
@@ -97,7 +100,7 @@ def claim_asked_trial(study: optuna.Study, waiting: FrozenTrial) -> optuna.Trial
     storage, trial_id = storage_of(study), trial_id_of(waiting)
     if not storage.set_trial_state_values(trial_id, TrialState.RUNNING):
         raise BatchOrderError(f"trial {waiting.number} was claimed by another controller")
-    storage.set_trial_system_attr(trial_id, Key.CLAIMED_AT, _now())
+    set_trial_attrs(storage, trial_id, {}, {Key.CLAIMED_AT: _now(), **controller_attrs()})
     return optuna.Trial(study, trial_id)
 
 

@@ -25,6 +25,7 @@ class Key(StrEnum):
     TOKEN = TOKEN  # set by the storage layer, so a retried create finds its trial
     # Who is working on it.
     JOB_ID = "sweeps:job_id"
+    CONTROLLER = "sweeps:controller"
     CONTROLLER_HEARTBEAT = "sweeps:heartbeat"
     LANE_HEARTBEAT = "sweeps:lane_heartbeat"
     WARM_TASK = "sweeps:warm_task"

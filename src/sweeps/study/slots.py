@@ -7,8 +7,9 @@ decides what happens next.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
@@ -18,6 +19,7 @@ from optuna.trial import FrozenTrial, TrialState
 from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.optuna_internals import storage_of, study_id_of
 from sweeps.storage.templates import template_trial
+from sweeps.study.controllers import this_controller
 from sweeps.study.keys import Attr, Key
 
 Action = Literal["done", "new", "retry", "running"]
@@ -54,16 +56,21 @@ def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:
     return SlotPlan("done", last, attempt)
 
 
+def controller_attrs() -> dict[str, Any]:
+    """The system attributes that mark this process as a trial's live controller."""
+    return {Key.CONTROLLER: this_controller(), Key.CONTROLLER_HEARTBEAT: time.time()}
+
+
 def create_slot_trial(
     study: optuna.Study, slot: int, attempt: int, params: FrozenTrial | None = None
 ) -> optuna.Trial:
-    """A new RUNNING trial already tagged with its slot, so no untagged trial can leak.
+    """A new RUNNING trial already tagged with its slot, so no untagged trial can leak, and
+    with its controller's first heartbeat, so no other controller takes it for abandoned.
 
     With ``params`` (a previous attempt), the new trial reuses that attempt's parameters.
     """
-    template = template_trial(
-        TrialState.RUNNING, system_attrs={Key.SLOT: slot, Key.ATTEMPT: attempt}, like=params
-    )
+    tags: dict[str, Any] = {Key.SLOT: slot, Key.ATTEMPT: attempt, **controller_attrs()}
+    template = template_trial(TrialState.RUNNING, system_attrs=tags, like=params)
     trial_id = storage_of(study).create_new_trial(study_id_of(study), template_trial=template)
     return optuna.Trial(study, trial_id)
 

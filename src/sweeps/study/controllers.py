@@ -1,0 +1,46 @@
+"""Which process controls a trial, and whether it is still alive.
+
+A controller records itself on the trial it works on (``host:pid:start``). Another controller
+on the same host can then tell at once that it is gone (a killed Snakemake re-run from the same
+login node re-attaches without waiting out the heartbeat's grace period); from another host,
+only the heartbeat tells (:func:`sweeps.study.stale.heard_from_recently`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import cache
+from pathlib import Path
+
+from optuna.trial import FrozenTrial
+
+from sweeps.study.keys import Key
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, Linux); None if not running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+@cache
+def this_controller() -> str:
+    """This process, as recorded on the trials it controls."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid) or ''}"
+
+
+def controller_gone(trial: FrozenTrial) -> bool:
+    """Whether the trial's recorded controller is known to have exited: it ran on this host
+    and its process is no longer there (False when unknown)."""
+    recorded = trial.system_attrs.get(Key.CONTROLLER)
+    if not isinstance(recorded, str) or recorded.count(":") < 2:
+        return False
+    host, pid, started = recorded.rsplit(":", 2)
+    if host != socket.gethostname() or not pid.isdigit() or not started:
+        return False
+    return _started(int(pid)) != started
