@@ -17,7 +17,9 @@ SITE = resolve_site(config.get("site"), workflow.overwrite_configfiles) or None
 SITES = [s for s in (SITE, config.get("site_overrides")) if s]
 SPEC = load_spec(config["sweep"], overrides=read_sites([Path(s) for s in SITES]))
 # e.g. an unknown executor or a missing account: an error before anything is submitted
-check_dispatch(SPEC, config["sweep"])
+OBJECTIVE_NOTE = check_dispatch(SPEC, config["sweep"])
+if OBJECTIVE_NOTE:
+    print(f"note: {OBJECTIVE_NOTE}", file=sys.stderr)
 # A storage that does not answer now is reported in one line; once it did, this run's jobs
 # (which inherit that fact) wait for it while it is down.
 try:

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     # An unknown executor is an error here, not in the first trial; site checks (a Slurm
     # account, say) wait for the machine that submits.
-    check_dispatch(spec, args.spec, site_checks=False)
+    objective_note = check_dispatch(spec, args.spec, site_checks=False)
     unpinned = unpinned_sampler_args(spec)
     resolved = {
         "study": spec.study,
@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         f"  {len(spec.space)} parameters, {spec.budget.n_trials} trials, "
         f"parallelism {spec.parallelism}, executor {spec.dispatch.executor}"
     )
+    if objective_note:
+        print(f"  note: {objective_note}")
     if unpinned:
         print(
             f"  note: sampler arguments left to Optuna {optuna.__version__}'s defaults "

@@ -25,6 +25,7 @@ from sweeps.dispatch import (
     submit_trial,
     withdraw_trial,
 )
+from sweeps.job.objective_check import check_objective
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.spec import SweepSpec
 from sweeps.storage.attrs import set_trial_attrs
@@ -224,17 +225,21 @@ class DispatchConfigError(ValueError):
 
 def check_dispatch(
     spec: SweepSpec, source: str | Path | None = None, site_checks: bool = True
-) -> None:
+) -> str | None:
     """Raise ``ValueError`` naming the file (``source``), setting and value when the sweep
-    cannot be dispatched: an unknown executor, a mode that refuses its settings and, with
+    cannot be dispatched: an unknown executor, a mode that refuses its settings, an objective
+    that cannot be imported where its trials run or cannot take its fixed arguments and, with
     ``site_checks``, settings the backend refuses here (a missing Slurm account, say).
-    Called before anything is submitted."""
+    Called before anything is submitted. Returns a note to print when the objective could not
+    be checked here (it lives only in the trials' environment)."""
     try:
         backend = backend_for(spec)
         if site_checks:
             backend.check(spec)
         mode_for(spec).check(spec)
+        note = check_objective(spec, must_import=backend.runs_on_submit_host)
     except ValueError as err:
         if source is None:
             raise
         raise DispatchConfigError(f"{source}: {err}") from None
+    return note

@@ -88,14 +88,20 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     return outcome
 
 
-def _call(objective: Callable[..., Any], task: TrialTask, handle: TrialHandle) -> Any:
-    args = task.spec.objective.args
+def takes_handle(objective: Callable[..., Any], args: dict[str, Any]) -> bool:
+    """Whether the objective is called as ``f(params, trial, **args)`` (else ``f(params,
+    **args)``): it has a second positional parameter that the fixed arguments do not fill."""
     positional = [
         p
         for p in inspect.signature(objective).parameters.values()
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in args
     ]
-    if len(positional) >= 2:
+    return len(positional) >= 2
+
+
+def _call(objective: Callable[..., Any], task: TrialTask, handle: TrialHandle) -> Any:
+    args = task.spec.objective.args
+    if takes_handle(objective, args):
         return objective(dict(task.params), handle, **args)
     return objective(dict(task.params), **args)
 
