@@ -12,30 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from sweeps.storage.credentials import expand_url
-from sweeps.storage.retry import RetryPolicy
+from sweeps.storage.retry import RetryPolicy, is_busy
 from sweeps.storage.urls import backend_of, redact_url, storage_file
 
 REACHED_ENV = "SWEEPS_STORAGE_REACHED"
 FIRST_CONNECT_TIMEOUT_S = 5
-
-# Lower-cased fragments of a first connection's error that mean "busy, ask again shortly".
-_BUSY = (
-    "too many clients",
-    "too many connections",
-    "max_user_connections",
-    "remaining connection slots",
-    "the database system is starting up",
-    "the database system is shutting down",
-    "cannot connect now",
-    "database is locked",
-)
 
 # (fragment of the driver's reason, what the user should check), first match wins.
 _HINTS = (
@@ -101,23 +88,15 @@ def _check_server(url: str, busy_wait_s: float | None) -> None:
     engine = create_engine(
         real, poolclass=NullPool, connect_args={"connect_timeout": FIRST_CONNECT_TIMEOUT_S}
     )
-    deadline = time.monotonic() + (
-        busy_wait_s if busy_wait_s is not None else RetryPolicy().deadline_s
-    )
-    delay = 0.1
+
+    def probe() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
     try:
-        while True:
-            try:
-                with engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
-                return
-            except Exception as err:
-                reason = _reason(err, real, url)
-                if any(f in reason.lower() for f in _BUSY) and time.monotonic() < deadline:
-                    time.sleep(delay)
-                    delay = min(delay * 2, 5.0)
-                    continue
-                raise StorageUnreachable(unreachable_message(url, reason)) from None
+        RetryPolicy(busy_wait_s).call("first connection", probe, retry_if=is_busy)
+    except Exception as err:
+        raise StorageUnreachable(unreachable_message(url, _reason(err, real, url))) from None
     finally:
         engine.dispose()
 

@@ -33,9 +33,22 @@ _log = logging.getLogger("sweeps.storage")
 TOKEN = "sweeps:token"
 T = TypeVar("T")
 
+# Lower-cased fragments that mean the server is there but busy: worth waiting for, even on a
+# first connection (see :mod:`sweeps.storage.reach`).
+_BUSY = (
+    "database is locked",
+    "too many clients",
+    "too many connections",
+    "max_user_connections",
+    "remaining connection slots",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "cannot connect now",
+)
+
 # Lower-cased fragments of driver messages that mean "try again later".
 _TRANSIENT = (
-    "database is locked",
+    *_BUSY,
     "database table is locked",
     "database is busy",
     "could not connect",
@@ -48,10 +61,6 @@ _TRANSIENT = (
     "connection already closed",
     "consuming input failed",
     "the database system is",
-    "too many clients",
-    "too many connections",
-    "max_user_connections",
-    "remaining connection slots",
     "lost connection",
     "gone away",
     "can't connect",
@@ -60,7 +69,6 @@ _TRANSIENT = (
     "deadlock",
     "lock wait timeout",
     "ssl syscall",
-    "cannot connect now",
     "no route to host",
 )
 
@@ -80,6 +88,11 @@ def _messages(err: BaseException) -> list[str]:
         found.append(str(current).lower())
         current = current.__cause__ or current.__context__
     return found
+
+
+def is_busy(err: BaseException) -> bool:
+    """Whether ``err`` (or what caused it) says the server is there but busy."""
+    return any(f in m for m in _messages(err) for f in _BUSY)
 
 
 def is_briefly_transient(err: BaseException) -> bool:
@@ -113,9 +126,14 @@ class RetryPolicy:
         self.first_s, self.max_s = first_s, max_s
 
     def call(
-        self, what: str, func: Callable[[], T], on_retry: Callable[[], None] | None = None
+        self,
+        what: str,
+        func: Callable[[], T],
+        on_retry: Callable[[], None] | None = None,
+        retry_if: Callable[[BaseException], bool] | None = None,
     ) -> T:
-        """``func()``, retried on transient errors until the deadline."""
+        """``func()``, retried until the deadline on transient errors (or on those
+        ``retry_if`` accepts)."""
         start, attempt = time.monotonic(), 0
         while True:
             try:
@@ -123,7 +141,10 @@ class RetryPolicy:
             except Exception as err:
                 elapsed = time.monotonic() - start
                 deadline = self.deadline_s
-                if not is_transient(err):
+                if retry_if is not None:
+                    if not retry_if(err):
+                        raise
+                elif not is_transient(err):
                     if not is_briefly_transient(err):
                         raise
                     deadline = min(deadline, MAYBE_TRANSIENT_S)
