@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from support.databases import PASSWORD_ENV, Server
 from support.specs import base_spec
-from support.workflow import objectives_env, workflow_project
+from support.workflow import objectives_env, run_snakemake, workflow_project
 
 from sweeps.cli import main
 from sweeps.storage.open import open_plain_storage
@@ -91,14 +91,7 @@ def test_snakemake_stops_before_any_job_with_one_line(
     env = {k: v for k, v in objectives_env().items() if k != REACHED_ENV}
     env[PASSWORD_ENV] = SECRET
     start = time.monotonic()
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_snakemake(cwd, "--cores", "2", env=env, timeout=120)
     assert run.returncode != 0
     assert time.monotonic() - start < 30
     output = (run.stdout + run.stderr).strip()

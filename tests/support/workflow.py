@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +29,18 @@ def objectives_env() -> dict[str, str]:
     """The environment with tests/ on PYTHONPATH, so trial jobs import tests/support."""
     path = os.pathsep.join(p for p in (str(REPO / "tests"), os.environ.get("PYTHONPATH")) if p)
     return {**os.environ, "PYTHONPATH": path}
+
+
+def run_snakemake(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``snakemake ARGS`` in ``cwd`` (default environment: :func:`objectives_env`), output
+    captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=cwd,
+        env=objectives_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import optuna
 import pytest
 from optuna.trial import TrialState
 from support.specs import base_spec
-from support.workflow import objectives_env, workflow_project
+from support.workflow import run_snakemake, workflow_project
 
 pytestmark = pytest.mark.e2e
 
@@ -23,15 +21,7 @@ def test_snakemake_sweep_in_warm_mode(tmp_path: Path) -> None:
         dispatch={"poll_interval_s": 0.1, "mode": "warm", "warm": warm},
     )
     workflow_project(tmp_path, sweep)
-    env = objectives_env()
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "3"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_snakemake(tmp_path, "--cores", "3")
     (tmp_path / "results" / "t" / "workers" / "STOP").touch()  # idle lanes exit now
     assert done.returncode == 0, done.stderr[-3000:]
     storage = f"sqlite:///{tmp_path}/results/t/study.db"

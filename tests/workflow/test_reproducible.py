@@ -3,8 +3,6 @@ identical parameters per trial number and give identical values (SQLite and Post
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 import sqlalchemy
 from optuna.trial import TrialState
 from support.specs import base_spec
-from support.workflow import objectives_env, workflow_project
+from support.workflow import run_snakemake, workflow_project
 
 pytestmark = pytest.mark.e2e
 
@@ -42,15 +40,7 @@ def project(tmp: Path, storage: str) -> Path:
 
 
 def run_sweep(cwd: Path, storage: str) -> dict[int, tuple[dict[str, Any], list[float] | None]]:
-    env = objectives_env()
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_snakemake(cwd, "--cores", "2")
     assert done.returncode == 0, done.stderr[-4000:]
     study = optuna.load_study(study_name="repro", storage=storage)
     trials = study.get_trials()
