@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-from functools import cache
 from pathlib import Path
 
 from optuna.trial import FrozenTrial
@@ -27,9 +26,9 @@ def _started(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-@cache
 def this_controller() -> str:
-    """This process, as recorded on the trials it controls."""
+    """This process, as recorded on the trials it controls (not cached: a forked child is
+    another controller)."""
     pid = os.getpid()
     return f"{socket.gethostname()}:{pid}:{_started(pid) or ''}"
 
