@@ -30,8 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="the sweep file to write")
     parser.add_argument(
         "--objective",
-        required=True,
-        help="package.module:function to optimise (the source file names a script, not one)",
+        default=None,
+        help="package.module:function to optimise instead of the file's script",
+    )
+    parser.add_argument(
+        "--program",
+        default=None,
+        help="the script trials run (a Hydra app; for W&B: instead of the file's program)",
     )
     parser.add_argument("--study", default=None, help="study name (default: from the file)")
     parser.add_argument("--n-trials", type=int, default=None, help="budget (overrides the file)")
@@ -39,7 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = ImportOptions(objective=args.objective, study=args.study, n_trials=args.n_trials)
+    options = ImportOptions(
+        objective=args.objective,
+        study=args.study,
+        n_trials=args.n_trials,
+        program=args.program,
+    )
     try:
         imported = import_file(args.file, options, source=args.source)
     except (UnsupportedConstruct, SpecError) as err:

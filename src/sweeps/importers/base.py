@@ -20,11 +20,13 @@ class UnsupportedConstruct(ValueError):
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What the source file does not say and the user must: the objective, maybe a budget."""
+    """What the source file does not say and the user may: a Python objective instead of the
+    file's script, the script (``program``; a Hydra app), maybe a budget."""
 
-    objective: str
+    objective: str | None = None
     study: str | None = None
     n_trials: int | None = None
+    program: str | None = None
 
 
 @dataclass

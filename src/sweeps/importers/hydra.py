@@ -100,7 +100,7 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     spec: dict[str, Any] = {
         "study": options.study or study_name(str(sweeper.get("study_name") or source.stem)),
         "description": f"imported from Hydra Optuna sweeper config {source.name}",
-        "objective": {"function": options.objective},
+        "objective": _objective(source, options),
         "directions": _directions(source, sweeper.get("direction", "minimize")),
         "space": space,
         "sampler": _sampler(source, defaults, sweeper.get("sampler") or {}, notes),
@@ -115,6 +115,24 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
             "(a failed trial never stops a sweep)"
         )
     return Imported(spec, notes)
+
+
+def _objective(source: Path, options: ImportOptions) -> dict[str, Any]:
+    """``--objective`` as a function, else the Hydra app (``--program``) run with the trial's
+    parameters as ``key=value`` overrides, as the sweeper's multirun passes them."""
+    if options.objective:
+        return {"function": options.objective}
+    if not options.program:
+        raise UnsupportedConstruct(
+            source,
+            "--program",
+            None,
+            "a Hydra config does not name its app: pass --program APP.py (or --objective)",
+        )
+    return {
+        "command": ["${interpreter}", "${program}", "${args_no_hyphens}"],
+        "program": options.program,
+    }
 
 
 def _defaults(source: Path, entries: Any) -> dict[str, str]:

@@ -17,6 +17,7 @@ from sweeps.importers.base import Imported, ImportOptions, UnsupportedConstruct,
 _METHODS = {"grid": "GridSampler", "random": "RandomSampler", "bayes": "GPSampler"}
 # Top-level keys that say how W&B launches runs, not what a trial samples.
 _LAUNCH_KEYS = {"program", "command", "project", "entity", "name", "description"}
+_RUN_KEYS = {"program", "command"}  # what a trial runs: carried over as a command objective
 _KNOWN_KEYS = _LAUNCH_KEYS | {"method", "metric", "parameters", "early_terminate", "run_cap"}
 _SCALAR = (bool, int, float, str, type(None))
 _DISTRIBUTIONS = {
@@ -38,7 +39,7 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     for key in data:
         if key not in _KNOWN_KEYS:
             raise UnsupportedConstruct(source, key, data[key], "not a W&B sweep key we can map")
-    for key in sorted(_LAUNCH_KEYS & set(data)):
+    for key in sorted((_LAUNCH_KEYS - _RUN_KEYS) & set(data)):
         notes.append(f"{key}: {data[key]!r} is how W&B launches runs; not carried over")
     method = data.get("method")
     if method not in _METHODS:
@@ -55,7 +56,7 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     spec: dict[str, Any] = {
         "study": options.study or study_name(str(data.get("name") or source.stem)),
         "description": f"imported from W&B sweep {source.name}",
-        "objective": {"function": options.objective},
+        "objective": _objective(source, data, options, notes),
         "space": space,
         "sampler": {"name": _METHODS[method]},
     }
@@ -66,6 +67,31 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
         spec["pruner"] = _hyperband(source, data["early_terminate"], notes)
     spec["budget"] = {"n_trials": _n_trials(source, data, space, method, options)}
     return Imported(spec, notes)
+
+
+def _objective(
+    source: Path, data: dict[str, Any], options: ImportOptions, notes: list[str]
+) -> dict[str, Any]:
+    """``--objective`` as a function; else the sweep's own ``program``/``command``, which run
+    as W&B's agent runs them (the same macros, W&B's default command without one)."""
+    if options.objective:
+        for key in sorted(_RUN_KEYS & set(data)):
+            notes.append(f"{key}: {data[key]!r} replaced by the objective {options.objective}")
+        return {"function": options.objective}
+    program = options.program or data.get("program")
+    command = data.get("command")
+    if program is None and command is None:
+        raise UnsupportedConstruct(
+            source, "program", None, "names no script to run; pass --program or --objective"
+        )
+    objective: dict[str, Any] = {}
+    if command is not None:
+        if not isinstance(command, list) or not command:
+            raise UnsupportedConstruct(source, "command", command, "must be a non-empty list")
+        objective["command"] = [str(word) for word in command]
+    if program is not None:
+        objective["program"] = str(program).strip()
+    return objective
 
 
 def _metric(source: Path, metric: Any, method: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import optuna
 
+from sweeps.job.command import run_command
 from sweeps.job.distributed import join_job
 from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
@@ -56,12 +57,10 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     }
     log_file = handle.open_log()
     try:
-        objective = import_objective(task.spec.objective.function)
-        seed_everything(task.seed, task.spec.reproducible)
-        result = _call(objective, task, handle)
-        outcome = judge_result(
-            result, len(task.spec.directions), task.spec.objective.allow_non_finite
-        )
+        if task.spec.objective.is_function:
+            outcome = _run_function(task, handle)
+        else:
+            outcome = run_command(task, handle)
     except optuna.TrialPruned as pruned:
         outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
     except Exception as err:
@@ -86,6 +85,13 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         facts["rank"] = rank.rank
     outcome.facts = facts
     return outcome
+
+
+def _run_function(task: TrialTask, handle: TrialHandle) -> TrialOutcome:
+    objective = import_objective(str(task.spec.objective.function))
+    seed_everything(task.seed, task.spec.reproducible)
+    result = _call(objective, task, handle)
+    return judge_result(result, len(task.spec.directions), task.spec.objective.allow_non_finite)
 
 
 def takes_handle(objective: Callable[..., Any], args: dict[str, Any]) -> bool:

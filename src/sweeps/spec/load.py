@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sweeps.spec.command import command_words, template_problems
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.samplers import check_pruner, check_sampler
@@ -41,10 +42,25 @@ def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> Sweep
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         raise SpecError(source, [_describe(e, data) for e in err.errors()]) from None
-    problems = check_sampler(spec) + check_pruner(spec)
+    problems = check_sampler(spec) + check_pruner(spec) + check_command(spec)
     if problems:
         raise SpecError(source, problems)
     return spec
+
+
+def check_command(spec: SweepSpec) -> list[tuple[str, Any, str]]:
+    """A command objective's unknown placeholders and macros, before anything runs."""
+    objective = spec.objective
+    if objective.is_function:
+        return []
+    key = "objective.command" if objective.command is not None else "objective.program"
+    value = objective.command if objective.command is not None else objective.program
+    try:
+        words = command_words(objective.command, objective.program)
+    except ValueError as err:  # shlex: an unclosed quote
+        return [(key, value, f"cannot be split into words: {err}")]
+    names = set(spec.space) | set(objective.args)
+    return [(key, value, problem) for problem in template_problems(words, names, objective.program)]
 
 
 def duplicate_key_problems(err: DuplicateKeys) -> list[tuple[str, Any, str]]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sweeps.spec.numbers import Float, Int
 from sweeps.spec.warm import WarmWorkers
@@ -74,21 +82,66 @@ def _check_bounds(low: float, high: float, log: bool) -> None:
 
 
 class ObjectiveSpec(_Strict):
-    """An importable ``module:function`` and the fixed keyword arguments it receives.
+    """What a trial runs: an importable ``module:function`` called with the fixed keyword
+    ``args``, or a ``command`` (a training script, unchanged; see sweeps.spec.command).
 
+    A command's result is read from its stdout (JSON lines) or from ``metrics_file``; it runs
+    in ``cwd`` (default: where the trial runs) with ``env`` added to its environment, and
+    after the pruner said stop it has ``prune_grace_s`` to exit before it is terminated.
     ``allow_non_finite``: an infinite value completes its trial (by default it fails it; NaN
     always does)."""
 
-    function: str
+    function: str | None = None
+    command: str | list[str | int | float] | None = None
+    program: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
+    metrics_file: str | None = None
+    cwd: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    prune_grace_s: Float = Field(default=10.0, ge=0)
     allow_non_finite: bool = False
 
     @field_validator("function")
     @classmethod
-    def _importable(cls, value: str) -> str:
-        if not _OBJECTIVE.match(value):
+    def _importable(cls, value: str | None) -> str | None:
+        if value is not None and not _OBJECTIVE.match(value):
             raise ValueError(f"must look like 'package.module:function', got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ObjectiveSpec:
+        runs_command = self.command is not None or self.program is not None
+        if self.function is not None and runs_command:
+            given = "command" if self.command is not None else "program"
+            raise ValueError(
+                f"give either 'function' ({self.function!r}) or '{given}' "
+                f"({getattr(self, given)!r}), not both"
+            )
+        if self.function is None and not runs_command:
+            raise ValueError("give 'function' (module:function) or 'command' (a script to run)")
+        if self.function is not None:
+            extra = [k for k in _COMMAND_ONLY if k in self.model_fields_set]
+            if extra:
+                raise ValueError(f"{', '.join(extra)}: only for a command objective")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave out what the other kind of objective does not use, so a function
+        objective's pinned settings (its study's fingerprint) read as they always did."""
+        data: dict[str, Any] = handler(self)
+        unused = ("command", "program", *_COMMAND_ONLY) if self.is_function else ("function",)
+        for key in unused:
+            data.pop(key, None)
+        return data
+
+    @property
+    def is_function(self) -> bool:
+        """Whether trials call a Python function (else they run a command)."""
+        return self.function is not None
+
+
+_COMMAND_ONLY = ("metrics_file", "cwd", "env", "prune_grace_s")
 
 
 class SamplerSpec(_Strict):

@@ -88,7 +88,8 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
         "job_id": os.environ.get(JOB_ID_VAR, ""),
     }
     with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
-        import_objective(spec.objective.function)  # pay imports before the first claim
+        if spec.objective.function is not None:  # a command objective starts its own process
+            import_objective(spec.objective.function)  # pay imports before the first claim
     parent = os.getppid()
     deadline = float(os.environ.get(DEADLINE_VAR, "inf"))
     ran = 0
