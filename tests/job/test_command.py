@@ -17,6 +17,7 @@ from sweeps.job.objective_check import check_objective
 from sweeps.job.runner import run_trial
 from sweeps.spec import SpecError
 from sweeps.spec.command import command_words, expand
+from sweeps.spec.model import ObjectiveSpec
 from sweeps.study import prepare_study
 
 STUB = Path(__file__).resolve().parents[1] / "support" / "programs" / "train_stub.py"
@@ -150,3 +151,20 @@ def test_client_outside_a_sweep_is_a_free_no_op(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False", "False"]
+
+
+def test_a_function_objective_dumps_as_before_so_its_study_still_loads() -> None:
+    """The pinned settings of existing studies must not change with the command fields."""
+    dumped = ObjectiveSpec(function="m:f").model_dump()
+    assert dumped == {"function": "m:f", "args": {}, "allow_non_finite": False}
+
+
+def test_cwd_is_where_the_script_is_found_and_run(make_spec) -> None:  # type: ignore[no-untyped-def]
+    Path("exp").mkdir()
+    Path("exp/train.py").write_text(
+        "import json, os; print(json.dumps({'value': len(os.listdir('.'))}))"
+    )
+    _, spec = make_spec(objective={"command": "python train.py {x}", "cwd": "exp"})
+    assert check_objective(spec, must_import=True) is None
+    outcome = run_trial(task_for(spec, {"x": 1.0}))
+    assert outcome.state == "complete" and outcome.values == [1.0]  # only train.py in exp/
