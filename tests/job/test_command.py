@@ -168,3 +168,21 @@ def test_cwd_is_where_the_script_is_found_and_run(make_spec) -> None:  # type: i
     assert check_objective(spec, must_import=True) is None
     outcome = run_trial(task_for(spec, {"x": 1.0}))
     assert outcome.state == "complete" and outcome.values == [1.0]  # only train.py in exp/
+
+
+def test_a_secret_in_the_command_env_is_refused(make_spec) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SpecError) as err:
+        make_spec(objective={**command(), "env": {"WANDB_API_KEY": "abc123"}})
+    assert "WANDB_API_KEY looks like a secret" in str(err.value)
+    assert "objective.env = {'WANDB_API_KEY': '***'}" in str(err.value)
+    assert "abc123" not in str(err.value)
+
+
+def test_stdout_steps_are_pruned_too_and_the_script_terminated(make_spec) -> None:  # type: ignore[no-untyped-def]
+    objective = {**command(STUB_STEPS="50", STUB_SLEEP_S="0.5"), "prune_grace_s": 0.2}
+    _, spec = make_spec(objective=objective, pruner=THRESHOLD)
+    started = time.monotonic()
+    outcome = run_trial(task_for(spec, {"x": 3.0}))
+    assert outcome.state == "pruned" and outcome.reason == "pruned by the pruner at step 1"
+    assert time.monotonic() - started < 10  # not the 25 s the script would run
+    assert prepare_study(spec).trials[0].intermediate_values == {1: 3.0}

@@ -88,6 +88,8 @@ def _describe(error: Any, data: dict[str, Any]) -> tuple[str, Any, str]:
     value = _lookup(data, loc)
     if loc == ("storage",) and isinstance(value, str):
         value = redact_url(value)  # never echo a password back
+    if loc[:2] == ("objective", "env") and isinstance(value, dict):
+        value = dict.fromkeys(value, "***")  # nor a secret a command was to be given
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"

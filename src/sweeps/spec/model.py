@@ -108,6 +108,17 @@ class ObjectiveSpec(_Strict):
             raise ValueError(f"must look like 'package.module:function', got {value!r}")
         return value
 
+    @field_validator("env")
+    @classmethod
+    def _no_secrets(cls, value: dict[str, str]) -> dict[str, str]:
+        secret = sorted(name for name in value if _SECRET_NAME.search(name))
+        if secret:
+            raise ValueError(
+                f"{', '.join(secret)} looks like a secret; a sweep file is copied and stored "
+                "with its study: export it where the trials run (your shell, slurm.setup)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> ObjectiveSpec:
         runs_command = self.command is not None or self.program is not None
@@ -142,6 +153,7 @@ class ObjectiveSpec(_Strict):
 
 
 _COMMAND_ONLY = ("metrics_file", "cwd", "env", "prune_grace_s")
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL", re.IGNORECASE)
 
 
 class SamplerSpec(_Strict):
