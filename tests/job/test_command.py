@@ -186,3 +186,10 @@ def test_stdout_steps_are_pruned_too_and_the_script_terminated(make_spec) -> Non
     assert outcome.state == "pruned" and outcome.reason == "pruned by the pruner at step 1"
     assert time.monotonic() - started < 10  # not the 25 s the script would run
     assert prepare_study(spec).trials[0].intermediate_values == {1: 3.0}
+
+
+def test_a_command_is_one_process_per_trial(make_spec) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SpecError, match="a command objective is one process per trial"):
+        make_spec(objective=command(), resources={"gpus": 2})
+    _, spec = make_spec(objective=command(), resources={"gpus": 2, "tasks_per_node": 1})
+    assert spec.resources.gpus == 2  # the command starts its own ranks

@@ -60,7 +60,19 @@ def check_command(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     except ValueError as err:  # shlex: an unclosed quote
         return [(key, value, f"cannot be split into words: {err}")]
     names = set(spec.space) | set(objective.args)
-    return [(key, value, problem) for problem in template_problems(words, names, objective.program)]
+    problems = [(key, value, p) for p in template_problems(words, names, objective.program)]
+    resources = spec.resources
+    per_node = resources.tasks_per_node or max(resources.gpus, 1)
+    if resources.nodes * per_node > 1:
+        problems.append(
+            (
+                "resources",
+                f"gpus={resources.gpus}, nodes={resources.nodes}",
+                "a command objective is one process per trial: set resources.tasks_per_node: 1 "
+                "on one node and start the ranks from the command (torchrun, srun)",
+            )
+        )
+    return problems
 
 
 def duplicate_key_problems(err: DuplicateKeys) -> list[tuple[str, Any, str]]:
