@@ -40,9 +40,9 @@ def test_checkpoint_resume_across_a_retry_reports_each_step_once(make_spec) -> N
     study = prepare_study(spec)
     first = handle_for(spec, study)
     for step in range(3):
-        first.report(step, 10.0 - step)
+        first.report(10.0 - step, step)
         first.save_checkpoint({"weights": [step]}, step)
-    first.report(3, 7.0)  # reported after the last checkpoint: lost with the attempt
+    first.report(7.0, 3)  # reported after the last checkpoint: lost with the attempt
     assert (first.checkpoint_dir / FILENAME).exists()
     assert not list(first.checkpoint_dir.glob(".*"))  # no temporary file left behind
 
@@ -51,8 +51,8 @@ def test_checkpoint_resume_across_a_retry_reports_each_step_once(make_spec) -> N
     checkpoint = retry.load_checkpoint()
     assert checkpoint is not None and checkpoint.step == 2
     assert checkpoint.state == {"weights": [2]}
-    retry.report(2, 99.0)  # already restored: not reported again
-    retry.report(3, 6.5)
+    retry.report(99.0, 2)  # already restored: not reported again
+    retry.report(6.5, 3)
     values = load_study(spec).trials[1].intermediate_values
     assert values == {0: 10.0, 1: 9.0, 2: 8.0, 3: 6.5}
 
