@@ -231,32 +231,30 @@ def checked_report(value: Any, step: Any) -> tuple[float, int]:
     names Optuna's order: an old-order call ``report(epoch, accuracy)`` fails here."""
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
         hint = ""
-        if isinstance(value, numbers.Integral) and _is_number(step):
+        if isinstance(value, numbers.Integral) and _as_float(step) is not None:
             hint = f" (for step {value!r} write report({_text(step)}, {value!r}))"
         raise TypeError(f"{ORDER}; step must be an int, got {_show(step)}{hint}")
     if step < 0:
         raise ValueError(f"{ORDER}; step must be >= 0, got {int(step)}")
-    if not _is_number(value):
+    number = _as_float(value)
+    if number is None:
         raise TypeError(
             f"{ORDER}; value must be a number or a 0-d array or tensor, got {_show(value)}"
         )
-    return float(value), int(step)
+    return number, int(step)
 
 
-def _is_number(x: Any) -> bool:
-    """A real number, a numpy scalar, or a 0-d array or tensor (not a bool or a string)."""
-    if isinstance(x, bool | str | bytes) or x is None:
-        return False
+def _as_float(x: Any) -> float | None:
+    """A real number, a numpy scalar or a 0-d array or tensor as a float; else None."""
+    if isinstance(x, bool | str | bytes | complex) or x is None:
+        return None
     shape = getattr(x, "shape", None)
     if shape is not None and len(tuple(shape)) != 0:
-        return False
-    if isinstance(x, numbers.Real):
-        return True
+        return None
     try:
-        float(x)
+        return float(x.item() if hasattr(x, "item") else x)
     except (TypeError, ValueError, RuntimeError):
-        return False
-    return not isinstance(x, complex)
+        return None
 
 
 def _show(x: Any) -> str:
