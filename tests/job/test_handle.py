@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import optuna
 import pytest
 from optuna.trial import TrialState
 
 from sweeps.controller.slot import run_slot
 from sweeps.job.checkpoint import FILENAME, read_checkpoint
 from sweeps.job.devices import bind_env, visibility_var, visible_devices
+from sweeps.job.distributed import Rank
 from sweeps.job.handle import TrialHandle
 from sweeps.job.task import TrialTask
 from sweeps.spec.paths import SweepPaths
@@ -18,7 +21,7 @@ from sweeps.study import load_study, prepare_study
 from sweeps.study.slots import create_slot_trial
 
 
-def handle_for(spec, study, slot: int = 0, previous=None) -> TrialHandle:  # type: ignore[no-untyped-def]
+def handle_for(spec, study, slot: int = 0, previous=None, rank=None) -> TrialHandle:  # type: ignore[no-untyped-def]
     trial = create_slot_trial(study, slot, attempt=0 if previous is None else 1, params=previous)
     if previous is None:
         trial.suggest_float("x", -5, 5)
@@ -32,7 +35,86 @@ def handle_for(spec, study, slot: int = 0, previous=None) -> TrialHandle:  # typ
         seed=7,
         checkpoint_dir=str(SweepPaths.of(spec).checkpoints(slot)),
     )
-    return TrialHandle(task)
+    return TrialHandle(task, rank)
+
+
+def test_report_takes_optunas_order_numpy_scalars_0d_tensors_and_keywords(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    handle = handle_for(spec, prepare_study(spec))
+    handle.report(0.5, 0)
+    handle.report(np.float32(0.25), np.int64(1))
+    handle.report(value=0.125, step=2)
+    handle.report(step=3, value=np.array(0.0625))
+    torch = pytest.importorskip("torch")
+    handle.report(torch.tensor(0.03125, requires_grad=True), step=4)
+    assert load_study(spec).trials[0].intermediate_values == {
+        0: 0.5,
+        1: 0.25,
+        2: 0.125,
+        3: 0.0625,
+        4: 0.03125,
+    }
+    assert handle.last_step == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "step"),
+    [
+        (3, 0.93),  # report(epoch, accuracy): the old order
+        (3, np.float32(0.93)),
+        (0, 1.0),  # an accuracy of exactly 1.0 at epoch 0
+        (2, True),
+    ],
+)
+def test_an_old_order_call_fails_naming_optunas_order(make_spec, value, step) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    handle = handle_for(spec, prepare_study(spec))
+    with pytest.raises(
+        TypeError, match=r"report\(value, step\): Optuna's order; step must be an int"
+    ):
+        handle.report(value, step)
+    assert load_study(spec).trials[0].intermediate_values == {}
+    assert handle.last_step is None
+
+
+def test_an_old_order_call_with_a_tensor_fails(make_spec) -> None:  # type: ignore[no-untyped-def]
+    torch = pytest.importorskip("torch")
+    _, spec = make_spec()
+    handle = handle_for(spec, prepare_study(spec))
+    with pytest.raises(TypeError, match=r"Optuna's order; step must be an int, got Tensor"):
+        handle.report(3, torch.tensor(0.93))
+    with pytest.raises(TypeError, match=r"value must be a number .* got Tensor of shape \(2,\)"):
+        handle.report(torch.tensor([0.9, 0.8]), 3)
+    with pytest.raises(TypeError, match="value must be a number"):
+        handle.report("0.9", 3)
+    with pytest.raises(ValueError, match="step must be >= 0, got -1"):
+        handle.report(0.9, -1)
+    assert load_study(spec).trials[0].intermediate_values == {}
+
+
+def test_the_handle_is_an_optuna_trial_of_the_sweeps_study(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    study = prepare_study(spec)
+    handle = handle_for(spec, study)
+    assert isinstance(handle, optuna.Trial)
+    assert "study" not in vars(handle)  # nothing opened until Optuna's side is used
+    assert handle.study.study_name == spec.study
+    assert handle.number == load_study(spec).trials[0].number
+    assert handle.suggest_float("x", -5, 5) == handle.params["x"]  # the trial's own value
+    with pytest.raises(ValueError, match="'lr': not a parameter of this trial"):
+        handle.suggest_float("lr", 1e-4, 1e-1, log=True)
+    handle.report(1.0, 0)
+    assert not handle.should_prune()
+
+
+def test_only_rank_0_writes_to_the_study(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec()
+    handle = handle_for(spec, prepare_study(spec), rank=Rank(rank=1, world_size=2))
+    handle.report(0.5, 0)
+    assert handle.last_step == 0
+    assert load_study(spec).trials[0].intermediate_values == {}
+    with pytest.raises(TypeError, match="Optuna's order"):  # every rank checks the order
+        handle.report(0, 0.5)
 
 
 def test_checkpoint_resume_across_a_retry_reports_each_step_once(make_spec) -> None:  # type: ignore[no-untyped-def]
@@ -40,9 +122,9 @@ def test_checkpoint_resume_across_a_retry_reports_each_step_once(make_spec) -> N
     study = prepare_study(spec)
     first = handle_for(spec, study)
     for step in range(3):
-        first.report(step, 10.0 - step)
+        first.report(10.0 - step, step)
         first.save_checkpoint({"weights": [step]}, step)
-    first.report(3, 7.0)  # reported after the last checkpoint: lost with the attempt
+    first.report(7.0, 3)  # reported after the last checkpoint: lost with the attempt
     assert (first.checkpoint_dir / FILENAME).exists()
     assert not list(first.checkpoint_dir.glob(".*"))  # no temporary file left behind
 
@@ -51,8 +133,8 @@ def test_checkpoint_resume_across_a_retry_reports_each_step_once(make_spec) -> N
     checkpoint = retry.load_checkpoint()
     assert checkpoint is not None and checkpoint.step == 2
     assert checkpoint.state == {"weights": [2]}
-    retry.report(2, 99.0)  # already restored: not reported again
-    retry.report(3, 6.5)
+    retry.report(99.0, 2)  # already restored: not reported again
+    retry.report(6.5, 3)
     values = load_study(spec).trials[1].intermediate_values
     assert values == {0: 10.0, 1: 9.0, 2: 8.0, 3: 6.5}
 

@@ -11,6 +11,7 @@ from optuna.storages import RDBStorage
 
 from sweeps.storage.optuna_internals import (
     CHECKED_WITH,
+    TRIAL_STATE,
     cached,
     rdb_under,
     storage_of,
@@ -44,6 +45,13 @@ def test_attributes_go_in_one_session_or_not_at_all(tmp_path: Path) -> None:
     with pytest.raises(UpdateFinishedTrialError):
         write_attrs_in_one_session(rdb, trial_id_of(trial), {"late": 1}, {})
     assert "late" not in storage.get_trial(trial_id_of(trial)).user_attrs
+
+
+def test_trial_state_names_what_a_trial_is_built_with(tmp_path: Path) -> None:
+    storage = cached(RDBStorage(f"sqlite:///{tmp_path}/s.db"))
+    study = optuna.create_study(study_name="s", storage=storage)
+    trial = study.ask()
+    assert set(vars(optuna.Trial(study, trial_id_of(trial)))) == TRIAL_STATE
 
 
 def test_the_checked_release_is_the_installed_major_release() -> None:

@@ -15,7 +15,7 @@ def quadratic(params: dict[str, Any], trial: TrialHandle, steps: int = 3) -> flo
     """(x - 2)^2, reporting a decreasing curve; pruned when the pruner says so."""
     value = (params["x"] - 2.0) ** 2
     for step in range(steps):
-        trial.report(step, value + (steps - step))
+        trial.report(value + (steps - step), step)
         if trial.should_prune():
             raise TrialPruned(f"pruned at step {step}")
     return value
@@ -24,7 +24,7 @@ def quadratic(params: dict[str, Any], trial: TrialHandle, steps: int = 3) -> flo
 def misbehave(params: dict[str, Any], trial: TrialHandle) -> float:
     """Behaves according to ``params['mode']``: ok, raise, nan, kill, prune."""
     mode = params["mode"]
-    trial.report(0, 1.0)
+    trial.report(1.0, 0)
     if mode == "raise":
         raise RuntimeError("objective exploded on purpose")
     if mode == "nan":
@@ -54,7 +54,7 @@ def resumable(
     trial.log.info("starting at epoch %d", start)
     for epoch in range(start, epochs):
         total += params["x"] ** 2 + epoch
-        trial.report(epoch, total)
+        trial.report(total, epoch)
         trial.save_checkpoint({"total": total}, epoch)
         if epoch == die_after and first_attempt:
             (trial.checkpoint_dir / "died").touch()
@@ -65,7 +65,7 @@ def resumable(
 def die_once_in_slot(params: dict[str, Any], trial: TrialHandle, slot: int = 1) -> float:
     """Sleeps briefly; the first attempt of slot ``slot`` kills its process mid-trial."""
     marker = trial.checkpoint_dir / "died"
-    trial.report(0, params["x"])
+    trial.report(params["x"], 0)
     if trial.slot == slot and not marker.exists():
         marker.touch()
         os.kill(os.getpid(), signal.SIGKILL)
@@ -83,7 +83,7 @@ def fail_or_sleep(
         time.sleep(0.3)
         raise RuntimeError("packed trial failed on purpose")
     time.sleep(seconds)
-    trial.report(0, start)
+    trial.report(start, 0)
     return float(params["x"])
 
 
@@ -98,7 +98,7 @@ def all_reduce(params: dict[str, Any], trial: TrialHandle, steps: int = 2) -> fl
         value = torch.tensor([float(trial.rank + 1)])
         dist.all_reduce(value)
         total = float(value.item()) * params["x"]
-        trial.report(step, total)
+        trial.report(total, step)
         if trial.should_prune():
             raise TrialPruned(f"pruned at step {step}")
     trial.log.info("rank %d of %d done", trial.rank, trial.world_size)

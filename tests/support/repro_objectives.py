@@ -26,5 +26,5 @@ def jittered(params: dict[str, Any], trial: TrialHandle, max_sleep_s: float = 0.
         + 1e-3 * float(np.random.random())
     )
     for step in range(3):
-        trial.report(step, value + 3 - step)
+        trial.report(value + 3 - step, step)
     return value

@@ -31,7 +31,7 @@ def behave(
         for step in range(start, int(seconds)):
             time.sleep(1)
             marker.write_text(str(step + 1))
-            trial.report(step, float(step))
+            trial.report(float(step), step)
         return float(params["x"])
     time.sleep(seconds)
     return float(params["x"])

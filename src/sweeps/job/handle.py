@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 
@@ -18,13 +19,15 @@ from sweeps.job.seeding import seed_everything
 from sweeps.job.task import TrialTask
 from sweeps.spec.samplers import build_pruner
 from sweeps.storage import open_storage
+from sweeps.storage.optuna_internals import TRIAL_STATE
 
 TrialPruned = optuna.TrialPruned
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+ORDER = "report(value, step): Optuna's order"
 
 
-class TrialHandle:
+class TrialHandle(optuna.Trial):
     """What an objective may use.
 
     ``params``, ``seed``, ``device``, ``report``/``should_prune``, ``checkpoint_dir`` with
@@ -32,6 +35,11 @@ class TrialHandle:
     In a multi-GPU trial, ``rank``/``world_size`` place this process and ``init_distributed``
     joins the process group; only rank 0 reports and writes checkpoints, and ``should_prune``
     gives every rank rank 0's answer.
+
+    It is an ``optuna.Trial`` of the sweep's study, so code written for Optuna (``report(value,
+    step)``, ``should_prune()``, ``study``, ``suggest_*`` of a parameter in the sweep's space)
+    and optuna-integration's pruning callbacks take it as it is. Optuna's trial state is built
+    on first use: a trial that never reports never opens the study.
 
     Intermediate values go straight to the study so the pruner and the dashboard see them live.
     A step reported by an earlier attempt of the same trial, or restored from the slot's
@@ -43,25 +51,45 @@ class TrialHandle:
         self._rank = rank or Rank()
         self.rank = self._rank.rank
         self.world_size = self._rank.world_size
-        self.number = task.number
         self.slot = task.slot
-        self.params = dict(task.params)
+        self._params = dict(task.params)
         self.seed = task.seed
         self.reproducible = task.spec.reproducible
         self.log = logging.getLogger(f"sweeps.trial.{task.number}")
         self.last_step: int | None = None
         self._values: dict[int, float] = {}
 
-    @cached_property
-    def _trial(self) -> optuna.Trial:
+    @property
+    def number(self) -> int:
+        """The Optuna trial number."""
+        return self._task.number
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The trial's parameters (also the objective's first argument)."""
+        return self._params
+
+    if not TYPE_CHECKING:  # typed as optuna.Trial's attributes; built on first use
+
+        def __getattr__(self, name: str) -> Any:
+            if name not in TRIAL_STATE or "_task" not in self.__dict__:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self._bind()
+            try:
+                return self.__dict__[name]
+            except KeyError:
+                raise AttributeError(name) from None
+
+    def _bind(self) -> None:
+        """Make this an ``optuna.Trial`` of the sweep's study, with the sweep's pruner."""
         spec = self._task.spec
         study = optuna.load_study(
             study_name=spec.study,
             storage=open_storage(spec.storage_url),
-            sampler=optuna.samplers.RandomSampler(),
+            sampler=_SampledByTheSweep(),
             pruner=build_pruner(spec),
         )
-        return optuna.Trial(study, self._task.trial_id)
+        optuna.Trial.__init__(self, study, self._task.trial_id)
 
     @cached_property
     def checkpoint_dir(self) -> Path:
@@ -87,19 +115,26 @@ class TrialHandle:
         seed_everything(self.seed, self.reproducible)
         return torch_device(self._task.spec.resources.gpus)
 
-    def report(self, step: int, value: float) -> None:
-        """Record an intermediate value at ``step`` (an epoch, say)."""
-        value = float(value)
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate ``value`` at ``step`` (an epoch, say), in Optuna's order.
+
+        ``value`` is a number, a numpy scalar or a 0-d array or tensor; ``step`` an int >= 0.
+        A float step (``report(epoch, accuracy)``, the old order) raises ``TypeError``.
+        """
+        value, step = checked_report(value, step)
         self.last_step = step
         if self.rank != 0 or step in self._reported_steps or math.isnan(value):
             return
-        self._trial.report(value, step)
+        super().report(value, step)
         self._reported_steps.add(step)
         self._values[step] = value
 
     def should_prune(self) -> bool:
-        """Whether the pruner would stop this trial now (rank 0 decides for all ranks)."""
-        decision = self._trial.should_prune() if self.rank == 0 else False
+        """Whether the pruner would stop this trial now (rank 0 decides for all ranks).
+
+        In a multi-rank trial every rank must call it (it is a broadcast).
+        """
+        decision = super().should_prune() if self.rank == 0 else False
         if self.world_size == 1:
             return decision
         import torch
@@ -146,7 +181,7 @@ class TrialHandle:
             return None
         for step, value in sorted(checkpoint.reported.items()):
             if self.rank == 0 and step not in self._reported_steps:
-                self._trial.storage.set_trial_intermediate_value(self._task.trial_id, step, value)
+                super().report(value, step)
                 self._reported_steps.add(step)
             self._values[step] = value
         self.last_step = checkpoint.step
@@ -155,7 +190,7 @@ class TrialHandle:
 
     @cached_property
     def _reported_steps(self) -> set[int]:
-        stored = self._trial.storage.get_trial(self._task.trial_id).intermediate_values
+        stored = self.storage.get_trial(self._task.trial_id).intermediate_values
         self._values.update(stored)
         return set(stored)
 
@@ -179,3 +214,57 @@ class TrialHandle:
         if handler is not None:
             self.log.removeHandler(handler)
             handler.close()
+
+
+class _SampledByTheSweep(optuna.samplers.RandomSampler):
+    """The job's sampler: ``suggest_*`` returns the trial's own parameter, never a new one."""
+
+    def sample_independent(self, study: Any, trial: Any, name: str, distribution: Any) -> Any:
+        raise ValueError(
+            f"suggest {name!r}: not a parameter of this trial; a sweep draws every parameter "
+            f"from its space (add {name!r} under space: in the sweep file)"
+        )
+
+
+def checked_report(value: Any, step: Any) -> tuple[float, int]:
+    """``(float(value), int(step))`` for ``report(value, step)``, or a ``TypeError`` that
+    names Optuna's order: an old-order call ``report(epoch, accuracy)`` fails here."""
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        hint = ""
+        if isinstance(value, numbers.Integral) and _as_float(step) is not None:
+            hint = f" (for step {value!r} write report({_text(step)}, {value!r}))"
+        raise TypeError(f"{ORDER}; step must be an int, got {_show(step)}{hint}")
+    if step < 0:
+        raise ValueError(f"{ORDER}; step must be >= 0, got {int(step)}")
+    number = _as_float(value)
+    if number is None:
+        raise TypeError(
+            f"{ORDER}; value must be a number or a 0-d array or tensor, got {_show(value)}"
+        )
+    return number, int(step)
+
+
+def _as_float(x: Any) -> float | None:
+    """A real number, a numpy scalar or a 0-d array or tensor as a float; else None."""
+    if isinstance(x, bool | str | bytes | complex) or x is None:
+        return None
+    shape = getattr(x, "shape", None)
+    if shape is not None and len(tuple(shape)) != 0:
+        return None
+    try:
+        return float(x.item() if hasattr(x, "item") else x)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _show(x: Any) -> str:
+    """``x``'s type and value, briefly (an array's or tensor's shape, not its values)."""
+    shape = getattr(x, "shape", None)
+    if shape is not None and len(tuple(shape)) != 0:
+        return f"{type(x).__name__} of shape {tuple(shape)}"
+    return f"{type(x).__name__} {_text(x)}"
+
+
+def _text(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."

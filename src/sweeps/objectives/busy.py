@@ -30,7 +30,7 @@ def matmul_for(
         steps += 8
         if elapsed >= next_report:
             float(b[0, 0])  # once a second: keeps the launch queue from running ahead
-            trial.report(int(next_report), float(steps))
+            trial.report(float(steps), int(next_report))
             next_report += 1.0
     float(b.sum())  # one host sync at the end
     return float(steps) * float(params.get("scale", 1.0))

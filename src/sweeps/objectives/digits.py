@@ -72,7 +72,7 @@ def train_mlp(
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             predicted = step(xv.to(device)).argmax(dim=1)
         accuracy = (predicted == yv.to(device)).float().mean().item()
-        trial.report(epoch, accuracy)
+        trial.report(accuracy, epoch)
         if save:
             state = {
                 "model": model.state_dict(),

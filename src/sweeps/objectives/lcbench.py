@@ -93,7 +93,7 @@ def train(
     """Report validation accuracy (percent) per epoch, prune when told; return the last."""
     accuracy = curve(params, instance, epochs, model_dir)["val_accuracy"]
     for epoch, value in enumerate(accuracy, start=1):
-        trial.report(epoch, float(value))
+        trial.report(float(value), epoch)
         if trial.should_prune():
             raise TrialPruned(f"pruned at epoch {epoch} with val_accuracy {value:.2f}")
     return float(accuracy[-1])

@@ -45,7 +45,7 @@ def cv_accuracy(params: dict[str, Any], trial: TrialHandle, folds: int = 3) -> f
         with torch.no_grad():
             predicted = model(torch.from_numpy(x[test])).argmax(dim=1).numpy()
         scores.append(float((predicted == y[test]).mean()))
-        trial.report(fold, float(np.mean(scores)))
+        trial.report(float(np.mean(scores)), fold)
     return float(np.mean(scores))
 
 

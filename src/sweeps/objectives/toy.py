@@ -17,7 +17,7 @@ def quadratic(
     value = target
     for step in range(steps):
         value = target + 10.0 * math.exp(-step)
-        trial.report(step, value)
+        trial.report(value, step)
         if trial.should_prune():
             raise TrialPruned(f"pruned at step {step}")
         if step_seconds:

@@ -26,19 +26,6 @@ REFERENCE = {
 }
 
 
-class _Handle:
-    """What the objective needs from a trial handle, for in-process Optuna trials."""
-
-    def __init__(self, trial: optuna.Trial) -> None:
-        self.trial = trial
-
-    def report(self, step: int, value: float) -> None:
-        self.trial.report(value, step)
-
-    def should_prune(self) -> bool:
-        return self.trial.should_prune()
-
-
 def random_final_accuracies(
     spec: SweepSpec, instance: str, n: int, seed: int, model_dir: str | None = None
 ) -> np.ndarray:
@@ -85,13 +72,12 @@ def run(
     epochs = 0
     for _ in range(n_trials):
         trial = study.ask(dists)
-        handle = _Handle(trial)
         accuracy = curve(trial.params, instance, model_dir=model_dir)["val_accuracy"]
         state: Any = optuna.trial.TrialState.COMPLETE
         for epoch, value in enumerate(accuracy, start=1):
-            handle.report(epoch, float(value))
+            trial.report(float(value), epoch)
             epochs += 1
-            if handle.should_prune():
+            if trial.should_prune():
                 state = optuna.trial.TrialState.PRUNED
                 break
         if state == optuna.trial.TrialState.PRUNED:

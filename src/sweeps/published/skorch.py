@@ -25,7 +25,7 @@ class _Handle:
     def __init__(self, seed: int) -> None:
         self.seed = seed
 
-    def report(self, step: int, value: float) -> None:
+    def report(self, value: float, step: int) -> None:
         return None
 
 

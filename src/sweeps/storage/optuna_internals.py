@@ -2,8 +2,10 @@
 
 Optuna's public API cannot reach a study's storage and id or a trial's id in that storage (the
 slot controllers create tagged trials through the storage API), write several attributes in one
-transaction, or wrap an RDB storage in Optuna's own cache layer. Each such use is a function
-here; ``tests/storage/test_optuna_internals.py`` checks them against the installed Optuna.
+transaction, wrap an RDB storage in Optuna's own cache layer, or say which attributes
+``optuna.Trial.__init__`` sets (the trial handle, an ``optuna.Trial``, sets them on first use).
+Each such use is a name here; ``tests/storage/test_optuna_internals.py`` checks them against
+the installed Optuna.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CHECKED_WITH = "5.0"  # the Optuna release these internals were last checked aga
 
 __all__ = [
     "CHECKED_WITH",
+    "TRIAL_STATE",
     "FrozenStudy",
     "cached",
     "rdb_under",
@@ -29,6 +32,20 @@ __all__ = [
     "trial_id_of",
     "write_attrs_in_one_session",
 ]
+
+
+# The instance attributes ``optuna.Trial.__init__(study, trial_id)`` sets.
+TRIAL_STATE = frozenset(
+    {
+        "study",
+        "storage",
+        "_trial_id",
+        "_cached_frozen_trial",
+        "_fixed_params",
+        "relative_search_space",
+        "_relative_params",
+    }
+)
 
 
 def storage_of(study: optuna.Study) -> BaseStorage:
