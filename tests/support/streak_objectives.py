@@ -1,0 +1,45 @@
+"""Objectives that fail the same way, or not, to drive the fail-fast stop in the tests."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from sweeps import TrialHandle
+
+
+def needs_missing_module(
+    params: dict[str, Any], trial: TrialHandle, slow_slot: int = -1, seconds: float = 30.0
+) -> float:
+    """Imports ``sweeps_test_fix_me``, a package missing where the trials run until a test
+    provides it; while it is missing, slot ``slow_slot`` fails only after ``seconds``. Counts
+    its calls in ``$SWEEPS_TEST_CALLS`` (one line per trial)."""
+    _count(trial)
+    try:
+        import sweeps_test_fix_me  # type: ignore[import-not-found]  # noqa: F401
+    except ModuleNotFoundError:
+        if trial.slot == slow_slot:
+            time.sleep(seconds)
+        raise
+    return float(params["x"])
+
+
+def slot_decides(
+    params: dict[str, Any], trial: TrialHandle, fails: dict[str, str] | None = None
+) -> float:
+    """Raises the error ``fails`` names for the trial's slot (``"slot": "message"``), else
+    returns ``x``."""
+    _count(trial)
+    message = (fails or {}).get(str(trial.slot))
+    if message is not None:
+        raise RuntimeError(message)
+    return float(params["x"])
+
+
+def _count(trial: TrialHandle) -> None:
+    calls = os.environ.get("SWEEPS_TEST_CALLS")
+    if calls:
+        with Path(calls).open("a") as out:
+            out.write(f"{trial.slot}\n")
