@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from optuna.trial import TrialState
-from support.slurm import squeue_ids, start, trials
+from support.slurm import squeue_ids, start, sweeps_env, trials
 from support.specs import base_spec
 from support.workflow import workflow_project
 
@@ -29,7 +29,7 @@ def test_same_cause_failures_stop_the_sweep_and_cancel_its_jobs(
         study=study,
         objective={
             "function": "support.streak_objectives:needs_missing_module",
-            "args": {"slow_slot": 1, "seconds": 120},  # slot 1's job runs while others fail
+            "args": {"slow_first_s": 120},  # the first trial's job runs while others fail
         },
         budget={"n_trials": 8},
         pruner=None,
@@ -42,11 +42,12 @@ def test_same_cause_failures_stop_the_sweep_and_cancel_its_jobs(
     cwd = workflow_project(tmp_path, sweep)
     threads = ("--config", "controllers=threads", "--force-use-threads")
     args = threads if controllers == "threads" else ()
-    proc = start(cwd, "--cores", "2", "--keep-going", *args)
+    env = {**sweeps_env(), "SWEEPS_TEST_CALLS": str(cwd / "calls.txt")}
+    proc = start(cwd, "--cores", "2", "--keep-going", *args, env=env)
     output, _ = proc.communicate(timeout=400)
     assert proc.returncode != 0
     assert output.count(STOP_LINE) == 1, output[-4000:]
-    assert "cancelled job" in output, output[-4000:]  # slot 1's job, still running
+    assert "cancelled (cancelled job" in output, output[-4000:]  # the first trial's job
     deadline = time.monotonic() + 30
     while squeue_ids(f"sweeps-{study}", "PENDING,RUNNING") and time.monotonic() < deadline:
         time.sleep(1)

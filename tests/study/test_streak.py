@@ -44,6 +44,8 @@ def test_the_cause_is_normalised_but_not_blurred() -> None:
     raw = "ValueError:  bad\n  value at 0x7f3a9c"
     assert normalise_cause(raw) == "ValueError: bad value at 0x…"
     assert normalise_cause("ValueError: 1") != normalise_cause("ValueError: 2")
+    oom = "Slurm job {} ended OUT_OF_MEMORY without a result: Killed"
+    assert normalise_cause(oom.format("41")) == normalise_cause(oom.format("42_3"))
 
 
 @pytest.mark.parametrize(

@@ -11,17 +11,18 @@ from sweeps import TrialHandle
 
 
 def needs_missing_module(
-    params: dict[str, Any], trial: TrialHandle, slow_slot: int = -1, seconds: float = 30.0
+    params: dict[str, Any], trial: TrialHandle, slow_first_s: float = 0.0
 ) -> float:
     """Imports ``sweeps_test_fix_me``, a package missing where the trials run until a test
-    provides it; while it is missing, slot ``slow_slot`` fails only after ``seconds``. Counts
-    its calls in ``$SWEEPS_TEST_CALLS`` (one line per trial)."""
-    _count(trial)
+    provides it. While it is missing, the sweep's first trial fails only after
+    ``slow_first_s`` (so it is still running when the others have failed). Counts its calls
+    in ``$SWEEPS_TEST_CALLS`` (one line per trial)."""
+    first = _count(trial)
     try:
         import sweeps_test_fix_me  # type: ignore[import-not-found]  # noqa: F401
     except ModuleNotFoundError:
-        if trial.slot == slow_slot:
-            time.sleep(seconds)
+        if first:
+            time.sleep(slow_first_s)
         raise
     return float(params["x"])
 
@@ -38,8 +39,15 @@ def slot_decides(
     return float(params["x"])
 
 
-def _count(trial: TrialHandle) -> None:
+def _count(trial: TrialHandle) -> bool:
+    """Count this call; whether it is the sweep's first (decided once, atomically)."""
     calls = os.environ.get("SWEEPS_TEST_CALLS")
-    if calls:
-        with Path(calls).open("a") as out:
-            out.write(f"{trial.slot}\n")
+    if not calls:
+        return False
+    with Path(calls).open("a") as out:
+        out.write(f"{trial.slot}\n")
+    try:
+        Path(f"{calls}.first").touch(exist_ok=False)
+    except FileExistsError:
+        return False
+    return True

@@ -24,7 +24,7 @@ from sweeps.study.controllers import this_run
 from sweeps.study.keys import Key
 from sweeps.study.streak import StopRecord, current_streak, read_stop, record_stop
 
-WATCH_INTERVAL_S = 2.0  # how often a waiting controller looks for a stop
+WATCH_INTERVAL_S = 5.0  # how often a waiting controller looks for a stop (one small read)
 
 
 class SweepStopped(ControllerStopped):

@@ -22,11 +22,12 @@ from optuna.trial import FrozenTrial, TrialState
 from sweeps.study.keys import Attr, Key
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
+_JOB = re.compile(r"\b([Jj]ob) \d+(?:_\d+)?\b")  # "Slurm job 42_3 ended OUT_OF_MEMORY"
 
 
 def normalise_cause(reason: str) -> str:
-    """A failure reason with whitespace collapsed and memory addresses masked."""
-    return _ADDRESS.sub("0x…", " ".join(reason.split()))
+    """A failure reason with whitespace collapsed, memory addresses and job ids masked."""
+    return _JOB.sub(r"\1 N", _ADDRESS.sub("0x…", " ".join(reason.split())))
 
 
 def _ended_for_good(trial: FrozenTrial) -> bool:
