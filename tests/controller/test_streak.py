@@ -126,9 +126,9 @@ def test_failures_that_are_not_in_a_row_with_one_cause_do_not_stop_the_sweep(
 ) -> None:
     cwd = project(
         tmp_path,
-        objective={"function": "support.streak_objectives:slot_decides", "args": {"fails": fails}},
+        objective={"function": "support.streak_objectives:call_decides", "args": {"fails": fails}},
         budget={"n_trials": 5},
-        parallelism=1,  # trials end in slot order
+        parallelism=1,  # trials end in the order they are called
     )
     run = snakemake(cwd)
     assert run.returncode == 0, run.stderr[-4000:]

@@ -27,16 +27,20 @@ def needs_missing_module(
     return float(params["x"])
 
 
-def slot_decides(
+def call_decides(
     params: dict[str, Any], trial: TrialHandle, fails: dict[str, str] | None = None
 ) -> float:
-    """Raises the error ``fails`` names for the trial's slot (``"slot": "message"``), else
-    returns ``x``."""
+    """Raises the error ``fails`` names for this call of the sweep (``"n": "message"``, n
+    counted from 0 in ``$SWEEPS_TEST_CALLS``; trials one at a time), else returns ``x``."""
     _count(trial)
-    message = (fails or {}).get(str(trial.slot))
+    message = (fails or {}).get(str(_calls() - 1))
     if message is not None:
         raise RuntimeError(message)
     return float(params["x"])
+
+
+def _calls() -> int:
+    return len(Path(os.environ["SWEEPS_TEST_CALLS"]).read_text().splitlines())
 
 
 def _count(trial: TrialHandle) -> bool:
