@@ -101,7 +101,8 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     second = snakemake(cwd)
     assert second.returncode != 0
     assert second.stderr.count(STOP_LINE) == 1, second.stderr[-4000:]
-    assert len(objective_failures(study_of(cwd))) == 6
+    failures = len(objective_failures(study_of(cwd)))
+    assert 6 <= failures <= 7  # 3 more, and maybe the one in flight, failed as well
 
     # Fixed: the run finishes the budget; the failed trials are kept, none is run twice.
     third = snakemake(cwd, fixed=True)
@@ -109,7 +110,7 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     study = study_of(cwd)
     final = [t for t in study.trials if not t.system_attrs.get(Key.RETRYABLE)]
     assert sorted(t.system_attrs[Key.SLOT] for t in final) == list(range(10))
-    assert len(objective_failures(study)) == 6
+    assert len(objective_failures(study)) == failures
     assert "a re-run starts trials again" not in status(cwd)
 
 
