@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -48,16 +49,16 @@ def study_of(cwd: Path) -> optuna.Study:
     return optuna.load_study(study_name="t", storage=f"sqlite:///{cwd}/results/t/study.db")
 
 
-def status(cwd: Path) -> str:
+def status(cwd: Path, *args: str) -> str:
     run = subprocess.run(
-        [sys.executable, "-m", "sweeps", "status", "--spec", "config/sweeps/default.yaml"],
+        [sys.executable, "-m", "sweeps", "status", "--spec", "config/sweeps/default.yaml", *args],
         cwd=cwd,
         env=objectives_env(),
         capture_output=True,
         text=True,
         check=True,
     )
-    return " ".join(run.stdout.split())
+    return run.stdout if args else " ".join(run.stdout.split())
 
 
 def objective_failures(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
@@ -96,6 +97,8 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     assert "the sweep stopped on same-cause failures" in cancelled[0].user_attrs["fail_reason"]
     assert cancelled[0].system_attrs[Key.RETRYABLE]  # a re-run retries it
     assert f"stopped: 3 trials in a row failed with the same cause: {CAUSE}" in status(cwd)
+    stopped = json.loads(status(cwd, "--json"))["stopped"]
+    assert stopped["cause"] == CAUSE and sorted(stopped["trials"]) == [t.number for t in failed]
 
     # Run again without fixing it: trials start again, and the run stops after 3 more.
     second = snakemake(cwd)
