@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,19 @@ def status(cwd: Path, *args: str) -> str:
     return run.stdout if args else " ".join(run.stdout.split())
 
 
+def running_process(pid: int, wait_s: float = 10) -> bool:
+    """Whether process ``pid`` still runs (not gone, not a zombie) after up to ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            if "zombie" in Path(f"/proc/{pid}/status").read_text():
+                return False
+        except FileNotFoundError:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def objective_failures(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     return [
         t
@@ -96,6 +110,7 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     assert [t.state for t in cancelled] == [TrialState.FAIL]
     assert "the sweep stopped on same-cause failures" in cancelled[0].user_attrs["fail_reason"]
     assert cancelled[0].system_attrs[Key.RETRYABLE]  # a re-run retries it
+    assert not running_process(int(cancelled[0].user_attrs["job_id"]))  # its job was stopped
     assert f"stopped: 3 trials in a row failed with the same cause: {CAUSE}" in status(cwd)
     stopped = json.loads(status(cwd, "--json"))["stopped"]
     assert stopped["cause"] == CAUSE and sorted(stopped["trials"]) == [t.number for t in failed]
