@@ -1,4 +1,5 @@
-"""``sweeps status``: counts per state, best value and parameters; read-only."""
+"""``sweeps status``: counts per state, best value and parameters, a stop on same-cause
+failures; read-only."""
 
 from __future__ import annotations
 
@@ -25,13 +26,23 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.study import load_study
     from sweeps.study.heartbeat import stale_after_s
     from sweeps.study.stale import stale_trials
+    from sweeps.study.streak import ended_after, read_stop
 
     spec = spec_from_args(args)
     study = load_study(spec, check=False)
     silent = stale_trials(study)  # reported only: status never writes to the study
     summary = summarize(study, spec)
+    stop = read_stop(study)
+    since = ended_after(study.get_trials(deepcopy=False), stop.after) if stop else 0
     if args.json:
         report = {**summary.as_dict(), "silent_trials": [t.number for t in silent]}
+        if stop is not None:
+            report["stopped"] = {
+                "cause": stop.cause,
+                "trials": stop.trials,
+                "at": stop.at,
+                "trials_ended_since": since,
+            }
         print(json.dumps(report, indent=2, default=str))
         return 0
     console = Console()
@@ -50,6 +61,15 @@ def run(args: argparse.Namespace) -> int:
         if count:
             table.add_row(state, str(count))
     console.print(table)
+    if stop is not None:
+        numbers = ", ".join(str(n) for n in stop.trials)
+        after = f"; {since} trial(s) ended since" if since else "; a re-run starts trials again"
+        console.print(
+            f"stopped: {len(stop.trials)} trials in a row failed with the same cause: "
+            f"{stop.cause} (trials {numbers}){after}",
+            markup=False,
+            highlight=False,
+        )
     for best in summary.best:
         console.print(
             f"best: trial {best['number']} values={best['values']} params={best['params']}"

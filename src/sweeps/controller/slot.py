@@ -20,6 +20,13 @@ from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
 from sweeps.controller.modes import DispatchMode, Running, mode_for
 from sweeps.controller.receipts import Receipt, write_receipt
 from sweeps.controller.stopped import Attempt, stops_cleanly
+from sweeps.controller.streak import (
+    StopWatch,
+    SweepStopped,
+    check_streak,
+    refuse_if_stopped,
+    stopped_line,
+)
 from sweeps.dispatch import backend_for
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.spec import SweepSpec
@@ -112,6 +119,7 @@ def _claim(spec: SweepSpec, study: optuna.Study, slot: int) -> tuple[SlotPlan, o
             except UpdateFinishedTrialError:
                 return plan, None  # it ended meanwhile: the next plan says so
             return plan, optuna.Trial(study, trial_id)
+        refuse_if_stopped(study)  # this run stopped on same-cause failures: start nothing
         return plan, _start_trial(spec, study, slot, plan)
 
 
@@ -160,25 +168,38 @@ def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) ->
 def _await(
     spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, running: Running
 ) -> TrialOutcome:
-    """Wait for the attempt while beating the trial's heartbeat; stop it on an interrupt."""
+    """Wait for the attempt while beating the trial's heartbeat; stop it on an interrupt or
+    once this run stopped on same-cause failures."""
     with (
         Heartbeat(storage_of(study), trial_id_of(trial)),
-        _on_interrupt(spec, study, trial, running),
+        StopWatch(study) as watch,
+        _on_interrupt(spec, study, trial, running, watch),
     ):
-        return running.wait(STOP)
+        return running.wait(watch.event)
 
 
 @contextlib.contextmanager
 def _on_interrupt(
-    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, running: Running
+    spec: SweepSpec,
+    study: optuna.Study,
+    trial: optuna.Trial,
+    running: Running,
+    watch: StopWatch,
 ) -> Iterator[None]:
     """An interrupted controller stops its attempt's work and fails its trial (retryable),
     unless the sweep keeps jobs on interrupt (``dispatch.slurm.on_interrupt: keep``): a re-run
-    then re-attaches to them."""
+    then re-attaches to them. A run stopped on same-cause failures always stops the work."""
     try:
         with sigterm_as_interrupt():
             yield
     except KeyboardInterrupt:
+        if watch.stopped is not None:
+            done = running.cancel()
+            why = "cancelled: the sweep stopped on same-cause failures"
+            fail_retryable(storage_of(study), trial_id_of(trial), f"{why}; {done}")
+            raise SweepStopped(
+                stopped_line(f"trial {trial.number} cancelled ({done}), marked for a retry")
+            ) from None
         if backend_for(spec).keeps_jobs_on_interrupt(spec):
             _notice(f"trial {trial.number} interrupted; {running.keep()}")
             raise
@@ -205,6 +226,7 @@ def _conclude(
         return run_slot(spec, slot, receipt_path, force)
     receipt = Receipt.from_trial(spec.study, slot, frozen)
     write_receipt(receipt, receipt_path)
+    check_streak(spec, study, frozen)  # the trial is kept, whether or not the run stops
     return receipt
 
 

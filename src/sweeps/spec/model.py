@@ -172,10 +172,14 @@ class PrunerSpec(_Strict):
 
 
 class Budget(_Strict):
-    """How much the sweep may spend. ``n_trials`` counts across restarts."""
+    """How much the sweep may spend. ``n_trials`` counts across restarts.
+
+    ``max_consecutive_failures``: the sweep stops when that many trials in a row fail with
+    the same cause (0 or null: never)."""
 
     n_trials: Int = Field(gt=0)
     max_retries: Int = Field(default=2, ge=0)
+    max_consecutive_failures: Int | None = Field(default=3, ge=0)
 
 
 class Resources(_Strict):

@@ -1,4 +1,4 @@
-"""Which process controls a trial, and whether it is still alive.
+"""Which process controls a trial, whether it is still alive, and which run it belongs to.
 
 A controller records itself on the trial it works on (``host:pid:start``). Another controller
 on the same host can then tell at once that it is gone (a killed Snakemake re-run from the same
@@ -29,7 +29,11 @@ def _started(pid: int) -> str | None:
 def this_controller() -> str:
     """This process, as recorded on the trials it controls (not cached: a forked child is
     another controller)."""
-    pid = os.getpid()
+    return process_identity(os.getpid())
+
+
+def process_identity(pid: int) -> str:
+    """Process ``pid`` as ``host:pid:start``: unique on its host even when pids are reused."""
     return f"{socket.gethostname()}:{pid}:{_started(pid) or ''}"
 
 
@@ -43,3 +47,33 @@ def controller_gone(trial: FrozenTrial) -> bool:
     if host != socket.gethostname() or not pid.isdigit() or not started:
         return False
     return _started(int(pid)) != started
+
+
+def this_run() -> str:
+    """The Snakemake run this controller belongs to: the outermost ``snakemake`` process above
+    it (itself, with controllers as threads), else this process (a controller run by hand)."""
+    run, pid = os.getpid(), os.getpid()
+    while pid > 1:
+        if _is_snakemake(pid):
+            run = pid
+        parent = _parent(pid)
+        if parent is None:
+            break
+        pid = parent
+    return process_identity(run)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _is_snakemake(pid: int) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:3]
+    except OSError:
+        return False
+    return any(Path(arg.decode(errors="replace")).name == "snakemake" for arg in argv)

@@ -1,9 +1,10 @@
 """Every attribute key sweeps writes, in one place.
 
 :class:`Key` names the system attributes of trials (``sweeps:*``, hidden from users) and the
-user attributes of the study that record how it was created. :class:`Attr` names the trial user
-attributes that sweeps writes and also reads back; the dashboard shows them all. Facts of a
-trial's job are flattened as ``<group>.<fact>`` (``slurm.gpu_hours``).
+user attributes of the study that record how it was created and why a run stopped.
+:class:`Attr` names the trial user attributes that sweeps writes and also reads back; the
+dashboard shows them all. Facts of a trial's job are flattened as ``<group>.<fact>``
+(``slurm.gpu_hours``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Key(StrEnum):
     SPEC = "sweeps:spec"
     VERSIONS = "sweeps:versions"
     CODE_VERSION = "sweeps:git_commit"
+    STOPPED = "sweeps:stopped"  # the run that stopped on a streak of same-cause failures
 
 
 class Attr(StrEnum):

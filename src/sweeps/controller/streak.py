@@ -1,0 +1,117 @@
+"""Fail fast: a run stops when ``budget.max_consecutive_failures`` trials in a row fail with
+the same cause (an objective that cannot be imported in the trials' container, say).
+
+The controller whose trial completes the streak records the stop in the study and prints the
+cause; every other controller of the same run cancels its trial's work (marked for a retry)
+or starts none, and prints one short line. A later run starts trials again; its streak counts
+only trials that end after the stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from types import TracebackType
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.controller.interrupt import STOP
+from sweeps.controller.stopped import ControllerStopped
+from sweeps.spec import SweepSpec
+from sweeps.storage.mutex import storage_mutex
+from sweeps.study.controllers import this_run
+from sweeps.study.keys import Key
+from sweeps.study.streak import StopRecord, current_streak, read_stop, record_stop
+
+WATCH_INTERVAL_S = 5.0  # how often a waiting controller looks for a stop (one small read)
+
+
+class SweepStopped(ControllerStopped):
+    """This run stopped on a streak of same-cause failures; the message is one line."""
+
+
+def stop_message(record: StopRecord) -> str:
+    """What the controller that stopped the run prints, once."""
+    numbers = ", ".join(str(n) for n in record.trials)
+    return (
+        f"sweep stopped: {len(record.trials)} trials in a row failed with the same cause: "
+        f"{record.cause} (trials {numbers}); fix it and run again — finished trials are kept"
+    )
+
+
+def stopped_line(done: str) -> str:
+    """What every other controller of the stopped run prints (the cause is printed once)."""
+    return f"sweep stopped (same-cause failures, see 'sweep stopped:' above); {done}"
+
+
+def stop_of_this_run(study: optuna.Study) -> StopRecord | None:
+    """The study's stop, when this run recorded it."""
+    record = read_stop(study)
+    return record if record is not None and record.run == this_run() else None
+
+
+def refuse_if_stopped(study: optuna.Study) -> None:
+    """Raise :class:`SweepStopped` when this run has stopped: no new trial starts."""
+    if stop_of_this_run(study) is not None:
+        raise SweepStopped(stopped_line("no trial started"))
+
+
+def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> None:
+    """After ``trial`` was told: stop the run (raise :class:`SweepStopped`) when it completes a
+    streak of ``budget.max_consecutive_failures`` same-cause failures, or when this run has
+    already stopped."""
+    limit = spec.budget.max_consecutive_failures
+    if not limit or trial.state != TrialState.FAIL or trial.system_attrs.get(Key.RETRYABLE):
+        return
+    with storage_mutex(spec.storage_url, f"study:{spec.study}:stop"):  # one controller trips it
+        record = read_stop(study)
+        if record is not None and record.run == this_run():
+            raise SweepStopped(stopped_line(f"trial {trial.number} failed too"))
+        trials = study.get_trials(deepcopy=False)
+        streak = current_streak(trials, after=record.after if record else None)
+        if streak is None or len(streak.trials) < limit:
+            return
+        record = StopRecord.of(streak, this_run())
+        record_stop(study, record)
+    raise SweepStopped(stop_message(record))
+
+
+class StopWatch:
+    """While a trial runs: an event set on Ctrl-C (:data:`STOP`) or once this run stops;
+    :attr:`stopped` then tells which."""
+
+    def __init__(self, study: optuna.Study, interval_s: float = WATCH_INTERVAL_S) -> None:
+        self.study, self.interval_s = study, interval_s
+        self.event = threading.Event()
+        self.stopped: StopRecord | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sweeps-stop-watch", daemon=True)
+
+    def _run(self) -> None:
+        ticks = max(1, round(self.interval_s / 0.1))
+        tick = 0
+        while not self._done.wait(0.1 if tick else 0):
+            if STOP.is_set():
+                self.event.set()
+                return
+            if tick % ticks == 0:
+                with contextlib.suppress(Exception):  # a storage hiccup: look again later
+                    self.stopped = stop_of_this_run(self.study)
+                if self.stopped is not None:
+                    self.event.set()
+                    return
+            tick += 1
+
+    def __enter__(self) -> StopWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
