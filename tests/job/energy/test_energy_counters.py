@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sweeps.job.energy import EnergyMeter, NotMeasurable, find_counter
+from sweeps.job.energy import EnergyMeter, NotMeasurable, Reading, find_counter
 from sweeps.job.energy.amd import AmdSmiCounter
 from sweeps.job.energy.nvml import NvmlCounter
 from sweeps.job.energy.pm_counters import PmCounters
@@ -24,6 +24,7 @@ def pm_tree(root: Path, node: float, cpu: float, mem: float, accel: dict[int, fl
     (root / "cpu_energy").write_text(f"{cpu:.0f} J {stamp}\n")
     (root / "memory_energy").write_text(f"{mem:.0f} J {stamp}\n")
     (root / "power").write_text("812 W 1733011200123456 us\n")
+    (root / "freshness").write_text("4211\n")
     for n, joules in accel.items():
         (root / f"accel{n}_energy").write_text(f"{joules:.0f} J {stamp}\n")
     return root
@@ -156,3 +157,19 @@ def test_find_counter_names_why_each_source_is_unusable_here() -> None:
     with pytest.raises(NotMeasurable) as err:
         find_counter([0], sources=["pm_counters"])
     assert "pm_counters:" in str(err.value)
+
+
+def test_pm_counters_gives_up_when_freshness_never_settles(tmp_path: Path) -> None:
+    """The counters are updated together; ``freshness`` changes when they are (Cray's rule)."""
+    root = pm_tree(tmp_path / "pm", 1000, 300, 50, {})
+    counter = PmCounters(root=root)
+    ticks = iter(range(100))
+    original = counter._read_all
+
+    def read_while_updating() -> Reading:
+        (root / "freshness").write_text(f"{next(ticks)}\n")
+        return original()
+
+    counter._read_all = read_while_updating  # type: ignore[method-assign]
+    with pytest.raises(NotMeasurable, match="freshness"):
+        counter.read()

@@ -8,6 +8,7 @@ from pathlib import Path
 from sweeps.job.energy.counters import NotMeasurable, Reading
 
 ROOT = Path("/sys/cray/pm_counters")
+FRESHNESS_TRIES = 5
 NODE_FILES = {"node": "energy", "cpu": "cpu_energy", "memory": "memory_energy"}
 
 
@@ -36,5 +37,15 @@ class PmCounters:
         self.files.update({f"accel{n}": root / f"accel{n}_energy" for n in accels})
 
     def read(self) -> Reading:
+        """One consistent snapshot: re-read while ``freshness`` changed under the reads."""
+        freshness = self.root / "freshness"
+        for _ in range(FRESHNESS_TRIES):
+            before = freshness.read_text() if freshness.is_file() else ""
+            reading = self._read_all()
+            if not before or freshness.read_text() == before:
+                return reading
+        raise NotMeasurable(f"{freshness} kept changing during {FRESHNESS_TRIES} reads")
+
+    def _read_all(self) -> Reading:
         present = {key: path for key, path in self.files.items() if path.is_file()}
         return Reading({key: read_joules(path) for key, path in present.items()})
