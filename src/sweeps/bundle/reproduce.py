@@ -18,6 +18,7 @@ import yaml
 
 from sweeps.bundle.compare import Tolerance, compare_replayed, compare_resampled, write_comparison
 from sweeps.bundle.read import Bundle, read_bundle
+from sweeps.shipped import workflow_path
 from sweeps.spec import SweepSpec, spec_from_dict
 from sweeps.spec.paths import SweepPaths
 from sweeps.study import load_study
@@ -31,7 +32,7 @@ class ReproductionOptions:
     study: str | None = None
     storage: str | None = None
     cores: int = 2
-    snakefile: Path = Path("Snakefile")
+    snakefile: Path | None = None  # default: ./Snakefile if there is one, else the installed
     tolerance: Tolerance | None = None
 
 
@@ -65,13 +66,17 @@ def reproduce(bundle_path: Path, options: ReproductionOptions) -> tuple[Path, li
 
 
 def run_snakemake(sweep_file: Path, options: ReproductionOptions) -> None:
-    """The normal Snakemake path, as a user would run it."""
+    """The normal Snakemake path, as a user would run it: this directory's Snakefile, or the
+    installed workflow where there is none."""
+    snakefile = options.snakefile or (
+        Path("Snakefile") if Path("Snakefile").is_file() else workflow_path()
+    )
     command = [
         sys.executable,
         "-m",
         "snakemake",
         "--snakefile",
-        str(options.snakefile),
+        str(snakefile),
         "--cores",
         str(options.cores),
         "--config",
