@@ -65,18 +65,22 @@ def reproduce(bundle_path: Path, options: ReproductionOptions) -> tuple[Path, li
     return write_comparison(rows, results, bundle, spec, options.mode), rows
 
 
+def snakefile_of(options: ReproductionOptions) -> Path:
+    """The workflow to run: the one asked for, else this directory's Snakefile, else the
+    installed workflow."""
+    if options.snakefile is not None:
+        return options.snakefile
+    return Path("Snakefile") if Path("Snakefile").is_file() else workflow_path()
+
+
 def run_snakemake(sweep_file: Path, options: ReproductionOptions) -> None:
-    """The normal Snakemake path, as a user would run it: this directory's Snakefile, or the
-    installed workflow where there is none."""
-    snakefile = options.snakefile or (
-        Path("Snakefile") if Path("Snakefile").is_file() else workflow_path()
-    )
+    """The normal Snakemake path, as a user would run it."""
     command = [
         sys.executable,
         "-m",
         "snakemake",
         "--snakefile",
-        str(snakefile),
+        str(snakefile_of(options)),
         "--cores",
         str(options.cores),
         "--config",
