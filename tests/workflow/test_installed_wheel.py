@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -51,8 +52,23 @@ def clean_env(venv: Path) -> dict[str, str]:
     return env
 
 
+def source_copy(dest: Path) -> Path:
+    """What the wheel is built from, copied (links kept) so no stale build/ is packed."""
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, dest / name)
+    for name in ("src", "workflow", "config", "profiles"):
+        shutil.copytree(
+            REPO / name,
+            dest / name,
+            symlinks=True,
+            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+        )
+    return dest
+
+
 def test_an_installed_wheel_runs_a_new_project(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
+    source = source_copy(tmp_path)
     run(
         [
             sys.executable,
@@ -62,7 +78,7 @@ def test_an_installed_wheel_runs_a_new_project(tmp_path: Path) -> None:
             "--no-deps",
             "--no-build-isolation",
             "-q",
-            str(REPO),
+            str(source),
             "-w",
             str(dist),
         ],
