@@ -1,17 +1,18 @@
 # The shipped default sweep: `snakemake --cores 2` runs config/sweeps/default.yaml locally.
 # Choose another sweep with `--config sweep=PATH`, a cluster with `--profile lumi|saga|betzy`.
+# The workflow comes from the installed package, as in any project `sweeps init` writes.
+
+import hpc_sweeps
 
 
 configfile: "config/config.yaml"
 
 
-include: "workflow/Snakefile"
+module sweeps:
+    snakefile:
+        hpc_sweeps.workflow_path()
+    config:
+        config
 
 
-rule all:
-    default_target: True
-    input:
-        # The receipts are listed too, so a deleted receipt re-runs its slot.
-        rules.report.input,
-        rules.report.output,
-    localrule: True
+use rule * from sweeps

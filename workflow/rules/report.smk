@@ -2,9 +2,17 @@ rule report:
     input:
         trial_receipts(range(SPEC.budget.n_trials)),
     output:
-        csv=f"{RESULTS}/trials.csv",
-        best=f"{RESULTS}/best.json",
-        html=f"{RESULTS}/report.html",
+        csv=report(
+            f"{RESULTS}/trials.csv", caption="../report/trials.rst", category="Results"
+        ),
+        best=report(
+            f"{RESULTS}/best.json", caption="../report/best.rst", category="Results"
+        ),
+        html=report(
+            f"{RESULTS}/report.html",
+            caption="../report/report.rst",
+            category="Results",
+        ),
     log:
         f"{PATHS.logs}/report.log",
     localrule: True

@@ -18,6 +18,7 @@ import yaml
 
 from sweeps.bundle.compare import Tolerance, compare_replayed, compare_resampled, write_comparison
 from sweeps.bundle.read import Bundle, read_bundle
+from sweeps.shipped import workflow_path
 from sweeps.spec import SweepSpec, spec_from_dict
 from sweeps.spec.paths import SweepPaths
 from sweeps.study import load_study
@@ -31,7 +32,7 @@ class ReproductionOptions:
     study: str | None = None
     storage: str | None = None
     cores: int = 2
-    snakefile: Path = Path("Snakefile")
+    snakefile: Path | None = None  # default: ./Snakefile if there is one, else the installed
     tolerance: Tolerance | None = None
 
 
@@ -64,6 +65,14 @@ def reproduce(bundle_path: Path, options: ReproductionOptions) -> tuple[Path, li
     return write_comparison(rows, results, bundle, spec, options.mode), rows
 
 
+def snakefile_of(options: ReproductionOptions) -> Path:
+    """The workflow to run: the one asked for, else this directory's Snakefile, else the
+    installed workflow."""
+    if options.snakefile is not None:
+        return options.snakefile
+    return Path("Snakefile") if Path("Snakefile").is_file() else workflow_path()
+
+
 def run_snakemake(sweep_file: Path, options: ReproductionOptions) -> None:
     """The normal Snakemake path, as a user would run it."""
     command = [
@@ -71,7 +80,7 @@ def run_snakemake(sweep_file: Path, options: ReproductionOptions) -> None:
         "-m",
         "snakemake",
         "--snakefile",
-        str(options.snakefile),
+        str(snakefile_of(options)),
         "--cores",
         str(options.cores),
         "--config",

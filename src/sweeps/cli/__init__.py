@@ -14,6 +14,7 @@ from sweeps.cli import (
     dashboard,
     doctor,
     importer,
+    init,
     profiles,
     report,
     status,
@@ -24,6 +25,7 @@ from sweeps.cli import (
 from sweeps.cli.common import UserError
 
 COMMANDS = (
+    init,
     validate,
     status,
     study,

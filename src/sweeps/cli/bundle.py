@@ -29,7 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     again.add_argument("--study", default=None, help="study name (default: <study>-reproduced)")
     again.add_argument("--storage", default=None, help="storage URL (default: SQLite in results/)")
     again.add_argument("--cores", type=int, default=2, help="snakemake --cores")
-    again.add_argument("--snakefile", type=Path, default=Path("Snakefile"))
+    again.add_argument(
+        "--snakefile",
+        type=Path,
+        default=None,
+        help="the workflow (default: ./Snakefile, else the installed sweeps workflow)",
+    )
     again.add_argument("--rtol", type=float, default=None, help="relative tolerance")
     again.add_argument("--atol", type=float, default=None, help="absolute tolerance")
     again.set_defaults(run=run_reproduce)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from importlib import resources
 from pathlib import Path
 
 from sweeps.cli.common import UserError, user_errors
+from sweeps.shipped import profiles_dir
 
 
 def shipped_profiles() -> dict[str, Path]:
     """The profiles shipped with this package, by name."""
-    root = Path(str(resources.files("sweeps") / "profiles"))
+    root = profiles_dir()
     if not root.is_dir():
         raise UserError(f"no profiles shipped with this installation (looked in {root})")
     return {p.name: p.resolve() for p in sorted(root.iterdir()) if (p / "config.yaml").is_file()}

@@ -11,14 +11,16 @@ from pydantic import ValidationError
 from sweeps.spec.command import command_words, template_problems
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.model import SweepSpec
+from sweeps.spec.paths import sweep_file
 from sweeps.spec.samplers import check_pruner, check_sampler
 from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 from sweeps.storage.urls import redact_url
 
 
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
-    """Load and validate a sweep file; ``overrides`` are deep-merged over it first."""
-    path = Path(path)
+    """Load and validate a sweep file (a path or ``published:NAME``); ``overrides`` are
+    deep-merged over it first."""
+    path = sweep_file(path)
     try:
         text = path.read_text()
     except OSError as err:

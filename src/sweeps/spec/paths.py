@@ -9,9 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sweeps.shipped import PUBLISHED_PREFIX, published_sweeps
+from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.model import SweepSpec
 
 RESULTS = Path("results")
+
+
+def sweep_file(path: str | Path) -> Path:
+    """The sweep file a name stands for: a path, or ``published:NAME`` for a sweep published
+    with the package (``published:bayesmark-SVM_wine_acc``)."""
+    text = str(path)
+    if not text.startswith(PUBLISHED_PREFIX):
+        return Path(path)
+    name = text.removeprefix(PUBLISHED_PREFIX)
+    shipped = published_sweeps()
+    if name not in shipped:
+        raise SpecError(
+            text,
+            [("", MISSING, f"no published sweep {name!r}; published: {', '.join(shipped)}")],
+        )
+    return shipped[name]
 
 
 @dataclass(frozen=True)

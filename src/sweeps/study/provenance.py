@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 _PACKAGES = (
-    "sweeps",
+    "hpc-sweeps",  # this package (`sweeps` on PyPI is W&B's sweep engine)
     "optuna",
     "snakemake",
     "submitit",

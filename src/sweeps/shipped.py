@@ -1,0 +1,33 @@
+"""What the package ships besides code, found in one place: the workflow, published sweeps,
+profiles and the ``sweeps init`` template (package data in a wheel, symlinks in a checkout)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+PUBLISHED_PREFIX = "published:"
+
+
+def _data(name: str) -> Path:
+    return Path(str(resources.files("sweeps") / name))
+
+
+def workflow_path() -> Path:
+    """The installed workflow's Snakefile (use it with Snakemake's ``module`` directive)."""
+    return _data("workflow") / "Snakefile"
+
+
+def profiles_dir() -> Path:
+    return _data("profiles")
+
+
+def init_template_dir() -> Path:
+    """The files ``sweeps init`` writes into a new project."""
+    return _data("templates") / "init"
+
+
+def published_sweeps() -> dict[str, Path]:
+    """The published sweep files, by name (file name without ``.yaml``)."""
+    root = _data("published_sweeps")
+    return {p.stem: p for p in sorted(root.glob("*.yaml"))} if root.is_dir() else {}
