@@ -23,7 +23,7 @@ def test_init_writes_a_project_whose_sweep_is_valid(tmp_path: Path) -> None:
     assert written(proj) == FILES
     config = yaml.safe_load((proj / "config" / "config.yaml").read_text())
     spec = load_spec(proj / config["sweep"])
-    assert spec.objective.function == "train:objective"
+    assert spec.objective.command is not None and "train.py" in spec.objective.command
     assert "module sweeps:" in (proj / "Snakefile").read_text()
     assert (proj / ".gitignore").read_text().split() == ["results/", ".snakemake/"]
 
@@ -43,4 +43,4 @@ def test_init_force_overwrites(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text("# mine\n")
     assert main(["init", "--force", str(tmp_path)]) == 0
     assert written(tmp_path) == FILES
-    assert "def objective" in (tmp_path / "train.py").read_text()
+    assert "client.report(loss, epoch)" in (tmp_path / "train.py").read_text()

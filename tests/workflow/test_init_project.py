@@ -1,5 +1,5 @@
-"""A ``sweeps init`` project runs other sweeps: a sweep file of its own, whose objective is
-imported from the project directory, and a published sweep named without a path."""
+"""A ``sweeps init`` project runs other sweeps: a sweep file of its own, whose objective (the
+project's train.py) runs in the project directory, and a published sweep named without a path."""
 
 from __future__ import annotations
 

@@ -115,10 +115,18 @@ def test_an_installed_wheel_runs_a_new_project(tmp_path: Path) -> None:
     study = optuna.load_study(
         study_name="example", storage=f"sqlite:///{proj / 'results/example/study.db'}"
     )
-    states = [t.state for t in study.get_trials(deepcopy=False)]
-    assert len(states) == 8
+    # The example is a command objective: train.py reports each epoch through the client and
+    # the sweep's MedianPruner stops some trials early.
+    trials = study.get_trials(deepcopy=False)
+    states = [t.state for t in trials]
+    assert len(states) == 10
     assert all(s.is_finished() for s in states)
     assert states.count(optuna.trial.TrialState.COMPLETE) >= 4
+    assert states.count(optuna.trial.TrialState.PRUNED) >= 1, states
+    for trial in trials:
+        assert trial.intermediate_values
+        if trial.state == optuna.trial.TrialState.PRUNED:
+            assert len(trial.intermediate_values) < 10
 
     run([str(python), "-m", "snakemake", "--report", "report.zip"], cwd=proj, env=env)
     # The sweep's own results, not just the report's page: files under data/raw/.
