@@ -11,7 +11,9 @@ milliseconds per trial of:
           trials, create, suggest, heartbeat, attributes, tell, receipt);
 - fresh:  one process per trial, as a bare ``snakemake`` runs ``sweeps trial``; reported with
           and without the start-up (Python and imports) of a process that does nothing else,
-          measured in the same run.
+          measured in the same run;
+- plain fresh: for comparison, one process per trial of plain Optuna (load the study, ask,
+          suggest, tell), net of the same start-up.
 
 Ratios are against plain on the same row and against the first (smallest) row of the column.
 
@@ -158,15 +160,21 @@ def warm_ms(spec_path: Path, slots: range) -> list[float]:
     return times
 
 
-def fresh_ms(spec_path: Path, slots: range, pythonpath: str) -> tuple[list[float], list[float]]:
-    """Per-trial ms of a fresh ``sweeps trial`` process, and of a bare start-up (Python and the
-    same imports), interleaved."""
+def fresh_ms(
+    spec_path: Path, url: str, slots: range, pythonpath: str
+) -> tuple[list[float], list[float], list[float]]:
+    """Per-trial ms of a fresh ``sweeps trial`` process, of a fresh plain Optuna process, and of
+    a bare start-up (Python and the same imports), interleaved."""
     env = {"PYTHONPATH": pythonpath, "PATH": "/usr/bin:/bin"}
     receipts = spec_path.parent / "receipts"
-    trial, bare = [], []
+    trial: list[float] = []
+    plain: list[float] = []
+    bare: list[float] = []
+    study = yaml.safe_load(spec_path.read_text())["study"]
     for slot in slots:
         for argv, times in (
             ([str(HERE / "scale.py"), "--one-slot", str(spec_path), str(slot)], trial),
+            ([str(HERE / "scale.py"), "--plain-one", url, study], plain),
             ([str(HERE / "scale.py"), "--start-up-only"], bare),
         ):
             start = time.perf_counter()
@@ -176,7 +184,7 @@ def fresh_ms(spec_path: Path, slots: range, pythonpath: str) -> tuple[list[float
             if done.returncode:
                 raise RuntimeError(f"{argv[1:]} failed:\n{done.stderr.decode()}")
             times.append((time.perf_counter() - start) * 1000)
-    return trial, bare
+    return trial, plain, bare
 
 
 def one_slot(spec_path: str, slot: int) -> None:
@@ -214,7 +222,8 @@ def measure(backend: str, size: int, k: int, tmp: Path, pythonpath: str) -> dict
         close_storage()
         warm = warm_ms(spec_path, range(size, size + k + 1))
         close_storage()
-        fresh, bare = fresh_ms(spec_path, range(size + k + 1, size + 2 * k + 1), pythonpath)
+        slots = range(size + k + 1, size + 2 * k + 1)
+        fresh, plain_fresh, bare = fresh_ms(spec_path, url, slots, pythonpath)
     med = statistics.median
     return {
         "fill_s": fill_s,
@@ -223,17 +232,15 @@ def measure(backend: str, size: int, k: int, tmp: Path, pythonpath: str) -> dict
         "fresh": med(fresh),
         "bare": med(bare),
         "fresh_net": med(fresh) - med(bare),
+        "plain_fresh_net": med(plain_fresh) - med(bare),
     }
-
-
-COLUMNS = ("plain", "warm", "fresh_net", "fresh", "bare")
 
 
 def table(results: dict[str, dict[int, dict[str, float]]]) -> str:
     lines = [
         "| backend | trials | plain ms | warm ms (x plain, x first) | fresh ms net of start-up "
-        "(x plain, x first) | fresh ms | start-up ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "(x plain, x first) | plain fresh ms net | fresh ms | start-up ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for backend, rows in results.items():
         first = rows[min(rows)]
@@ -243,7 +250,7 @@ def table(results: dict[str, dict[int, dict[str, float]]]) -> str:
                 cells.append(
                     f"{row[col]:.0f} ({row[col] / row['plain']:.2f}x, {row[col] / first[col]:.2f}x)"
                 )
-            cells += [f"{row['fresh']:.0f}", f"{row['bare']:.0f}"]
+            cells += [f"{row[c]:.0f}" for c in ("plain_fresh_net", "fresh", "bare")]
             lines.append(f"| {backend} | {size:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -256,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=15, help="measured trials per cell")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--one-slot", nargs=2, metavar=("SPEC", "SLOT"), help=argparse.SUPPRESS)
+    parser.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=argparse.SUPPRESS)
     parser.add_argument("--start-up-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.start_up_only:
@@ -264,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if args.one_slot:
         one_slot(args.one_slot[0], int(args.one_slot[1]))
+        return 0
+    if args.plain_one:
+        plain_ms(args.plain_one[0], args.plain_one[1], 1)
         return 0
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     k = 5 if args.quick else args.trials

@@ -96,3 +96,15 @@ def test_a_damaged_file_is_ignored(workdir: Path, few: None) -> None:
     close_storage()
     kept._held.clear()
     assert len(load_study(spec).get_trials()) == 6 and kept._held[path] == 6
+
+
+def test_a_failed_write_does_not_stop_the_controller(workdir: Path, few: None) -> None:
+    spec = _spec(workdir)
+    study = prepare_study(spec)
+    _run(study, range(6))
+    study.get_trials()
+    path = kept.kept_file(spec)
+    path.parent.parent.mkdir(parents=True)
+    path.parent.write_text("a file where the cache folder would go")
+    assert not kept.keep_finished(study, spec)
+    assert not list(path.parent.parent.glob(".*"))  # no half-written file left behind

@@ -39,6 +39,7 @@ REWRITE_AFTER = 100  # trials finished since the file was read or written, befor
 
 _log = logging.getLogger("sweeps.study")
 _held: dict[Path, int] = {}  # finished trials in each file when this process read or wrote it
+_writing = threading.Lock()  # controllers as threads: one of them writes, the others go on
 
 
 @dataclass(frozen=True)
@@ -98,16 +99,26 @@ def keep_finished(study: optuna.Study, spec: SweepSpec) -> bool:
     path = kept_file(spec)
     if known is None or len(known.trials) - _held.get(path, 0) < REWRITE_AFTER:
         return False
-    kept = _Kept(redact_url(spec.storage_url), spec.study, known)
+    if not _writing.acquire(blocking=False):
+        return False
+    try:
+        _write(path, _Kept(redact_url(spec.storage_url), spec.study, known))
+    except OSError as err:
+        _log.warning("could not keep the finished trials in %s: %s", path, err)
+        return False
+    finally:
+        _writing.release()
+    _held[path] = len(known.trials)
+    return True
+
+
+def _write(path: Path, kept: _Kept) -> None:
+    """Replace the file at once: readers see the old one or the new one, never a part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as file:
             pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # readers see the old file or the new one, never a part
-    except OSError as err:
-        _log.warning("could not keep the finished trials in %s: %s", path, err)
+        os.replace(tmp, path)
+    finally:
         tmp.unlink(missing_ok=True)
-        return False
-    _held[path] = len(known.trials)
-    return True
