@@ -18,6 +18,10 @@ milliseconds per trial of:
 Ratios are against plain on the same row and against the first (smallest) row of the column.
 
     python benchmarks/scale.py [--quick] [--sizes 100,2000,10000] [--backends sqlite,postgresql]
+                               [--baseline ../other-checkout/src]
+
+With ``--baseline``, each study is filled once and measured with the other checkout's code
+first, then with this one (on the same study, so this one sees ``2 * trials + 1`` more trials).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from argparse import SUPPRESS
 from pathlib import Path
 
 import optuna
@@ -204,29 +209,21 @@ def start_up_only() -> None:
     from sweeps.spec import load_spec  # noqa: F401
 
 
-def measure(backend: str, size: int, k: int, tmp: Path, pythonpath: str) -> dict[str, float]:
+def cell(spec_path: Path, url: str, first_slot: int, k: int) -> dict[str, float]:
+    """Every figure for one study, with the code this process imports; slots ``first_slot`` to
+    ``first_slot + 2k`` are used."""
     from sweeps.storage.open import close_storage
-    from sweeps.study import prepare_study
 
-    with backend_url(backend, tmp) as url:
-        root = tmp / f"{backend}-{size}"
-        (root / "receipts").mkdir(parents=True)
-        spec_path = write_spec(root, url, f"scale-{size}", size + 3 * k + 3)
-        from sweeps.spec import load_spec
-
-        prepare_study(load_spec(spec_path))
-        start = time.perf_counter()
-        fill(url, f"scale-{size}", size)
-        fill_s = time.perf_counter() - start
-        plain = plain_ms(url, f"scale-{size}", k)
-        close_storage()
-        warm = warm_ms(spec_path, range(size, size + k + 1))
-        close_storage()
-        slots = range(size + k + 1, size + 2 * k + 1)
-        fresh, plain_fresh, bare = fresh_ms(spec_path, url, slots, pythonpath)
+    study = yaml.safe_load(spec_path.read_text())["study"]
+    plain = plain_ms(url, study, k)
+    close_storage()
+    warm = warm_ms(spec_path, range(first_slot, first_slot + k + 1))
+    close_storage()
+    slots = range(first_slot + k + 1, first_slot + 2 * k + 1)
+    pythonpath = str(Path(sys.modules["sweeps"].__file__ or "").resolve().parents[1])
+    fresh, plain_fresh, bare = fresh_ms(spec_path, url, slots, pythonpath)
     med = statistics.median
     return {
-        "fill_s": fill_s,
         "plain": med(plain),
         "warm": med(warm),
         "fresh": med(fresh),
@@ -236,22 +233,57 @@ def measure(backend: str, size: int, k: int, tmp: Path, pythonpath: str) -> dict
     }
 
 
-def table(results: dict[str, dict[int, dict[str, float]]]) -> str:
+def measure(
+    backend: str, size: int, k: int, tmp: Path, versions: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """Fill one study, then measure it with each version of the code (name: its ``src``), one
+    after the other, each in a process of its own."""
+    from sweeps.spec import load_spec
+    from sweeps.study import prepare_study
+
+    rows: dict[str, dict[str, float]] = {}
+    with backend_url(backend, tmp) as url:
+        root = tmp / f"{backend}-{size}"
+        (root / "receipts").mkdir(parents=True)
+        spec_path = write_spec(root, url, f"scale-{size}", size + len(versions) * (2 * k + 1))
+        prepare_study(load_spec(spec_path))
+        start = time.perf_counter()
+        fill(url, f"scale-{size}", size)
+        fill_s = time.perf_counter() - start
+        for i, (name, src) in enumerate(versions.items()):
+            first = size + i * (2 * k + 1)
+            argv = [str(HERE / "scale.py"), "--cell", str(spec_path), url, str(first), str(k)]
+            env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
+            done = subprocess.run(
+                [sys.executable, *argv], env=env, cwd=root, capture_output=True, text=True
+            )
+            if done.returncode:
+                raise RuntimeError(f"{name}: {done.stderr}")
+            rows[name] = {"fill_s": fill_s, **json.loads(done.stdout.splitlines()[-1])}
+    return rows
+
+
+Results = dict[str, dict[str, dict[int, dict[str, float]]]]  # version, backend, size
+
+
+def table(results: Results) -> str:
     lines = [
-        "| backend | trials | plain ms | warm ms (x plain, x first) | fresh ms net of start-up "
-        "(x plain, x first) | plain fresh ms net | fresh ms | start-up ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| code | backend | trials | plain ms | warm ms (x plain, x first) | fresh ms net of "
+        "start-up (x plain, x first) | plain fresh ms net | fresh ms | start-up ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for backend, rows in results.items():
-        first = rows[min(rows)]
-        for size, row in sorted(rows.items()):
-            cells = [f"{row['plain']:.0f}"]
-            for col in ("warm", "fresh_net"):
-                cells.append(
-                    f"{row[col]:.0f} ({row[col] / row['plain']:.2f}x, {row[col] / first[col]:.2f}x)"
-                )
-            cells += [f"{row[c]:.0f}" for c in ("plain_fresh_net", "fresh", "bare")]
-            lines.append(f"| {backend} | {size:,} | " + " | ".join(cells) + " |")
+    for version, backends in results.items():
+        for backend, rows in backends.items():
+            first = rows[min(rows)]
+            for size, row in sorted(rows.items()):
+                cells = [f"{row['plain']:.0f}"]
+                for col in ("warm", "fresh_net"):
+                    cells.append(
+                        f"{row[col]:.0f} ({row[col] / row['plain']:.2f}x, "
+                        f"{row[col] / first[col]:.2f}x)"
+                    )
+                cells += [f"{row[c]:.0f}" for c in ("plain_fresh_net", "fresh", "bare")]
+                lines.append(f"| {version} | {backend} | {size:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -261,10 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,2000,10000")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--trials", type=int, default=15, help="measured trials per cell")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="another checkout's src/, measured first"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--one-slot", nargs=2, metavar=("SPEC", "SLOT"), help=argparse.SUPPRESS)
-    parser.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=argparse.SUPPRESS)
-    parser.add_argument("--start-up-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cell", nargs=4, metavar=("SPEC", "URL", "SLOT", "K"), help=SUPPRESS)
+    parser.add_argument("--one-slot", nargs=2, metavar=("SPEC", "SLOT"), help=SUPPRESS)
+    parser.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=SUPPRESS)
+    parser.add_argument("--start-up-only", action="store_true", help=SUPPRESS)
     args = parser.parse_args(argv)
     if args.start_up_only:
         start_up_only()
@@ -276,18 +312,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.plain_one:
         plain_ms(args.plain_one[0], args.plain_one[1], 1)
         return 0
+    if args.cell:
+        spec, url, slot, k = args.cell
+        print(json.dumps(cell(Path(spec), url, int(slot), int(k))))
+        return 0
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     k = 5 if args.quick else args.trials
     import sweeps
 
-    pythonpath = str(Path(sweeps.__file__).resolve().parents[1])
-    results: dict[str, dict[int, dict[str, float]]] = {}
+    versions = {"this": str(Path(sweeps.__file__).resolve().parents[1])}
+    if args.baseline:
+        versions = {"baseline": str(args.baseline.resolve()), **versions}
+    results: Results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             for size in sizes:
-                row = measure(backend, size, k, Path(tmp), pythonpath)
-                results.setdefault(backend, {})[size] = row
-                print(f"{backend} {size}: " + json.dumps(row), file=sys.stderr, flush=True)
+                for version, row in measure(backend, size, k, Path(tmp), versions).items():
+                    results.setdefault(version, {}).setdefault(backend, {})[size] = row
+                    line = f"{version} {backend} {size}: {json.dumps(row)}"
+                    print(line, file=sys.stderr, flush=True)
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

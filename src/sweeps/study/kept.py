@@ -13,6 +13,7 @@ another study (one deleted and created again under the same name), it is ignored
 from __future__ import annotations
 
 import logging
+import math
 import os
 import pickle
 import threading
@@ -35,7 +36,7 @@ from sweeps.storage.optuna_internals import (
 )
 from sweeps.study.reads import cache_layer
 
-REWRITE_AFTER = 100  # trials finished since the file was read or written, before a rewrite
+REWRITE_AFTER = 20  # trials finished since the file was read or written, before a rewrite
 
 _log = logging.getLogger("sweeps.study")
 _held: dict[Path, int] = {}  # finished trials in each file when this process read or wrote it
@@ -93,11 +94,12 @@ def _same_study(study: optuna.Study, known: FinishedTrials) -> bool:
 
 
 def keep_finished(study: optuna.Study, spec: SweepSpec) -> bool:
-    """Write the finished trials this process has read, when at least :data:`REWRITE_AFTER`
-    more than the file holds; whether it wrote. A failed write is logged, never raised."""
+    """Write the finished trials this process has read, when enough more than the file holds
+    (at least :data:`REWRITE_AFTER`); whether it wrote. A failed write is logged, never
+    raised."""
     known = finished_in_cache(cache_layer(study), study_id_of(study))
     path = kept_file(spec)
-    if known is None or len(known.trials) - _held.get(path, 0) < REWRITE_AFTER:
+    if known is None or len(known.trials) - _held.get(path, 0) < _rewrite_after(path):
         return False
     if not _writing.acquire(blocking=False):
         return False
@@ -110,6 +112,13 @@ def keep_finished(study: optuna.Study, spec: SweepSpec) -> bool:
         _writing.release()
     _held[path] = len(known.trials)
     return True
+
+
+def _rewrite_after(path: Path) -> int:
+    """New finished trials worth a rewrite: each process reads up to this many from the
+    storage (~0.5 ms each), and a rewrite costs ~10 µs per kept trial; this balances the two
+    (20 up to 6,400 kept trials, 50 at 40,000)."""
+    return max(REWRITE_AFTER, math.isqrt(_held.get(path, 0)) // 4)
 
 
 def _write(path: Path, kept: _Kept) -> None:
