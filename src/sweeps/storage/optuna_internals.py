@@ -170,10 +170,9 @@ def has_read_trials(storage: BaseStorage, study_id: int) -> bool:
 
 
 def _has_read(storage: _CachedStorage, study_id: int) -> bool:
+    # A trial this process created is cached too, without the layer having read the study.
     info = storage._studies.get(study_id)
-    if info is None:
-        return False
-    return bool(info.trials or info.unfinished_trial_ids or info.last_finished_trial_id != -1)
+    return info is not None and bool(info.unfinished_trial_ids or info.last_finished_trial_id > -1)
 
 
 def seed_cache(storage: BaseStorage, known: FinishedTrials) -> bool:
