@@ -108,3 +108,17 @@ def test_a_failed_write_does_not_stop_the_controller(workdir: Path, few: None) -
     path.parent.write_text("a file where the cache folder would go")
     assert not kept.keep_finished(study, spec)
     assert not list(path.parent.parent.glob(".*"))  # no half-written file left behind
+
+
+def test_a_file_of_another_optuna_release_is_ignored(workdir: Path, few: None) -> None:
+    spec = _spec(workdir)
+    study = prepare_study(spec)
+    _run(study, range(6))
+    study.get_trials()
+    assert kept.keep_finished(study, spec)
+    close_storage()
+    again = optuna.load_study(study_name=spec.study, storage=f"sqlite:///{workdir}/study.db")
+    with pytest.MonkeyPatch.context() as upgraded:
+        upgraded.setattr(optuna, "__version__", "0.0.1")  # the release after an upgrade
+        assert kept.restore_finished(again, spec) == 0
+    assert kept.restore_finished(again, spec) == 6

@@ -47,7 +47,12 @@ _writing = threading.Lock()  # controllers as threads: one of them writes, the o
 class _Kept:
     storage: str  # the storage setting, redacted
     study: str
+    optuna: str  # the release that wrote it: another one may build its trials differently
     known: FinishedTrials
+
+    @property
+    def key(self) -> tuple[str, str, str, int]:
+        return (self.storage, self.study, self.optuna, self.known.study_id)
 
 
 def kept_file(spec: SweepSpec) -> Path:
@@ -68,8 +73,8 @@ def restore_finished(study: optuna.Study, spec: SweepSpec) -> int:
     except Exception as err:  # a cache: any damage means reading the storage instead
         _log.debug("ignoring %s: %s", path, err)
         return 0
-    wanted = (redact_url(spec.storage_url), spec.study, study_id)
-    if not isinstance(kept, _Kept) or (kept.storage, kept.study, kept.known.study_id) != wanted:
+    wanted = (redact_url(spec.storage_url), spec.study, optuna.__version__, study_id)
+    if not isinstance(kept, _Kept) or kept.key != wanted:
         return 0
     if not _same_study(study, kept.known) or not seed_cache(layer, kept.known):
         return 0
@@ -104,7 +109,7 @@ def keep_finished(study: optuna.Study, spec: SweepSpec) -> bool:
     if not _writing.acquire(blocking=False):
         return False
     try:
-        _write(path, _Kept(redact_url(spec.storage_url), spec.study, known))
+        _write(path, _Kept(redact_url(spec.storage_url), spec.study, optuna.__version__, known))
     except OSError as err:
         _log.warning("could not keep the finished trials in %s: %s", path, err)
         return False
