@@ -20,8 +20,9 @@ Ratios are against plain on the same row and against the first (smallest) row of
     python benchmarks/scale.py [--quick] [--sizes 100,2000,10000] [--backends sqlite,postgresql]
                                [--baseline ../other-checkout/src]
 
-With ``--baseline``, each study is filled once and measured with the other checkout's code
-first, then with this one (on the same study, so this one sees ``2 * trials + 1`` more trials).
+One study per backend grows through the sizes (each size's measured trials stay in it: a few
+dozen). With ``--baseline``, each size is measured with the other checkout's code first, then
+with this one (which so sees ``2 * trials + 1`` more trials).
 """
 
 from __future__ import annotations
@@ -78,13 +79,13 @@ def write_spec(root: Path, url: str, study: str, n_trials: int) -> Path:
     return path
 
 
-def fill(url: str, study: str, n: int) -> None:
-    """Add ``n`` finished trials, tagged with slots 0..n-1, in bulk (one process, no retries)."""
-    rng = random.Random(0)
+def fill(url: str, study: str, slots: range) -> None:
+    """Add a finished trial for each of ``slots``, in bulk (one process, no retries)."""
+    rng = random.Random(slots.start)
     storage = RDBStorage(url)
     loaded = optuna.load_study(study_name=study, storage=storage)
     trials = []
-    for slot in range(n):
+    for slot in slots:
         params = {"x": rng.uniform(-5, 5), "y": rng.randint(1, 64), "z": rng.choice("abc")}
         value = params["x"] ** 2 + math.log(params["y"]) + (params["z"] == "a")
         trials.append(
@@ -234,32 +235,39 @@ def cell(spec_path: Path, url: str, first_slot: int, k: int) -> dict[str, float]
 
 
 def measure(
-    backend: str, size: int, k: int, tmp: Path, versions: dict[str, str]
-) -> dict[str, dict[str, float]]:
-    """Fill one study, then measure it with each version of the code (name: its ``src``), one
-    after the other, each in a process of its own."""
+    backend: str, sizes: list[int], k: int, tmp: Path, versions: dict[str, str]
+) -> dict[str, dict[int, dict[str, float]]]:
+    """Grow one study through ``sizes`` finished trials; at each size, measure it with each
+    version of the code (name: its ``src``), one after the other, each in a process of its
+    own. Measured slots come after every filled one."""
     from sweeps.spec import load_spec
     from sweeps.study import prepare_study
 
-    rows: dict[str, dict[str, float]] = {}
+    rows: dict[str, dict[int, dict[str, float]]] = {name: {} for name in versions}
+    per_cell = 2 * k + 1
+    top = max(sizes)
     with backend_url(backend, tmp) as url:
-        root = tmp / f"{backend}-{size}"
+        root = tmp / backend
         (root / "receipts").mkdir(parents=True)
-        spec_path = write_spec(root, url, f"scale-{size}", size + len(versions) * (2 * k + 1))
+        spec_path = write_spec(root, url, "scale", top + len(sizes) * len(versions) * per_cell)
         prepare_study(load_spec(spec_path))
-        start = time.perf_counter()
-        fill(url, f"scale-{size}", size)
-        fill_s = time.perf_counter() - start
-        for i, (name, src) in enumerate(versions.items()):
-            first = size + i * (2 * k + 1)
-            argv = [str(HERE / "scale.py"), "--cell", str(spec_path), url, str(first), str(k)]
-            env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
-            done = subprocess.run(
-                [sys.executable, *argv], env=env, cwd=root, capture_output=True, text=True
-            )
-            if done.returncode:
-                raise RuntimeError(f"{name}: {done.stderr}")
-            rows[name] = {"fill_s": fill_s, **json.loads(done.stdout.splitlines()[-1])}
+        filled, first = 0, top
+        for size in sorted(sizes):
+            start = time.perf_counter()
+            fill(url, "scale", range(filled, size))
+            fill_s, filled = time.perf_counter() - start, size
+            for name, src in versions.items():
+                argv = [str(HERE / "scale.py"), "--cell", str(spec_path), url, str(first), str(k)]
+                env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
+                done = subprocess.run(
+                    [sys.executable, *argv], env=env, cwd=root, capture_output=True, text=True
+                )
+                if done.returncode:
+                    raise RuntimeError(f"{name}: {done.stderr}")
+                row = {"fill_s": fill_s, **json.loads(done.stdout.splitlines()[-1])}
+                rows[name][size] = row
+                print(f"{name} {backend} {size}: {json.dumps(row)}", file=sys.stderr, flush=True)
+                first += per_cell
     return rows
 
 
@@ -269,7 +277,8 @@ Results = dict[str, dict[str, dict[int, dict[str, float]]]]  # version, backend,
 def table(results: Results) -> str:
     lines = [
         "| code | backend | trials | plain ms | warm ms (x plain, x first) | fresh ms net of "
-        "start-up (x plain, x first) | plain fresh ms net | fresh ms | start-up ms |",
+        "start-up (x plain, x first) | plain fresh ms net (fresh net / it) | fresh ms | "
+        "start-up ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for version, backends in results.items():
@@ -282,7 +291,9 @@ def table(results: Results) -> str:
                         f"{row[col]:.0f} ({row[col] / row['plain']:.2f}x, "
                         f"{row[col] / first[col]:.2f}x)"
                     )
-                cells += [f"{row[c]:.0f}" for c in ("plain_fresh_net", "fresh", "bare")]
+                ratio = row["fresh_net"] / row["plain_fresh_net"]
+                cells.append(f"{row['plain_fresh_net']:.0f} ({ratio:.2f}x)")
+                cells += [f"{row[c]:.0f}" for c in ("fresh", "bare")]
                 lines.append(f"| {version} | {backend} | {size:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -326,11 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     results: Results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            for size in sizes:
-                for version, row in measure(backend, size, k, Path(tmp), versions).items():
-                    results.setdefault(version, {}).setdefault(backend, {})[size] = row
-                    line = f"{version} {backend} {size}: {json.dumps(row)}"
-                    print(line, file=sys.stderr, flush=True)
+            for version, rows in measure(backend, sizes, k, Path(tmp), versions).items():
+                results.setdefault(version, {})[backend] = rows
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
