@@ -155,3 +155,25 @@ def test_slot_outside_budget(make_spec) -> None:  # type: ignore[no-untyped-def]
     prepare_study(spec)
     with pytest.raises(ValueError, match="outside the budget"):
         run_slot(spec, 4, Path("x.json"))
+
+
+def test_a_slot_reads_only_its_own_trials(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """A new controller process (Random sampler: nothing else asks for every trial) brings
+    its slot to an end without reading the other slots' trials."""
+    from sweeps.storage.open import close_storage
+    from sweeps.storage.optuna_internals import has_read_trials, study_id_of
+    from sweeps.study.reads import cache_layer
+    from sweeps.study.slots import create_slot_trial
+
+    _, spec = make_spec(budget={"n_trials": 40})
+    study = prepare_study(spec)
+    for slot in range(1, 31):  # other slots' trials, finished and (one) running
+        trial = create_slot_trial(study, slot, 0)
+        trial.suggest_float("x", -5, 5)
+        if slot != 30:
+            study.tell(trial, float(slot))
+    close_storage()
+    receipt = run_slot(spec, 0, Path("results/t/trials/0.json"))
+    study = load_study(spec)
+    assert not has_read_trials(cache_layer(study), study_id_of(study))
+    assert receipt.number == 30 and slot_trials(study, 0)[0].state == TrialState.COMPLETE

@@ -13,10 +13,14 @@ from sweeps.storage.optuna_internals import (
     CHECKED_WITH,
     TRIAL_STATE,
     cached,
+    finished_in_cache,
+    has_read_trials,
     rdb_under,
+    seed_cache,
     storage_of,
     study_id_of,
     trial_id_of,
+    trials_tagged,
     write_attrs_in_one_session,
 )
 
@@ -56,3 +60,36 @@ def test_trial_state_names_what_a_trial_is_built_with(tmp_path: Path) -> None:
 
 def test_the_checked_release_is_the_installed_major_release() -> None:
     assert optuna.__version__.split(".")[0] == CHECKED_WITH.split(".")[0]
+
+
+def test_finished_trials_seed_another_cache_layer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    first = cached(RDBStorage(url))
+    study = optuna.create_study(study_name="s", storage=first)
+    asked = [study.ask() for _ in range(3)]
+    study.tell(asked[0], 0.0)
+    study.tell(asked[2], 2.0)
+    study.get_trials()
+    known = finished_in_cache(first, study_id_of(study))
+    assert known is not None and [t.number for t in known.trials] == [0, 2]
+
+    second = cached(RDBStorage(url))
+    later = optuna.load_study(study_name="s", storage=second)
+    assert not has_read_trials(second, study_id_of(later))
+    assert seed_cache(second, known) and not seed_cache(second, known)
+    study.tell(asked[1], 1.0)  # unfinished when kept: read again
+    study.ask()  # newer than every kept trial: read too
+    seen = [(t.number, t.state, t.value) for t in later.get_trials()]
+    assert seen == [(t.number, t.state, t.value) for t in study.get_trials()]
+    assert [t.value for t in later.get_trials()][:3] == [0.0, 1.0, 2.0]
+
+
+def test_trials_tagged_reads_the_tagged_trials(tmp_path: Path) -> None:
+    storage = cached(RDBStorage(f"sqlite:///{tmp_path}/s.db"))
+    study = optuna.create_study(study_name="s", storage=storage)
+    for i in range(4):
+        storage.set_trial_system_attr(trial_id_of(study.ask()), "tag", i % 2)
+    rdb = rdb_under(storage)
+    assert rdb is not None
+    assert [t.number for t in trials_tagged(rdb, study_id_of(study), "tag", 1)] == [1, 3]
+    assert trials_tagged(rdb, study_id_of(study), "tag", 2) == []

@@ -10,6 +10,7 @@ from sweeps.controller.receipts import Receipt
 from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec
 from sweeps.study import load_study
+from sweeps.study.kept import keep_finished
 
 
 def run_slot_job(
@@ -17,8 +18,10 @@ def run_slot_job(
 ) -> Receipt:
     """What the workflow's trial rule runs, as a process (`sweeps trial`) or a thread."""
     result = run_slot(spec, slot, receipt, force=force)
-    line = progress_line(load_study(spec, check=False), spec, result)
+    study = load_study(spec, check=False)
+    line = progress_line(study, spec, result)
     print(line, file=sys.stderr, flush=True)
+    keep_finished(study, spec)  # the next slot's process reads only newer trials
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a") as out:

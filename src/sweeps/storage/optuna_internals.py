@@ -2,8 +2,11 @@
 
 Optuna's public API cannot reach a study's storage and id or a trial's id in that storage (the
 slot controllers create tagged trials through the storage API), write several attributes in one
-transaction, wrap an RDB storage in Optuna's own cache layer, or say which attributes
-``optuna.Trial.__init__`` sets (the trial handle, an ``optuna.Trial``, sets them on first use).
+transaction, read only the trials that carry a system attribute (a slot's trials, without
+reading the whole study), wrap an RDB storage in Optuna's own cache layer, hand the finished
+trials that layer holds to a later process (they never change again, and reading them all
+costs seconds in a large study), or say which attributes ``optuna.Trial.__init__`` sets (the
+trial handle, an ``optuna.Trial``, sets them on first use).
 Each such use is a name here; ``tests/storage/test_optuna_internals.py`` checks them against
 the installed Optuna.
 """
@@ -11,6 +14,7 @@ the installed Optuna.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
@@ -24,12 +28,17 @@ CHECKED_WITH = "5.0"  # the Optuna release these internals were last checked aga
 __all__ = [
     "CHECKED_WITH",
     "TRIAL_STATE",
+    "FinishedTrials",
     "FrozenStudy",
     "cached",
+    "finished_in_cache",
+    "has_read_trials",
     "rdb_under",
+    "seed_cache",
     "storage_of",
     "study_id_of",
     "trial_id_of",
+    "trials_tagged",
     "write_attrs_in_one_session",
 ]
 
@@ -94,3 +103,90 @@ def write_attrs_in_one_session(
             rdb._set_trial_attr_without_commit(
                 session, models.TrialUserAttributeModel, trial_id, key, value
             )
+
+
+def trials_tagged(rdb: RDBStorage, study_id: int, key: str, value: Any) -> list[FrozenTrial]:
+    """The study's trials whose system attribute ``key`` is ``value``, oldest first: two
+    queries of the trials at hand, however large the study."""
+    import json
+
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+
+    with _create_scoped_session(rdb.scoped_session) as session:
+        rows = (
+            session.query(models.TrialModel.trial_id)
+            .join(models.TrialSystemAttributeModel)
+            .filter(
+                models.TrialModel.study_id == study_id,
+                models.TrialSystemAttributeModel.key == key,
+                models.TrialSystemAttributeModel.value_json == json.dumps(value),
+            )
+            .all()
+        )
+    ids = {int(row[0]) for row in rows}
+    if not ids:
+        return []
+    # Optuna's own reader of a set of trials: those listed, or newer than the newest listed.
+    trials = rdb._get_trials(study_id, None, included_trial_ids=ids, trial_id_greater_than=max(ids))
+    return sorted((t for t in trials if t._trial_id in ids), key=lambda t: t.number)
+
+
+@dataclass(frozen=True)
+class FinishedTrials:
+    """What Optuna's cache layer knows of a study that no later read can change: its finished
+    trials, and where its next read starts (trials newer than ``last_finished_id``, plus the
+    older ones that were unfinished then)."""
+
+    study_id: int
+    trials: list[FrozenTrial]
+    unfinished_ids: frozenset[int]
+    last_finished_id: int
+
+
+def finished_in_cache(storage: BaseStorage, study_id: int) -> FinishedTrials | None:
+    """The finished trials Optuna's cache layer holds for the study (None: no such layer)."""
+    if not isinstance(storage, _CachedStorage):
+        return None
+    with storage._lock:
+        info = storage._studies.get(study_id)
+        if info is None:
+            return None
+        finished = [t for t in info.trials.values() if t.state.is_finished()]
+        return FinishedTrials(
+            study_id,
+            sorted(finished, key=lambda t: t.number),
+            frozenset(info.unfinished_trial_ids),
+            info.last_finished_trial_id,
+        )
+
+
+def has_read_trials(storage: BaseStorage, study_id: int) -> bool:
+    """Whether Optuna's cache layer has read any of the study's trials (True: no such layer)."""
+    if not isinstance(storage, _CachedStorage):
+        return True
+    with storage._lock:
+        return _has_read(storage, study_id)
+
+
+def _has_read(storage: _CachedStorage, study_id: int) -> bool:
+    # A trial this process created is cached too, without the layer having read the study.
+    info = storage._studies.get(study_id)
+    return info is not None and bool(info.unfinished_trial_ids or info.last_finished_trial_id > -1)
+
+
+def seed_cache(storage: BaseStorage, known: FinishedTrials) -> bool:
+    """Fill Optuna's cache layer with ``known`` for a study it has not read yet; its next read
+    fetches only what is newer. False (nothing done) where that layer already read it."""
+    if not isinstance(storage, _CachedStorage):
+        return False
+    from optuna.storages._cached_storage import _StudyInfo
+
+    with storage._lock:
+        if _has_read(storage, known.study_id):
+            return False
+        info = storage._studies.setdefault(known.study_id, _StudyInfo())
+        storage._add_trials_to_cache(known.study_id, known.trials)
+        info.unfinished_trial_ids = set(known.unfinished_ids)
+        info.last_finished_trial_id = known.last_finished_id
+    return True

@@ -11,6 +11,7 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.samplers import build_pruner, build_sampler
 from sweeps.storage import open_storage, redact_url
 from sweeps.study.fingerprint import differences, fingerprint, pinned_settings
+from sweeps.study.kept import restore_finished
 from sweeps.study.keys import Key
 from sweeps.study.provenance import git_commit, package_versions
 
@@ -56,6 +57,7 @@ def load_study(
         ) from None
     if check and not force:
         check_pinned(study, spec)
+    restore_finished(study, spec)  # a new process: start from the trials kept on disk
     return study
 
 

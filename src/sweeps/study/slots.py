@@ -21,6 +21,7 @@ from sweeps.storage.optuna_internals import storage_of, study_id_of
 from sweeps.storage.templates import template_trial
 from sweeps.study.controllers import this_controller
 from sweeps.study.keys import Attr, Key
+from sweeps.study.reads import tagged_trials
 
 Action = Literal["done", "new", "retry", "running"]
 
@@ -35,9 +36,8 @@ class SlotPlan:
 
 
 def slot_trials(study: optuna.Study, slot: int) -> list[FrozenTrial]:
-    """The slot's trials, oldest first."""
-    trials = study.get_trials(deepcopy=False)
-    return [t for t in trials if t.system_attrs.get(Key.SLOT) == slot]
+    """The slot's trials, oldest first (queried: the rest of the study is not read)."""
+    return tagged_trials(study, Key.SLOT, slot)
 
 
 def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:

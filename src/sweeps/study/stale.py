@@ -19,6 +19,7 @@ from sweeps.study.claims import slot_claim
 from sweeps.study.controllers import controller_gone
 from sweeps.study.heartbeat import stale_after_s
 from sweeps.study.keys import Key
+from sweeps.study.reads import trials_in
 from sweeps.study.slots import fail_retryable
 
 _log = logging.getLogger("sweeps.study")
@@ -58,7 +59,7 @@ def stale_trials(
     grace = grace_s if grace_s is not None else stale_after_s()
     now = time.time()
     stale = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    for trial in trials_in(study, (TrialState.RUNNING,)):
         beat = last_sign_of_life(trial)
         silent = Key.SLOT in trial.system_attrs and beat is not None and now - beat > grace
         if silent and (still_running is None or not still_running(trial)):
