@@ -121,7 +121,8 @@ def test_an_installed_wheel_runs_a_new_project(tmp_path: Path) -> None:
     states = [t.state for t in trials]
     assert len(states) == 10
     assert all(s.is_finished() for s in states)
-    assert states.count(optuna.trial.TrialState.COMPLETE) >= 4
+    # MedianPruner(n_startup_trials=2) prunes nothing until two trials have completed.
+    assert states.count(optuna.trial.TrialState.COMPLETE) >= 2, states
     assert states.count(optuna.trial.TrialState.PRUNED) >= 1, states
     for trial in trials:
         assert trial.intermediate_values
