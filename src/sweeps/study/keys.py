@@ -39,6 +39,7 @@ class Key(StrEnum):
     VERSIONS = "sweeps:versions"
     CODE_VERSION = "sweeps:git_commit"
     STOPPED = "sweeps:stopped"  # the run that stopped on a streak of same-cause failures
+    BUDGET_SPENT = "sweeps:budget_spent"  # the budget that ended the sweep, and when
 
 
 class Attr(StrEnum):
@@ -52,7 +53,13 @@ class Attr(StrEnum):
     REASON = "reason"
     TRACEBACK = "traceback"
     RUNTIME_S = "runtime_s"
-    GPU_HOURS = "slurm.gpu_hours"
+    GPU_HOURS = "slurm.gpu_hours"  # allocated GPUs x elapsed time, as Slurm counts GPUs
+    # What the trial cost, by the site's billing rule and the node's energy counters.
+    BILLED_GPU_HOURS = "cost.billed_gpu_hours"
+    BILLING_RULE = "cost.billing_rule"
+    ENERGY_WH = "energy.wh"
+    ENERGY_SOURCE = "energy.source"
+    ENERGY_NOT_MEASURED = "energy.not_measured"  # the reason, when no counter could be read
 
 
 def flatten_facts(facts: dict[str, object]) -> dict[str, object]:
