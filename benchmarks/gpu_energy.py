@@ -13,18 +13,16 @@ idle power, measured before each run, gives the idle-subtracted figure alongside
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _scratch import emit, scratch_folder
 from gpu_throughput import run_controllers, warm_dispatch, write_spec
 
 from sweeps.job.energy import EnergyMeter, NotMeasurable, find_counter
 from sweeps.spec import load_spec
-from sweeps.storage.open import close_storage
 from sweeps.warm.pool import WorkerPool
 
 IDLE_S = 8.0
@@ -112,12 +110,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
     args = parser.parse_args()
     out = args.out.resolve() if args.out else None
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(Path.cwd()), os.environ.get("PYTHONPATH")) if p
-    )
     lines = [f"# gpu_energy ({args.mode} mode)", ""]
-    with tempfile.TemporaryDirectory(prefix="sweeps-energy-") as tmp:
-        os.chdir(tmp)
+    with scratch_folder("sweeps-energy-") as folder:
         if args.mode == "gpu":
             import torch
 
@@ -125,12 +119,8 @@ def main() -> int:
         lines.append(f"{args.trials} trials of {args.epochs} epochs per row, warm workers")
         lines.append("")
         per_gpu = [int(k) for k in args.per_gpu.split(",")]
-        lines += energy_rows(Path(tmp), per_gpu, args.trials, args.epochs, args.mode == "gpu")
-        close_storage()
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if out:
-        out.write_text(text)
+        lines += energy_rows(folder, per_gpu, args.trials, args.epochs, args.mode == "gpu")
+    emit(lines, out)
     return 0
 
 

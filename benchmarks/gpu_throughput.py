@@ -21,12 +21,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _scratch import emit, scratch_folder
 
 from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec, load_spec
-from sweeps.storage.open import close_storage
 from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import prepare_study
 from sweeps.warm.pool import WorkerPool
@@ -344,13 +342,8 @@ def main() -> int:
 
         mode = "gpu" if torch.cuda.is_available() else "cpu"
     out = args.out.resolve() if args.out else None
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(Path.cwd()), os.environ.get("PYTHONPATH")) if p
-    )
     lines: list[str] = [f"# gpu_throughput ({mode} mode)", ""]
-    with tempfile.TemporaryDirectory(prefix="sweeps-bench-") as tmp:
-        folder = Path(tmp)
-        os.chdir(folder)
+    with scratch_folder("sweeps-bench-") as folder:
         if mode == "gpu":
             import torch
 
@@ -362,11 +355,7 @@ def main() -> int:
         else:
             lines += [f"{args.trials} trials of {args.trial_s:g} s each, one at a time", ""]
             lines += cpu_overhead(folder, args.trials, args.trial_s)
-        close_storage()
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if out:
-        out.write_text(text)
+    emit(lines, out)
     return 0
 
 
