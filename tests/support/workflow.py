@@ -31,6 +31,12 @@ def objectives_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path}
 
 
+def package_env(**extra: str) -> dict[str, str]:
+    """The environment with only the package on PYTHONPATH, as in a user's own project (trial
+    jobs find the project's own code in its directory)."""
+    return {**os.environ, "PYTHONPATH": str(REPO / "src"), **extra}
+
+
 def run_snakemake(
     cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:

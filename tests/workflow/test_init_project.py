@@ -4,33 +4,20 @@ project's train.py) runs in the project directory, and a published sweep named w
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import optuna
 import pytest
 import yaml
+from support.workflow import package_env, run_snakemake
 
 from sweeps.cli import main
 
 pytestmark = pytest.mark.e2e
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-
 
 def snakemake(proj: Path, *args: str) -> None:
-    # Only the package on the path: the trial jobs find train.py in the project directory.
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=proj,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_snakemake(proj, "--cores", "2", *args, env=package_env(), timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-4000:]
 
 

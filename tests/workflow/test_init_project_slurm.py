@@ -12,13 +12,13 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
+from support.workflow import package_env, run_snakemake
 
 from sweeps.cli import main
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e]
 
 OVERRIDE = ("--config", "site_overrides=small.yaml")
-SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def lumi_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     if shutil.which("sinfo") is None:
         pytest.skip("no Slurm on this machine (sinfo not found): bash tests/slurm/cluster.sh up")
     assert main(["init", str(tmp_path / "proj")]) == 0
-    env = {**os.environ, "PYTHONPATH": str(SRC), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    env = package_env(XDG_CONFIG_HOME=str(tmp_path / "xdg"))
     env["SBATCH_ACCOUNT"] = "sweeps"
     subprocess.run([sys.executable, "-m", "sweeps", "profiles", "install"], env=env, check=True)
     # No Singularity here: a stand-in `singularity exec IMAGE CMD...` that runs CMD (a mock).
@@ -48,14 +48,7 @@ def run_lumi(proj: Path, env: dict[str, str], overrides: dict[str, object]) -> l
         "dispatch": {"slurm": {"cpus_per_task": 1, "mem_per_gpu": "500M"}, **overrides},
     }
     (proj / "small.yaml").write_text(yaml.safe_dump(small))
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--profile", "lumi", *OVERRIDE],
-        cwd=proj,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
+    done = run_snakemake(proj, "--profile", "lumi", *OVERRIDE, env=env, timeout=400)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-4000:]
     storage = f"sqlite:///{proj}/results/example/study.db"
     return optuna.load_study(study_name="example", storage=storage).trials
