@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from types import TracebackType
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -20,6 +19,7 @@ from sweeps.controller.interrupt import STOP
 from sweeps.controller.stopped import ControllerStopped
 from sweeps.spec import SweepSpec
 from sweeps.storage.mutex import storage_mutex
+from sweeps.study.background import BackgroundLoop
 from sweeps.study.controllers import this_run
 from sweeps.study.keys import Key
 from sweeps.study.streak import StopRecord, current_streak, read_stop, record_stop
@@ -77,7 +77,7 @@ def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> No
     raise SweepStopped(stop_message(record))
 
 
-class StopWatch:
+class StopWatch(BackgroundLoop):
     """While a trial runs: an event set on Ctrl-C (:data:`STOP`) or once this run stops;
     :attr:`stopped` then tells which."""
 
@@ -85,13 +85,12 @@ class StopWatch:
         self.study, self.interval_s = study, interval_s
         self.event = threading.Event()
         self.stopped: StopRecord | None = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sweeps-stop-watch", daemon=True)
+        super().__init__("sweeps-stop-watch")
 
-    def _run(self) -> None:
+    def run(self) -> None:
         ticks = max(1, round(self.interval_s / 0.1))
         tick = 0
-        while not self._done.wait(0.1 if tick else 0):
+        while not self.done.wait(0.1 if tick else 0):
             if STOP.is_set():
                 self.event.set()
                 return
@@ -102,16 +101,3 @@ class StopWatch:
                     self.event.set()
                     return
             tick += 1
-
-    def __enter__(self) -> StopWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._done.set()
-        self._thread.join(timeout=5)

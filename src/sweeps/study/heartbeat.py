@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
+from typing import Self
 
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 
+from sweeps.study.background import BackgroundLoop
 from sweeps.study.keys import Key
 
 _log = logging.getLogger("sweeps.study")
@@ -35,7 +35,7 @@ def stale_after_s() -> float:
     return float(os.environ.get("SWEEPS_STALE_AFTER_S", 10 * heartbeat_interval_s()))
 
 
-class Heartbeat:
+class Heartbeat(BackgroundLoop):
     """A context that keeps ``key`` on ``trial_id`` fresh from a daemon thread.
 
     Once the trial has been finished by someone else, beating stops and ``on_finished`` runs
@@ -53,36 +53,23 @@ class Heartbeat:
         self.storage, self.trial_id, self.key = storage, trial_id, key
         self.interval_s = interval_s if interval_s is not None else heartbeat_interval_s()
         self.on_finished = on_finished
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"sweeps-heartbeat-{trial_id}", daemon=True
-        )
+        super().__init__(f"sweeps-heartbeat-{trial_id}", join_s=self.interval_s + 5)
 
     def beat(self) -> None:
         """Record that the trial's worker is alive now."""
         self.storage.set_trial_system_attr(self.trial_id, self.key, time.time())
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+    def run(self) -> None:
+        while not self.done.wait(self.interval_s):
             try:
                 self.beat()
             except UpdateFinishedTrialError:
-                if self.on_finished is not None and not self._stop.is_set():
+                if self.on_finished is not None and not self.done.is_set():
                     self.on_finished()
                 return
             except Exception as err:  # a missed beat is logged; the grace period absorbs it
                 _log.warning("heartbeat of trial id %d failed: %s", self.trial_id, err)
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> Self:
         self.beat()
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval_s + 5)
+        return super().__enter__()
