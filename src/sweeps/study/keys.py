@@ -59,6 +59,7 @@ class Attr(StrEnum):
     BILLING_RULE = "cost.billing_rule"
     ENERGY_WH = "energy.wh"
     ENERGY_SOURCE = "energy.source"
+    ENERGY_DEVICE_WH = "energy.device_wh"  # packed trials: the shared device's whole figure
     ENERGY_NOT_MEASURED = "energy.not_measured"  # the reason, when no counter could be read
 
 
