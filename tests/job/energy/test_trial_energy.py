@@ -37,7 +37,7 @@ def test_a_trial_records_the_energy_its_node_used(make_spec, rapl_root: Path) ->
     assert 0.5 * 0.01 * 0.9 <= wh <= 0.5 * 0.01 * 1.5, wh  # 0.5 s at 36 W, give or take a tick
 
 
-def test_a_counter_that_wraps_during_the_trial_still_counts_forward(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_counter_that_wraps_in_the_trial_still_counts_forward(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
     _, spec = make_spec(objective="support.objectives:sleep_for_x")
     with AdvancingRapl(rapl_root, WATTS, start_uj=MAX_UJ - 1000):
         outcome = run_trial(task_for(spec, {"x": 3.0}))
@@ -69,7 +69,7 @@ def test_energy_wh_is_told_as_its_objective(make_spec, rapl_root: Path) -> None:
     assert outcome.values[0] > 0
 
 
-def test_energy_wh_as_an_objective_fails_a_trial_it_cannot_measure(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
+def test_energy_wh_objective_fails_a_trial_it_cannot_measure(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
     _, spec = make_spec(
         objective="support.objectives:sleep_for_x",
         direction=None,
