@@ -53,6 +53,10 @@ class Attr(StrEnum):
     REASON = "reason"
     TRACEBACK = "traceback"
     RUNTIME_S = "runtime_s"
+    HOSTNAME = "hostname"
+    NODE = "slurm.node"
+    QUEUE_WAIT_S = "slurm.queue_wait_s"
+    JOB_ELAPSED_S = "slurm.run_time_s"  # the Slurm job's elapsed time: what was allocated
     GPU_HOURS = "slurm.gpu_hours"  # allocated GPUs x elapsed time, as Slurm counts GPUs
     # What the trial cost, by the site's billing rule and the node's energy counters.
     BILLED_GPU_HOURS = "cost.billed_gpu_hours"
