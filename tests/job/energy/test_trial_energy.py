@@ -34,14 +34,15 @@ def test_a_trial_records_the_energy_its_node_used(make_spec, rapl_root: Path) ->
     assert outcome.state == "complete" and outcome.values == [-5.0]
     assert outcome.facts[Attr.ENERGY_SOURCE] == "rapl"
     wh = outcome.facts[Attr.ENERGY_WH]
-    assert 0.5 * 0.01 * 0.9 <= wh <= 0.5 * 0.01 * 1.5, wh  # 0.5 s at 36 W, give or take a tick
+    # 0.5 s at 36 W; the writer thread may lag on a loaded machine, at either reading
+    assert 0.5 * 0.01 * 0.6 <= wh <= 0.5 * 0.01 * 1.6, wh
 
 
 def test_a_counter_that_wraps_in_the_trial_still_counts_forward(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
     _, spec = make_spec(objective="support.objectives:sleep_for_x")
     with AdvancingRapl(rapl_root, WATTS, start_uj=MAX_UJ - 1000):
         outcome = run_trial(task_for(spec, {"x": 3.0}))
-    assert 0.3 * 0.01 * 0.9 <= outcome.facts[Attr.ENERGY_WH] <= 0.3 * 0.01 * 1.5
+    assert 0.3 * 0.01 * 0.6 <= outcome.facts[Attr.ENERGY_WH] <= 0.3 * 0.01 * 1.6
 
 
 def test_no_counter_says_which_were_tried_and_why(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
