@@ -68,3 +68,11 @@ def test_a_sweep_of_costs_alone_is_refused() -> None:
 def test_multi_objective_tpe_is_accepted() -> None:
     spec = spec_from_dict(energy_sweep(sampler={"name": "TPESampler", "seed": 3}))
     assert spec.sampler.name == "TPESampler"
+
+
+def test_a_metric_named_twice_is_refused() -> None:
+    with pytest.raises(SpecError) as err:
+        spec_from_dict(energy_sweep(metrics=["energy_wh", "energy_wh"]))
+    assert err.value.problems == [
+        ("metrics", ["energy_wh", "energy_wh"], "names energy_wh more than once")
+    ]

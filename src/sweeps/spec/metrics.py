@@ -33,7 +33,12 @@ def objective_value_count(spec: SweepSpec) -> int:
 
 
 def check_metrics(spec: SweepSpec) -> list[tuple[str, Any, str]]:
-    """A sweep whose every metric is a cost leaves the objective nothing to return."""
+    """A metric named twice, or a sweep whose every metric is a cost (which leaves the
+    objective nothing to return)."""
+    names = spec.metrics or []
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        return [("metrics", spec.metrics, f"names {', '.join(twice)} more than once")]
     if spec.metrics and objective_value_count(spec) == 0:
         return [
             (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from job.test_command import command
 from job.test_runner import task_for
 from support.energy import MAX_UJ, AdvancingRapl
 
@@ -95,3 +96,19 @@ def test_packed_trials_split_their_devices_energy_by_overlap(tmp_path: Path) -> 
     assert spans.share(2)(100.0, (105.0, 115.0)) == pytest.approx(75.0)
     # Trial 1 over 100-110 used 80 J on the device: 100-105 alone, 105-110 shared with 2.
     assert spans.share(1)(80.0, (100.0, 110.0)) == pytest.approx(40.0 + 20.0)
+
+
+def test_a_command_objective_names_only_its_own_metric(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
+    """The script prints ``val_loss`` alone; energy_wh comes from the meter around it."""
+    _, spec = make_spec(
+        objective=command(STUB_METRIC="val_loss"),
+        direction=None,
+        directions=["minimize", "minimize"],
+        metrics=["val_loss", "energy_wh"],
+        sampler={"name": "TPESampler"},
+    )
+    with AdvancingRapl(rapl_root, WATTS):
+        outcome = run_trial(task_for(spec, {"x": 2.0}))
+    assert outcome.state == "complete", outcome.reason
+    assert outcome.values == [pytest.approx(2 / 3), outcome.facts[Attr.ENERGY_WH]]
+    assert outcome.values[1] > 0
