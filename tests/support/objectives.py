@@ -121,3 +121,10 @@ def sleep_past_limit(params: dict[str, Any], trial: TrialHandle) -> float:
     trial.log.info("started at %f", time.time())
     time.sleep(600)
     return 0.0
+
+
+def sleep_for_x(params: dict[str, Any]) -> float:
+    """Sleeps ``x / 10`` seconds and returns ``-x``: a longer trial scores better and costs more
+    energy, so accuracy against energy has a Pareto front."""
+    time.sleep(params["x"] / 10)
+    return -float(params["x"])

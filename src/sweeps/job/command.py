@@ -35,6 +35,7 @@ from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.spec.command import command_words, expand
+from sweeps.spec.metrics import objective_value_count
 
 STDERR_TAIL_LINES = 60
 KILL_AFTER_TERM_S = 5.0
@@ -251,7 +252,7 @@ class _Run:
         values = result_values(record, self.spec)
         if isinstance(values, str):
             return TrialOutcome("fail", reason=values)
-        n_values = len(self.spec.directions)
+        n_values = objective_value_count(self.spec)
         return judge_result(
             values[0] if n_values == 1 else values,
             n_values,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sweeps.spec import SweepSpec
+from sweeps.spec.metrics import objective_metrics, objective_value_count
 
 NOT_VALUES = {"step", "seq"}
 
@@ -34,14 +35,14 @@ def intermediate(record: dict[str, Any], spec: SweepSpec) -> tuple[int, float] |
     step = record.get("step")
     if isinstance(step, bool) or not isinstance(step, int | float) or step != int(step):
         return None
-    names = spec.metrics[:1] if spec.metrics else []
+    names = objective_metrics(spec)[:1]
     found = _values(record, names, 1)
     return (int(step), float(found[0])) if isinstance(found, list) else None
 
 
 def result_values(record: dict[str, Any], spec: SweepSpec) -> list[Any] | str:
     """The objective's values from a result record, or why there are none."""
-    return _values(record, list(spec.metrics or []), len(spec.directions))
+    return _values(record, objective_metrics(spec), objective_value_count(spec))
 
 
 def read_metrics_file(path: Path) -> dict[str, Any] | str:

@@ -20,11 +20,15 @@ from typing import Any
 import optuna
 
 from sweeps.job.command import run_command
+from sweeps.job.cost_values import with_cost_values
+from sweeps.job.devices import visible_devices
 from sweeps.job.distributed import join_job
+from sweeps.job.energy.trial import Share, TrialMeter
 from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
 from sweeps.job.seeding import seed_everything
 from sweeps.job.task import TrialOutcome, TrialTask
+from sweeps.spec.metrics import objective_value_count
 from sweeps.study.provenance import host_facts, package_versions
 
 TRACEBACK_LIMIT = 16_000
@@ -41,8 +45,11 @@ def import_objective(path: str) -> Callable[..., Any]:
     return objective
 
 
-def run_trial(task: TrialTask) -> TrialOutcome:
-    """Run one attempt of a trial and return its outcome (never raises for objective errors)."""
+def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcome:
+    """Run one attempt of a trial and return its outcome (never raises for objective errors).
+
+    The objective runs inside the node's best energy counter; ``energy_share`` gives this
+    trial its part of a device that packed trials share."""
     _limit_threads(task.spec.resources.cpus)
     started = time.time()
     rank = join_job()
@@ -56,11 +63,13 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         **handle.environment(),
     }
     log_file = handle.open_log()
+    meter = TrialMeter(counter_gpus(task.spec.resources.gpus), energy_share)
     try:
-        if task.spec.objective.is_function:
-            outcome = _run_function(task, handle)
-        else:
-            outcome = run_command(task, handle)
+        with meter:
+            if task.spec.objective.is_function:
+                outcome = _run_function(task, handle)
+            else:
+                outcome = run_command(task, handle)
     except optuna.TrialPruned as pruned:
         outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
     except Exception as err:
@@ -83,15 +92,26 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     if rank.world_size > 1:
         facts["world_size"] = rank.world_size
         facts["rank"] = rank.rank
+    facts.update(meter.facts())
     outcome.facts = facts
-    return outcome
+    return with_cost_values(task.spec, outcome)
+
+
+def counter_gpus(gpus: int) -> list[int]:
+    """The node's indices of this trial's GPUs, for the energy counters (none when the
+    visibility variable names devices by UUID: the node's counters are read instead)."""
+    if gpus == 0:
+        return []
+    ids = visible_devices(count=gpus)
+    return [int(i) for i in ids] if all(i.isdigit() for i in ids) else []
 
 
 def _run_function(task: TrialTask, handle: TrialHandle) -> TrialOutcome:
     objective = import_objective(str(task.spec.objective.function))
     seed_everything(task.seed, task.spec.reproducible)
     result = _call(objective, task, handle)
-    return judge_result(result, len(task.spec.directions), task.spec.objective.allow_non_finite)
+    n_values = objective_value_count(task.spec)
+    return judge_result(result, n_values, task.spec.objective.allow_non_finite)
 
 
 def takes_handle(objective: Callable[..., Any], args: dict[str, Any]) -> bool:

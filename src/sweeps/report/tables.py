@@ -8,37 +8,30 @@ from pathlib import Path
 import optuna
 import pandas as pd
 
+from sweeps.report.columns import COST_COLUMNS, trials_frame, value_columns
+from sweeps.report.cost import cost_totals
 from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
-from sweeps.study.keys import Key
+
+BEST_COST_COLUMNS = ["run_time_s", "billed_gpu_hours", "energy_wh", "node"]
 
 
-def trials_frame(study: optuna.Study) -> pd.DataFrame:
-    """One row per trial: number, slot, attempt, state, values, params, timings, user attributes."""
-    rows = []
-    for t in study.get_trials(deepcopy=False):
-        row: dict[str, object] = {
-            "number": t.number,
-            "slot": t.system_attrs.get(Key.SLOT),
-            "attempt": t.system_attrs.get(Key.ATTEMPT),
-            "state": t.state.name,
-            "datetime_start": t.datetime_start,
-            "datetime_complete": t.datetime_complete,
-            "duration_s": t.duration.total_seconds() if t.duration else None,
-        }
-        for i, value in enumerate(t.values or []):
-            row["value" if len(study.directions) == 1 else f"value_{i}"] = value
-        row.update({f"params_{k}": v for k, v in t.params.items()})
-        row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items() if k != "traceback"})
-        rows.append(row)
-    return pd.DataFrame(rows)
+def best_frame(frame: pd.DataFrame, numbers: list[int], spec: SweepSpec) -> pd.DataFrame:
+    """The best trials' rows (one for a single objective, the Pareto front for several):
+    number, values, params and what each cost."""
+    if frame.empty or not numbers:
+        return pd.DataFrame()
+    params = [c for c in frame.columns if c.startswith("params_")]
+    columns = ["number", *value_columns(spec), *params, *BEST_COST_COLUMNS]
+    return frame[frame["number"].isin(numbers)][columns]
 
 
 def write_tables(study: optuna.Study, spec: SweepSpec, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``trials.csv`` and ``best.json`` into ``out_dir``."""
+    """Write ``trials.csv`` and ``best.json`` (with the sweep's cost totals) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, best_path = out_dir / "trials.csv", out_dir / "best.json"
-    trials_frame(study).to_csv(csv_path, index=False)
+    frame = trials_frame(study, spec)
+    frame.to_csv(csv_path, index=False)
     summary = summarize(study, spec)
     best = {
         "study": spec.study,
@@ -46,6 +39,10 @@ def write_tables(study: optuna.Study, spec: SweepSpec, out_dir: Path) -> tuple[P
         "metrics": spec.metrics,
         "best": summary.best,
         "counts": summary.final_counts,
+        "cost": cost_totals(frame),
     }
     best_path.write_text(json.dumps(best, indent=2, default=str) + "\n")
     return csv_path, best_path
+
+
+__all__ = ["COST_COLUMNS", "best_frame", "trials_frame", "write_tables"]

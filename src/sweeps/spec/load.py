@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from sweeps.spec.command import command_words, template_problems
 from sweeps.spec.errors import MISSING, SpecError
+from sweeps.spec.metrics import check_metrics
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.paths import sweep_file
 from sweeps.spec.samplers import check_pruner, check_sampler
@@ -44,7 +45,7 @@ def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> Sweep
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         raise SpecError(source, [_describe(e, data) for e in err.errors()]) from None
-    problems = check_sampler(spec) + check_pruner(spec) + check_command(spec)
+    problems = check_metrics(spec) + check_sampler(spec) + check_pruner(spec) + check_command(spec)
     if problems:
         raise SpecError(source, problems)
     return spec

@@ -16,6 +16,9 @@ from sweeps.spec.space import grid_search_space
 # Arguments we fill in from the sweep itself rather than the file.
 _DERIVED = {"seed", "search_space"}
 
+SINGLE_OBJECTIVE_SAMPLERS = {"CmaEsSampler"}
+"""Samplers Optuna refuses for a study of more than one objective."""
+
 
 def _signature_defaults(cls: type) -> dict[str, Any]:
     params = inspect.signature(cls).parameters
@@ -44,6 +47,15 @@ def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
         known = ", ".join(_known(optuna.samplers, optuna.samplers.BaseSampler))
         return [("sampler.name", spec.sampler.name, f"not an Optuna sampler; known: {known}")]
     problems = _check_args("sampler.args", cls, spec.sampler.args)
+    if spec.multi_objective and spec.sampler.name in SINGLE_OBJECTIVE_SAMPLERS:
+        problems.append(
+            (
+                "sampler.name",
+                spec.sampler.name,
+                f"optimises a single objective; this sweep has {len(spec.directions)} "
+                "(use NSGAIISampler or TPESampler)",
+            )
+        )
     if "search_space" in _signature_defaults(cls):
         try:
             grid_search_space(spec)
@@ -66,7 +78,14 @@ def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
         return [("pruner.name", spec.pruner.name, f"not an Optuna pruner; known: {known}")]
     problems = _check_args("pruner.args", cls, spec.pruner.args)
     if spec.multi_objective and spec.pruner.name != "NopPruner":
-        problems.append(("pruner.name", spec.pruner.name, "pruning needs a single objective"))
+        problems.append(
+            (
+                "pruner.name",
+                spec.pruner.name,
+                f"pruning needs a single objective; this sweep has {len(spec.directions)} "
+                "(use NopPruner)",
+            )
+        )
     if problems:
         return problems
     return _check_values("pruner.args", spec.pruner.args, lambda args: cls(**args))

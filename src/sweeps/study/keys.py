@@ -53,12 +53,17 @@ class Attr(StrEnum):
     REASON = "reason"
     TRACEBACK = "traceback"
     RUNTIME_S = "runtime_s"
+    HOSTNAME = "hostname"
+    NODE = "slurm.node"
+    QUEUE_WAIT_S = "slurm.queue_wait_s"
+    JOB_ELAPSED_S = "slurm.run_time_s"  # the Slurm job's elapsed time: what was allocated
     GPU_HOURS = "slurm.gpu_hours"  # allocated GPUs x elapsed time, as Slurm counts GPUs
     # What the trial cost, by the site's billing rule and the node's energy counters.
     BILLED_GPU_HOURS = "cost.billed_gpu_hours"
     BILLING_RULE = "cost.billing_rule"
     ENERGY_WH = "energy.wh"
     ENERGY_SOURCE = "energy.source"
+    ENERGY_DEVICE_WH = "energy.device_wh"  # packed trials: the shared device's whole figure
     ENERGY_NOT_MEASURED = "energy.not_measured"  # the reason, when no counter could be read
 
 

@@ -33,6 +33,7 @@ from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Key
 from sweeps.study.slots import slots_done
+from sweeps.warm.energy_spans import shared_device_spans
 from sweeps.warm.queue import claim_published_trial, outcome_record, spec_key, task_from_record
 from sweeps.warm.wakeups import doorbell_mtime, flag_outcome, stop_requested, wait_for_doorbell
 
@@ -95,6 +96,7 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
     ran = 0
     idle_since = checked = time.monotonic()
     bell = doorbell_mtime(registry)
+    spans = shared_device_spans(spec, registry, worker_id)
     while os.getppid() == parent:
         if time.time() + spec.resources.time_min * 60 > deadline:
             print(f"sweeps worker {worker_id} lane {lane}: no time left for a trial", flush=True)
@@ -115,14 +117,19 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
         beat = Heartbeat(
             storage, trial_id, warm.heartbeat_s, Key.LANE_HEARTBEAT, on_finished=_interrupt_self
         )
+        if spans is not None:
+            spans.mark(task.number, "start", time.time())
         try:
             with beat:
-                outcome = run_trial(task)
+                outcome = run_trial(task, spans.share(task.number) if spans else None)
         except KeyboardInterrupt:
             if not storage.get_trial(trial_id).state.is_finished():
                 raise  # a real interrupt, not the heartbeat's
             idle_since = time.monotonic()
             continue  # its controller gave up on it: free the lane for the next trial
+        finally:
+            if spans is not None:
+                spans.mark(task.number, "end", time.time())
         _add_lane_facts(spec, outcome, worker_id, lane, trial.system_attrs[Key.WARM_TASK])
         with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
             storage.set_trial_system_attr(trial_id, Key.WARM_OUTCOME, outcome_record(outcome))
