@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sweeps.job.energy.counters import NotMeasurable, Reading
+from sweeps.job.energy.counters import Reading, gpu_indices, start_library
 
 _WRAP = 2**64  # the accumulator is a 64-bit count
 
@@ -20,18 +20,14 @@ class AmdSmiApi(Protocol):
         ...
 
 
+def _start(amdsmi: Any) -> list[Any]:
+    amdsmi.amdsmi_init()
+    return list(amdsmi.amdsmi_get_processor_handles())
+
+
 class _AmdSmi:
     def __init__(self) -> None:
-        try:
-            import amdsmi
-        except ImportError:
-            raise NotMeasurable("amdsmi is not installed") from None
-        try:
-            amdsmi.amdsmi_init()
-            self._handles = amdsmi.amdsmi_get_processor_handles()
-        except Exception as err:
-            raise NotMeasurable(f"amdsmi did not start: {err}") from None
-        self._amdsmi: Any = amdsmi
+        self._amdsmi, self._handles = start_library("amdsmi", "amdsmi", _start)
 
     def device_count(self) -> int:
         return len(self._handles)
@@ -49,10 +45,7 @@ class AmdSmiCounter:
 
     def __init__(self, devices: Sequence[int] | None = None, api: AmdSmiApi | None = None) -> None:
         self._api = api or _AmdSmi()
-        count = self._api.device_count()
-        if count == 0:
-            raise NotMeasurable("amdsmi sees no GPU")
-        self.devices = list(devices) if devices is not None else list(range(count))
+        self.devices = gpu_indices(devices, self._api.device_count(), "amdsmi")
 
     def read(self) -> Reading:
         joules, wraps = {}, {}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from sweeps.job.energy.counters import NotMeasurable, Reading
+from sweeps.job.energy.counters import NotMeasurable, Reading, gpu_indices, start_library
 
 
 class NvmlApi(Protocol):
@@ -18,15 +18,7 @@ class NvmlApi(Protocol):
 
 class _Pynvml:
     def __init__(self) -> None:
-        try:
-            import pynvml
-        except ImportError:
-            raise NotMeasurable("nvidia-ml-py is not installed") from None
-        try:
-            pynvml.nvmlInit()
-        except Exception as err:
-            raise NotMeasurable(f"NVML did not start: {err}") from None
-        self._nvml: Any = pynvml
+        self._nvml, _ = start_library("pynvml", "nvidia-ml-py", lambda nvml: nvml.nvmlInit())
 
     def device_count(self) -> int:
         return int(self._nvml.nvmlDeviceGetCount())
@@ -43,10 +35,7 @@ class NvmlCounter:
 
     def __init__(self, devices: Sequence[int] | None = None, api: NvmlApi | None = None) -> None:
         self._api = api or _Pynvml()
-        count = self._api.device_count()
-        if count == 0:
-            raise NotMeasurable("NVML sees no GPU")
-        self.devices = list(devices) if devices is not None else list(range(count))
+        self.devices = gpu_indices(devices, self._api.device_count(), "NVML")
 
     def read(self) -> Reading:
         joules = {}
