@@ -27,6 +27,7 @@ class ImportOptions:
     study: str | None = None
     n_trials: int | None = None
     program: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()  # --set KEY=VALUE: values the file cannot give
 
 
 @dataclass

@@ -1,0 +1,313 @@
+"""What the Optuna sweeper makes of one ``hydra.sweeper.params`` entry, as a sweep parameter.
+
+Follows hydra_plugins.hydra_optuna_sweeper (``create_optuna_distribution_from_override``) on
+top of Hydra's grammar functions: ``choice``/``a,b,c`` -> categorical of the values as the
+sweeper passes them on; ``range`` -> an int (all ints) or stepped float distribution that
+*includes* ``stop`` (``range(n)`` is ``range(0, n)``); ``interval`` -> a float (Hydra makes its
+bounds floats; ``int(...)`` casts them); ``log`` among an interval's tags -> log scale (tags on
+other sweeps are ignored by the sweeper); ``shuffle``/``sort`` reorder. Anything else raises
+:class:`ValueError` naming the construct.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from optuna.distributions import FloatDistribution, IntDistribution
+
+from sweeps.importers.hydra_grammar import Call, Quoted
+
+
+@dataclass
+class Sweep:
+    """A parsed sweep: the Hydra object the grammar functions build, before the sweeper."""
+
+    kind: str  # choice | range | interval
+    values: list[Any] = field(default_factory=list)  # choice
+    start: Any = None
+    stop: Any = None
+    step: Any = 1
+    tags: set[str] = field(default_factory=set)
+    shuffle: bool = False
+
+
+@dataclass
+class Param:
+    """The sweep parameter plus notes on how it was carried over."""
+
+    spec: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    distribution: Any = None  # the Optuna distribution the sweeper builds; None: categorical
+
+
+def to_param(value: Any) -> Param:
+    """The parameter the sweeper makes of a parsed override value."""
+    notes: list[str] = []
+    built = _build(value, notes)
+    if not isinstance(built, Sweep):  # a plain value: the same override on every trial
+        text = encode(built)
+        notes.append(
+            f"a fixed value: Hydra passes it to every trial and records it as a user "
+            f"attribute; here a one-choice categorical {text!r}, the same override"
+        )
+        return Param({"type": "categorical", "choices": [_fixed(built)]}, notes)
+    return _distribution(built, notes)
+
+
+def _fixed(value: Any) -> Any:
+    """The value whose ``str()`` is the override text Hydra passes (``null``, quotes kept)."""
+    text = encode(value)
+    return value if text == str(value) else text
+
+
+def _distribution(sweep: Sweep, notes: list[str]) -> Param:
+    if sweep.kind == "choice" or (sweep.kind == "range" and sweep.shuffle):
+        values = sweep.values if sweep.kind == "choice" else _range_values(sweep)
+        if sweep.shuffle:
+            notes.append(
+                "shuffle(...): Hydra orders the choices at random (unseeded) at every start; "
+                "here in the written order: the same values with the same weights"
+            )
+        return Param({"type": "categorical", "choices": [_choice(v, notes) for v in values]}, notes)
+    others = sorted(sweep.tags - {"log"})
+    if others:
+        notes.append(f"tags {others}: ignored by the Optuna sweeper, as here")
+    if sweep.kind == "range":
+        if "log" in sweep.tags:
+            notes.append(
+                "tag(log, range(...)): the Optuna sweeper ignores tags on a range; "
+                "a linear stepped distribution, as the sweeper makes"
+            )
+        return _stepped(sweep, notes)
+    return _interval(sweep, notes)
+
+
+def _stepped(sweep: Sweep, notes: list[str]) -> Param:
+    start, stop, step = sweep.start, sweep.stop, sweep.step
+    if any(isinstance(v, float) for v in (start, stop, step)):
+        if not step:
+            raise ValueError("range(...) with step 0")
+        dist: Any = FloatDistribution(float(start), float(stop), step=float(step))
+        spec = {"type": "float", "low": dist.low, "high": dist.high, "step": dist.step}
+    else:
+        dist = IntDistribution(int(start), int(stop), step=int(step))
+        spec = {"type": "int", "low": dist.low, "high": dist.high, "step": dist.step}
+    if dist.high != stop:
+        notes.append(f"range(...): Optuna lowers the stop {stop} to the last step, {dist.high}")
+    return Param(spec, notes, dist)
+
+
+def _interval(sweep: Sweep, notes: list[str]) -> Param:
+    log = "log" in sweep.tags
+    extra = {"log": True} if log else {}
+    if isinstance(sweep.start, int) and isinstance(sweep.stop, int):
+        dist: Any = IntDistribution(sweep.start, sweep.stop, log=log)
+        return Param({"type": "int", "low": dist.low, "high": dist.high, **extra}, notes, dist)
+    dist = FloatDistribution(float(sweep.start), float(sweep.stop), log=log)
+    return Param({"type": "float", "low": dist.low, "high": dist.high, **extra}, notes, dist)
+
+
+def grid_values(param: Param) -> list[Any]:
+    """The sweeper's grid for a parameter (``_to_grid_sampler_choices``): ranges *exclude* the
+    end point there, and a continuous distribution has no grid."""
+    dist = param.distribution
+    if dist is None:
+        return list(param.spec["choices"])
+    if isinstance(dist, IntDistribution) and not dist.log:
+        return [dist.low + i * dist.step for i in range((dist.high - dist.low) // dist.step)]
+    if isinstance(dist, FloatDistribution) and dist.step is not None:
+        count = int((dist.high - dist.low) // dist.step)
+        return [dist.low + i * dist.step for i in range(count)]
+    raise ValueError("GridSampler only supports discrete distributions (as in the sweeper)")
+
+
+def _choice(value: Any, notes: list[str]) -> Any:
+    if isinstance(value, Sweep):
+        raise ValueError("nesting sweeps in choice(...) is not supported (Hydra refuses it)")
+    text = encode(value)
+    if value is None:
+        return text  # the sweeper encodes null as the text "null", and passes x=null
+    if isinstance(value, Quoted):
+        notes.append(
+            f"{text}: a quoted string; the sweeper records and passes it with its quotes, "
+            "as here (the app reads the text)"
+        )
+        return text
+    if isinstance(value, list | dict):
+        notes.append(f"{text}: a list or mapping choice is passed on as its text, as here")
+        return text
+    return value
+
+
+def encode(value: Any) -> str:
+    """A value as Hydra writes it back into an override (``_get_value_element_as_str``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, Quoted):
+        return value.with_quotes()
+    if isinstance(value, list):
+        return "[" + ",".join(encode(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{encode(k)}:{encode(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _range_values(sweep: Sweep) -> list[Any]:
+    """The values of ``range`` as Hydra enumerates them (stop excluded; floats in decimal)."""
+    start, stop, step = sweep.start, sweep.stop, sweep.step
+    if all(isinstance(v, int) for v in (start, stop, step)):
+        return list(range(start, stop, step))
+    first, end, inc = (decimal.Decimal(str(v)) for v in (start, stop, step))
+    if inc == 0:
+        raise ValueError("range(...) with step 0")
+    values, i = [], 0
+    while (first + inc * i < end) if inc > 0 else (first + inc * i > end):
+        values.append(float(first + inc * i))
+        i += 1
+    return values
+
+
+def _build(value: Any, notes: list[str]) -> Any:
+    """Apply Hydra's grammar functions to the parsed tree."""
+    if not isinstance(value, Call):
+        if isinstance(value, list):
+            return [_build(v, notes) for v in value]
+        return value
+    if value.name not in _FUNCTIONS:
+        raise ValueError(_unsupported(value.name))
+    args = [_build(a, notes) for a in value.args]
+    kwargs = {k: _build(v, notes) for k, v in value.kwargs.items()}
+    try:
+        return _FUNCTIONS[value.name](*args, **kwargs)
+    except TypeError as err:
+        raise ValueError(f"{value.name}(...): {err}") from None
+
+
+def _unsupported(name: str) -> str:
+    why = _REFUSED.get(name, "not a function of Hydra's override grammar")
+    return f"{name}(...) is not supported: {why}"
+
+
+_REFUSED = {
+    "glob": "it lists a config group's options from Hydra's search path, which the importer "
+    "does not read; write choice(...) with the option names",
+    "extend_list": "it appends to a list in the app's config, not a sweep",
+}
+
+
+def _choice_fn(*args: Any) -> Sweep:
+    if not args:
+        raise ValueError("choice() needs at least one value (Hydra refuses it)")
+    if len(args) == 1 and isinstance(args[0], Sweep) and args[0].kind == "choice":
+        return args[0]
+    return Sweep("choice", values=list(args))
+
+
+def _range_fn(start: Any, stop: Any = None, step: Any = 1) -> Sweep:
+    if stop is None:
+        start, stop = 0, start
+    for bound in (start, stop, step):
+        if not _number(bound):
+            raise ValueError(f"range(...) takes numbers, not {bound!r}")
+    if step <= 0 or start > stop:
+        raise ValueError("range(...) descending: the sweeper's distribution needs start <= stop")
+    return Sweep("range", start=start, stop=stop, step=step)
+
+
+def _interval_fn(start: Any, end: Any) -> Sweep:
+    if not (_number(start) and _number(end)):
+        raise ValueError("interval(start, end) takes two numbers")
+    return Sweep("interval", start=float(start), stop=float(end))
+
+
+def _tag_fn(*args: Any, sweep: Any = None) -> Sweep:
+    items = [*args, *([sweep] if sweep is not None else [])]
+    if not items or not isinstance(items[-1], Sweep):
+        raise ValueError("tag(...) takes tag names, then a sweep")
+    if not all(isinstance(t, str) for t in items[:-1]):
+        raise ValueError("tag(...) names must be strings")
+    items[-1].tags = set(items[:-1])
+    return items[-1]
+
+
+def _shuffle_fn(*args: Any, **named: Any) -> Any:
+    target = named.get("sweep", named.get("list"))
+    if target is None:
+        target = args[0] if len(args) == 1 else Sweep("choice", values=[*args])
+    if isinstance(target, Sweep) and target.kind in ("choice", "range"):
+        target.shuffle = True
+        return target
+    raise ValueError("shuffle(...) of a list or an interval is not a sweep the sweeper reads")
+
+
+def _sort_fn(*args: Any, reverse: bool = False, **named: Any) -> Any:
+    target = named.get("sweep", named.get("list"))
+    if target is None:
+        target = args[0] if len(args) == 1 else Sweep("choice", values=[*args])
+    if isinstance(target, Sweep) and target.kind == "choice":
+        target.values = sorted(target.values, reverse=reverse)
+        return target
+    if isinstance(target, Sweep) and target.kind == "range" and not reverse:
+        return target
+    raise ValueError("sort(...) here: only of a choice, or of a range in ascending order")
+
+
+def _cast(function: Callable[[Any], Any], name: str) -> Callable[..., Any]:
+    def cast(*args: Any, value: Any = None) -> Any:
+        item = value if value is not None else (args[0] if len(args) == 1 else None)
+        if item is None and len(args) > 1:
+            item = Sweep("choice", values=[*args])
+        return _apply_cast(item, function, name)
+
+    return cast
+
+
+def _apply_cast(item: Any, function: Callable[[Any], Any], name: str) -> Any:
+    if isinstance(item, Sweep):
+        if item.kind == "choice":
+            item.values = [_apply_cast(v, function, name) for v in item.values]
+        elif name in ("int", "float"):
+            item.start, item.stop = function(item.start), function(item.stop)
+            if item.kind == "range":
+                item.step = function(item.step)
+        else:
+            raise ValueError(f"{name}(...) of a range or interval (Hydra refuses it)")
+        return item
+    if isinstance(item, list):
+        return [_apply_cast(v, function, name) for v in item]
+    if isinstance(item, dict):
+        return {k: _apply_cast(v, function, name) for k, v in item.items()}
+    return function(str(item) if isinstance(item, Quoted) else item)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ValueError(f"cannot cast {value!r} to bool")
+    return bool(value)
+
+
+def _to_str(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "choice": _choice_fn,
+    "range": _range_fn,
+    "interval": _interval_fn,
+    "tag": _tag_fn,
+    "shuffle": _shuffle_fn,
+    "sort": _sort_fn,
+    "int": _cast(int, "int"),
+    "float": _cast(float, "float"),
+    "str": _cast(_to_str, "str"),
+    "bool": _cast(_to_bool, "bool"),
+}
