@@ -43,9 +43,11 @@ class HydraConfig:
         raw = _raw(self.config, key)
         if raw is _ABSENT:
             return default
+        if isinstance(raw, dict):  # key by key, so that an error names the innermost key
+            return {name: self.get(f"{key}.{name}") for name in raw}
         try:
             value = OmegaConf.select(self.config, key, throw_on_missing=True)
-            if isinstance(value, DictConfig) or OmegaConf.is_list(value):
+            if OmegaConf.is_config(value):
                 return OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
             return value
         except OmegaConfBaseException as err:
@@ -69,7 +71,7 @@ class HydraConfig:
 _ABSENT = object()
 
 
-def load(source: Path) -> tuple[DictConfig, list[Any]]:
+def load(source: Path) -> tuple[DictConfig, Any]:
     """The file as OmegaConf reads it, without its defaults list; and that list."""
     try:
         loaded = OmegaConf.load(source)
@@ -79,10 +81,14 @@ def load(source: Path) -> tuple[DictConfig, list[Any]]:
         raise UnsupportedConstruct(source, "", "<file>", f"not a valid config: {err}") from None
     if not isinstance(loaded, DictConfig):
         raise UnsupportedConstruct(source, "", "<list>", "a Hydra config is a mapping")
-    defaults = OmegaConf.to_container(loaded.get("defaults", []), resolve=False)
+    defaults: Any = []
     if "defaults" in loaded:
+        node = loaded["defaults"]
+        defaults = (
+            OmegaConf.to_container(node, resolve=False) if OmegaConf.is_config(node) else node
+        )
         del loaded["defaults"]
-    return loaded, defaults if isinstance(defaults, list) else [defaults]
+    return loaded, defaults
 
 
 def compose(
