@@ -12,6 +12,7 @@ other sweeps are ignored by the sweeper); ``shuffle``/``sort`` reorder. Anything
 from __future__ import annotations
 
 import decimal
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,10 +91,14 @@ def _stepped(sweep: Sweep, notes: list[str]) -> Param:
     if any(isinstance(v, float) for v in (start, stop, step)):
         if not step:
             raise ValueError("range(...) with step 0")
-        dist: Any = FloatDistribution(float(start), float(stop), step=float(step))
+        with warnings.catch_warnings():  # the lowered stop is noted below
+            warnings.simplefilter("ignore")
+            dist: Any = FloatDistribution(float(start), float(stop), step=float(step))
         spec = {"type": "float", "low": dist.low, "high": dist.high, "step": dist.step}
     else:
-        dist = IntDistribution(int(start), int(stop), step=int(step))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dist = IntDistribution(int(start), int(stop), step=int(step))
         spec = {"type": "int", "low": dist.low, "high": dist.high, "step": dist.step}
     if dist.high != stop:
         notes.append(f"range(...): Optuna lowers the stop {stop} to the last step, {dist.high}")
