@@ -104,13 +104,18 @@ _REMOVED = {
     "optuna.samplers.MOTPESampler": "MOTPESampler was removed in Optuna 4; TPESampler handles "
     "several objectives but is not the same algorithm",
 }
-# Arguments Optuna 5 no longer uses, with the one value its fixed behaviour equals.
+# Arguments Optuna 5 accepts but no longer uses, with the one value its behaviour equals.
 _FIXED = {
     ("TPESampler", "consider_prior"): True,
+    ("CmaEsSampler", "restart_strategy"): None,
+}
+# Deprecated arguments Optuna 5 still honours: left out (no warning) when at their default.
+_DEPRECATED_DEFAULTS = {
     ("TPESampler", "prior_weight"): 1.0,
     ("TPESampler", "consider_magic_clip"): True,
     ("TPESampler", "consider_endpoints"): False,
 }
+_UNSET = object()
 _WARNINGS_ONLY = ("warn_independent_sampling", "warn_asynchronous_seeding")
 
 
@@ -181,6 +186,9 @@ def _argument(
         raise UnsupportedConstruct(
             source, key, value, f"Optuna 5 fixes it to {_FIXED[name, arg]!r}"
         )
+    if _DEPRECATED_DEFAULTS.get((name, arg), _UNSET) == value:
+        sampler.notes.append(f"{key}: {value!r}: Optuna 5's default; not passed")
+        return
     if arg in _WARNINGS_ONLY and arg in accepted:
         sampler.notes.append(
             f"{key}: {value!r}: only turns Optuna's warnings on or off; not passed"
@@ -188,7 +196,8 @@ def _argument(
         return
     if name == "CmaEsSampler" and arg == "inc_popsize":
         sampler.notes.append(
-            f"{key}: {value!r}: acts only with restart_strategy, which is not set; not passed"
+            f"{key}: {value!r}: acts only with a restart_strategy, which Optuna 5 no longer "
+            "has; not passed"
         )
         return
     if arg not in accepted:
