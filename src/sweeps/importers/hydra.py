@@ -79,7 +79,7 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     config = compose(source, loaded, base, dict(options.settings))
     notes, approximations = list(defaults.notes), list[str]()
     for key in sweeper_raw:
-        _check_sweeper_key(source, config, str(key))
+        notes += _check_sweeper_key(source, config, str(key))
     if config.get(f"{SWEEPER}._target_") != OPTUNA_TARGET:
         raise UnsupportedConstruct(
             source,
@@ -96,11 +96,12 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
         n_trials = _grid(source, params, n_trials, notes)
     n_jobs = _positive(source, config, "n_jobs")
     approximations.append(
-        f"n_jobs: {n_jobs}: the sweeper asks {n_jobs} trials and waits for all of them before "
-        f"the next batch; here up to {n_jobs} run at once and a new one starts when one ends"
+        f"{SWEEPER}.n_jobs: {n_jobs}: the sweeper asks {n_jobs} trials and waits for all of "
+        f"them before the next batch; here up to {n_jobs} run at once and a new one starts "
+        "when one ends"
     )
     spec: dict[str, Any] = {
-        "study": options.study or _study(source, config, notes),
+        "study": _study(source, config, notes, options.study),
         "description": _description(source, approximations),
         "objective": _objective(source, options),
         "directions": directions,
@@ -109,19 +110,21 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
         "budget": {"n_trials": options.n_trials or n_trials},
         "parallelism": n_jobs,
     }
-    notes += _sweeper_notes(config) + _other_keys(raw) + approximations
+    notes += _other_keys(raw) + approximations
     return Imported(spec, notes)
 
 
-def _check_sweeper_key(source: Path, config: HydraConfig, key: str) -> None:
+def _check_sweeper_key(source: Path, config: HydraConfig, key: str) -> list[str]:
+    """Refuse a sweeper key that cannot be carried over; a note for one that is left out."""
     full = f"{SWEEPER}.{key}"
+    raw = config.raw(full)
     if key in _REFUSED_SWEEPER_KEYS:
         if config.get(full):
-            raise UnsupportedConstruct(source, full, config.raw(full), _REFUSED_SWEEPER_KEYS[key])
-    elif key not in SWEEPER_FIELDS and key != "sampler":
-        raise UnsupportedConstruct(
-            source, full, config.raw(full), "not a key of the Optuna sweeper"
-        )
+            raise UnsupportedConstruct(source, full, raw, _REFUSED_SWEEPER_KEYS[key])
+        return [f"{full}: {raw!r}: not set, nothing to carry over"]
+    if key not in SWEEPER_FIELDS and key != "sampler":
+        raise UnsupportedConstruct(source, full, raw, "not a key of the Optuna sweeper")
+    return _LEFT_OUT[key](raw) if key in _LEFT_OUT else []
 
 
 def _params(
@@ -196,8 +199,12 @@ def _positive(source: Path, config: HydraConfig, name: str) -> int:
     return value
 
 
-def _study(source: Path, config: HydraConfig, notes: list[str]) -> str:
+def _study(source: Path, config: HydraConfig, notes: list[str], chosen: str | None) -> str:
     name = config.get(f"{SWEEPER}.study_name")
+    if chosen:
+        if name is not None:
+            notes.append(f"{SWEEPER}.study_name: {name!r} replaced by --study {chosen!r}")
+        return chosen
     if name is None:
         notes.append(
             f"{SWEEPER}.study_name: not set (Optuna would make up a name); "
@@ -209,17 +216,16 @@ def _study(source: Path, config: HydraConfig, notes: list[str]) -> str:
     return study_name(str(name))
 
 
-def _sweeper_notes(config: HydraConfig) -> list[str]:
-    notes = [
-        f"{SWEEPER}.storage: {config.raw(f'{SWEEPER}.storage')!r}: the sweep's own storage is "
-        "used (every trial is recorded there)"
-    ]
-    rate = config.raw(f"{SWEEPER}.max_failure_rate")
-    notes.append(
-        f"{SWEEPER}.max_failure_rate: {rate!r}: not carried over (a failed trial is recorded "
+_LEFT_OUT = {
+    "storage": lambda raw: [
+        f"{SWEEPER}.storage: {raw!r}: the sweep's own storage is used (every trial is "
+        "recorded there)"
+    ],
+    "max_failure_rate": lambda raw: [
+        f"{SWEEPER}.max_failure_rate: {raw!r}: not carried over (a failed trial is recorded "
         "as failed and never stops a sweep)"
-    )
-    return notes
+    ],
+}
 
 
 def _other_keys(raw: dict[str, Any]) -> list[str]:
