@@ -160,5 +160,6 @@ def test_set_is_refused_for_a_wandb_file(tmp_path: Path) -> None:
 
 
 def test_broken_yaml_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedConstruct, match=r"config\.yaml"):
+    with pytest.raises(UnsupportedConstruct, match=r"config\.yaml") as err:
         probe(tmp_path, "defaults: [\nhydra: {")
+    assert "\n" not in str(err.value)

@@ -117,3 +117,26 @@ def test_notes_are_printed_and_written_into_the_sweep_file(
     for key in ("hydra.sweeper.storage", "hydra.sweeper.max_failure_rate", "hydra.launcher"):
         assert f"note: {key}" in err and f"# note: {key}" in written
     assert "Differences from the Hydra sweep" in yaml.safe_load(written)["description"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"hydra": 5},
+        {"hydra": {"sweeper": 5}},
+        {"hydra": {"sweeper": {"sampler": "tpe", "params": {"x": "1"}}}},
+        {"hydra": {"sweeper": {"params": [1, 2]}}},
+        {"hydra": {"sweeper": {"direction": {"a": 1}, "params": {"x": "1"}}}},
+        {"hydra": {"sweeper": {"n_trials": 1.5, "params": {"x": "1"}}}},
+        {"hydra": {"sweeper": {"params": {"x": "range(1, 5, 0)"}}}},
+        {"hydra": {"sweeper": {"params": {"x": "range(0.0, 1.0, 0.0)"}}}},
+        {"hydra": {"sweeper": {"params": {"x": "interval(2, 1)"}}}},
+        {"hydra": {"sweeper": {"params": {"x": "tag(log, interval(-1, 1))"}}}},
+        {"hydra": {"sweeper": {"params": {"x": "choice(1, 2"}}}},
+        {"hydra": {"sweeper": {"params": {"x": "${oc.env:X}"}}}},
+    ],
+)
+def test_malformed_configs_are_one_clear_error(tmp_path: Path, config: dict[str, Any]) -> None:
+    with pytest.raises(UnsupportedConstruct) as err:
+        probe(tmp_path, OPTUNA + yaml.safe_dump(config))
+    assert "config.yaml" in str(err.value) and "\n" not in str(err.value)

@@ -65,7 +65,8 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     loaded, entries = load(source)
     defaults = read_defaults(source, entries)
     raw = _container(loaded)
-    sweeper_raw = (raw.get("hydra") or {}).get("sweeper")
+    hydra = raw.get("hydra")
+    sweeper_raw = hydra.get("sweeper") if isinstance(hydra, dict) else None
     if not isinstance(sweeper_raw, dict):
         raise UnsupportedConstruct(source, SWEEPER, sweeper_raw, "no sweeper settings")
     if defaults.sweeper != "optuna" and sweeper_raw.get("_target_") != OPTUNA_TARGET:
@@ -87,7 +88,12 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
             config.raw(f"{SWEEPER}._target_"),
             "not the Optuna sweeper",
         )
-    sampler = to_sampler(source, defaults.sampler, config.get(f"{SWEEPER}.sampler") or {})
+    sampler_config = config.get(f"{SWEEPER}.sampler") or {}
+    if not isinstance(sampler_config, dict):
+        raise UnsupportedConstruct(
+            source, f"{SWEEPER}.sampler", sampler_config, "a mapping of sampler arguments"
+        )
+    sampler = to_sampler(source, defaults.sampler, sampler_config)
     notes += sampler.notes
     params = _params(source, config, notes, approximations)
     directions = _directions(source, config.get(f"{SWEEPER}.direction"))
@@ -95,11 +101,12 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     if sampler.spec["name"] == "GridSampler":
         n_trials = _grid(source, params, n_trials, notes)
     n_jobs = _positive(source, config, "n_jobs")
-    approximations.append(
-        f"{SWEEPER}.n_jobs: {n_jobs}: the sweeper asks {n_jobs} trials and waits for all of "
-        f"them before the next batch; here up to {n_jobs} run at once and a new one starts "
-        "when one ends"
-    )
+    if n_jobs > 1:  # one at a time is the same either way
+        approximations.append(
+            f"{SWEEPER}.n_jobs: {n_jobs}: the sweeper asks {n_jobs} trials and waits for all of "
+            f"them before the next batch; here up to {n_jobs} run at once and a new one starts "
+            "when one ends"
+        )
     spec: dict[str, Any] = {
         "study": _study(source, config, notes, options.study),
         "description": _description(source, approximations),

@@ -78,7 +78,8 @@ def load(source: Path) -> tuple[DictConfig, Any]:
     except OSError as err:
         raise UnsupportedConstruct(source, "", "<file>", f"cannot read: {err.strerror}") from None
     except (yaml.YAMLError, OmegaConfBaseException) as err:
-        raise UnsupportedConstruct(source, "", "<file>", f"not a valid config: {err}") from None
+        why = " ".join(str(err).split())
+        raise UnsupportedConstruct(source, "", "<file>", f"not a valid config: {why}") from None
     if not isinstance(loaded, DictConfig):
         raise UnsupportedConstruct(source, "", "<list>", "a Hydra config is a mapping")
     defaults: Any = []
@@ -96,7 +97,11 @@ def compose(
 ) -> HydraConfig:
     """The file over the sweeper's ``defaults`` (Hydra merges those first), with values that
     cannot be resolved marked and the user's ``settings`` applied."""
-    merged = OmegaConf.merge(OmegaConf.create(dict(defaults)), loaded)
+    try:
+        merged = OmegaConf.merge(OmegaConf.create(dict(defaults)), loaded)
+    except OmegaConfBaseException as err:
+        why = " ".join(str(err).split())
+        raise UnsupportedConstruct(source, "hydra", "<mapping>", f"cannot compose: {why}") from None
     assert isinstance(merged, DictConfig)
     unresolvable = _mark_unresolvable(merged)
     for key, text in settings.items():
