@@ -163,3 +163,13 @@ def test_broken_yaml_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedConstruct, match=r"config\.yaml") as err:
         probe(tmp_path, "defaults: [\nhydra: {")
     assert "\n" not in str(err.value)
+
+
+def test_dotted_parameter_names_resolve_and_refuse_by_their_key(tmp_path: Path) -> None:
+    body = "params:\n  model.depth: range(1, ${constants.n})\n  opt.lr: ${oc.env:LR}\n"
+    text = "constants:\n  n: 3\n" + OPTUNA + "hydra:\n  sweeper:\n" + indent(body, "    ")
+    with pytest.raises(UnsupportedConstruct, match=r"hydra\.sweeper\.params\.opt\.lr = "):
+        probe(tmp_path, text)
+    space = probe(tmp_path, text.replace("${oc.env:LR}", "choice(0.1)")).spec["space"]
+    assert space["model.depth"] == {"type": "int", "low": 1, "high": 3, "step": 1}
+    assert space["opt.lr"] == {"type": "categorical", "choices": [0.1]}

@@ -48,7 +48,13 @@ USED = {
     "hydra.sweeper.direction": lambda spec: spec["directions"] == ["minimize", "maximize"],
     "hydra.sweeper.study_name": lambda spec: spec["study"] == "probe",
     "hydra.sweeper.n_trials": lambda spec: spec["budget"]["n_trials"] == 8,
-    "hydra.sweeper.params": lambda spec: set(spec["space"]) == {"lr", "model.depth"},
+    "hydra.sweeper.params": lambda spec: (
+        spec["space"]
+        == {
+            "lr": {"type": "float", "low": 0.0, "high": 1.0},
+            "model.depth": {"type": "int", "low": 1, "high": 4, "step": 1},
+        }
+    ),
 }
 
 

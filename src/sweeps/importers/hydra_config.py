@@ -40,19 +40,30 @@ class HydraConfig:
 
     def get(self, key: str, default: Any = None) -> Any:
         """The resolved value at dotted ``key`` (containers as plain dicts/lists)."""
-        raw = _raw(self.config, key)
-        if raw is _ABSENT:
+        *path, name = key.split(".")
+        parent: Any = self.config
+        for part in path:
+            if not _has(parent, part):
+                return default
+            parent = parent[part]
+        if not _has(parent, name):
             return default
-        if isinstance(raw, dict):  # key by key, so that an error names the innermost key
-            return {name: self.get(f"{key}.{name}") for name in raw}
+        return self._resolved(parent, name, key)
+
+    def _resolved(self, parent: DictConfig, name: str, label: str) -> Any:
+        """``parent[name]`` resolved; a mapping key by key, so an error names the innermost."""
+        raw = _raw_child(parent, name)
+        if isinstance(raw, dict):
+            child = parent[name]
+            return {str(k): self._resolved(child, str(k), f"{label}.{k}") for k in raw}
         try:
-            value = OmegaConf.select(self.config, key, throw_on_missing=True)
+            value = parent[name]
             if OmegaConf.is_config(value):
                 return OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
             return value
         except OmegaConfBaseException as err:
             raise UnsupportedConstruct(
-                self.source, key, raw, self._why(key, err) + f"; pass --set {key}=VALUE"
+                self.source, label, raw, self._why(label, err) + f"; pass --set {label}=VALUE"
             ) from None
 
     def raw(self, key: str) -> Any:
@@ -69,6 +80,16 @@ class HydraConfig:
 
 
 _ABSENT = object()
+
+
+def _has(node: Any, name: str) -> bool:
+    """Whether a mapping node has ``name``, even as ``???`` (which ``in`` does not count)."""
+    return isinstance(node, DictConfig) and name in list(node.keys())
+
+
+def _raw_child(parent: DictConfig, name: str) -> Any:
+    data: Any = OmegaConf.to_container(parent, resolve=False)
+    return data[name]
 
 
 def load(source: Path) -> tuple[DictConfig, Any]:
@@ -125,28 +146,29 @@ def _mark_unresolvable(config: DictConfig) -> dict[str, str]:
     """Replace every value that calls a resolver which is not pure by ``???`` (missing), so
     that nothing reads it; the reason per dotted key."""
     found: dict[str, str] = {}
-    for key, text in _strings(config, ""):
+    for path, text in _strings(OmegaConf.to_container(config, resolve=False), []):
         for name in _RESOLVER.findall(text):
             if name in PURE_RESOLVERS:
                 continue
             why = _WHY.get(name, "is a custom resolver, code the importer does not have")
-            found[key] = f"= {text!r}: ${{{name!s}:...}} {why}"
-            OmegaConf.update(config, key, "???", force_add=True)
+            found[".".join(map(str, path))] = f"= {text!r}: ${{{name!s}:...}} {why}"
+            parent: Any = config
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = "???"
             break
     return found
 
 
-def _strings(node: Any, prefix: str) -> list[tuple[str, str]]:
-    """Every ``(dotted key, text)`` whose text holds a ``${``."""
-    out: list[tuple[str, str]] = []
-    container: Any = OmegaConf.to_container(node, resolve=False) if prefix == "" else node
-    items = list(container.items() if isinstance(container, dict) else enumerate(container))
+def _strings(node: Any, path: list[Any]) -> list[tuple[list[Any], str]]:
+    """Every ``(path, text)`` whose text holds a ``${``."""
+    out: list[tuple[list[Any], str]] = []
+    items = list(node.items() if isinstance(node, dict) else enumerate(node))
     for name, value in items:
-        key = f"{prefix}.{name!s}" if prefix else str(name)
         if isinstance(value, dict | list):
-            out += _strings(value, key)
+            out += _strings(value, [*path, name])
         elif isinstance(value, str) and "${" in value:
-            out.append((key, value))
+            out.append(([*path, name], value))
     return out
 
 
