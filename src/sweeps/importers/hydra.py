@@ -144,9 +144,8 @@ def _params(
     for name, value in params.items():
         key = f"{SWEEPER}.params.{name}"
         param = _param(source, key, value)
-        for note in param.notes:
-            target = approximations if "here in" in note or "user attribute" in note else notes
-            target.append(f"{key}: {note}")
+        notes += [f"{key}: {note}" for note in param.notes]
+        approximations += [f"{key}: {difference}" for difference in param.differences]
         out[str(name)] = param
     return out
 

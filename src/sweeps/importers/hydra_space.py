@@ -42,6 +42,7 @@ class Param:
     spec: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     distribution: Any = None  # the Optuna distribution the sweeper builds; None: categorical
+    differences: list[str] = field(default_factory=list)  # from what the sweeper does
 
 
 def to_param(value: Any) -> Param:
@@ -50,12 +51,18 @@ def to_param(value: Any) -> Param:
     built = _build(value, notes)
     if not isinstance(built, Sweep):  # a plain value: the same override on every trial
         text = encode(built)
-        notes.append(
+        difference = (
             f"a fixed value: Hydra passes it to every trial and records it as a user "
             f"attribute; here a one-choice categorical {text!r}, the same override"
         )
-        return Param({"type": "categorical", "choices": [_fixed(built)]}, notes)
-    return _distribution(built, notes)
+        return Param({"type": "categorical", "choices": [_fixed(built)]}, differences=[difference])
+    param = _distribution(built, notes)
+    if built.shuffle:
+        param.differences.append(
+            "shuffle(...): Hydra orders the choices at random (unseeded) at every start; "
+            "here in the written order: the same values with the same weights"
+        )
+    return param
 
 
 def _fixed(value: Any) -> Any:
@@ -67,11 +74,6 @@ def _fixed(value: Any) -> Any:
 def _distribution(sweep: Sweep, notes: list[str]) -> Param:
     if sweep.kind == "choice" or (sweep.kind == "range" and sweep.shuffle):
         values = sweep.values if sweep.kind == "choice" else _range_values(sweep)
-        if sweep.shuffle:
-            notes.append(
-                "shuffle(...): Hydra orders the choices at random (unseeded) at every start; "
-                "here in the written order: the same values with the same weights"
-            )
         return Param({"type": "categorical", "choices": [_choice(v, notes) for v in values]}, notes)
     others = sorted(sweep.tags - {"log"})
     if others:
