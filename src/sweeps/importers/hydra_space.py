@@ -138,11 +138,7 @@ def _choice(value: Any, notes: list[str]) -> Any:
     if value is None:
         return text  # the sweeper encodes null as the text "null", and passes x=null
     if isinstance(value, Quoted):
-        notes.append(
-            f"{text}: a quoted string; the sweeper records and passes it with its quotes, "
-            "as here (the app reads the text)"
-        )
-        return text
+        return str(value)  # Hydra's grammar unquotes function arguments
     if isinstance(value, list | dict):
         notes.append(f"{text}: a list or mapping choice is passed on as its text, as here")
         return text
@@ -187,6 +183,8 @@ def _build(value: Any, notes: list[str]) -> Any:
         raise ValueError(_unsupported(value.name))
     args = [_build(a, notes) for a in value.args]
     kwargs = {k: _build(v, notes) for k, v in value.kwargs.items()}
+    if value.simple:  # a,b,c: any values, null included
+        return Sweep("choice", values=args)
     try:
         return _FUNCTIONS[value.name](*args, **kwargs)
     except TypeError as err:
@@ -208,8 +206,8 @@ _REFUSED = {
 def _choice_fn(*args: Any) -> Sweep:
     if not args:
         raise ValueError("choice() needs at least one value (Hydra refuses it)")
-    if len(args) == 1 and isinstance(args[0], Sweep) and args[0].kind == "choice":
-        return args[0]
+    if any(arg is None for arg in args):
+        raise ValueError("choice(...) with null: Hydra's grammar refuses it (write null,a,b)")
     return Sweep("choice", values=list(args))
 
 
