@@ -200,6 +200,7 @@ _REFUSED = {
     "glob": "it lists a config group's options from Hydra's search path, which the importer "
     "does not read; write choice(...) with the option names",
     "extend_list": "it appends to a list in the app's config, not a sweep",
+    "json_str": "a sweep of JSON texts is not read by the importer",
 }
 
 
