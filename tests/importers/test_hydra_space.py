@@ -58,6 +58,12 @@ def space(tmp_path: Path, params: dict[str, Any], head: str | None = None) -> Im
         ("null", {"type": "categorical", "choices": ["null"]}),
         ("[1, 2]", {"type": "categorical", "choices": ["[1,2]"]}),
         ("'quoted'", {"type": "categorical", "choices": ["'quoted'"]}),
+        # bare strings keep inner blanks; a fixed value's special characters are escaped
+        ("choice(a b, c)", {"type": "categorical", "choices": ["a b", "c"]}),
+        ("a b", {"type": "categorical", "choices": ["a\\ b"]}),
+        ("/data/run:3", {"type": "categorical", "choices": ["/data/run\\:3"]}),
+        ("inf", {"type": "categorical", "choices": ["inf"]}),
+        ("1_000", {"type": "categorical", "choices": [1000]}),
     ],
 )
 def test_constructs_map_exactly(tmp_path: Path, text: str, expected: dict[str, Any]) -> None:
@@ -130,6 +136,8 @@ def test_a_fixed_value_difference_is_in_the_description(tmp_path: Path) -> None:
         ("sort(range(1, 4), reverse=true)", "sort(...)"),
         ("tag(log)", "tag(...)"),
         ("a=b", "cannot parse"),
+        ("choice({a: 1})", "a mapping"),
+        ("choice(nan, 1)", "finite numbers"),
     ],
 )
 def test_unsupported_constructs_are_refused_by_name(tmp_path: Path, text: str, named: str) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 _TOKEN = re.compile(
     r"""\s*(?:(?P<quoted>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    |(?P<punct>[(),=\[\]])
-    |(?P<word>[^\s(),=\[\]'"]+))""",
+    |(?P<punct>[(),=\[\]{}])
+    |(?P<word>[^\s(),=\[\]{}'"]+(?:[ \t]+[^\s(),=\[\]{}'"]+)*))""",
     re.X,
 )
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
@@ -106,6 +106,8 @@ def _value(tokens: list[tuple[str, str]]) -> tuple[Any, list[tuple[str, str]]]:
         if any(isinstance(item, _Keyword) for item in items):
             raise GrammarError("a list cannot hold key=value")
         return items, rest
+    if kind == "punct" and text == "{":
+        raise GrammarError("a mapping {...} is not a value the importer reads")
     if kind != "word":
         raise GrammarError(f"unexpected {text!r}")
     if rest and rest[0] == ("punct", "("):

@@ -12,6 +12,7 @@ other sweeps are ignored by the sweeper); ``shuffle``/``sort`` reorder. Anything
 from __future__ import annotations
 
 import decimal
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,7 +69,8 @@ def to_param(value: Any) -> Param:
 def _fixed(value: Any) -> Any:
     """The value whose ``str()`` is the override text Hydra passes (``null``, quotes kept)."""
     text = encode(value)
-    return value if text == str(value) else text
+    finite = not isinstance(value, float) or math.isfinite(value)
+    return value if text == str(value) and finite else text
 
 
 def _distribution(sweep: Sweep, notes: list[str]) -> Param:
@@ -142,6 +144,8 @@ def _choice(value: Any, notes: list[str]) -> Any:
     if isinstance(value, list | dict):
         notes.append(f"{text}: a list or mapping choice is passed on as its text, as here")
         return text
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a choice of {value}: a sweep's choices are finite numbers")
     return value
 
 
@@ -155,7 +159,17 @@ def encode(value: Any) -> str:
         return "[" + ",".join(encode(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{encode(k)}:{encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return escape(value)
     return str(value)
+
+
+_SPECIAL = "\\()[]{}:=, \t"  # Hydra's ESC characters
+
+
+def escape(text: str) -> str:
+    """A bare string with Hydra's special characters escaped (``escape_special_characters``)."""
+    return "".join(f"\\{char}" if char in _SPECIAL else char for char in text)
 
 
 def _range_values(sweep: Sweep) -> list[Any]:
