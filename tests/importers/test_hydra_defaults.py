@@ -30,7 +30,7 @@ def head(*entries: str) -> str:
             "CmaEsSampler",
         ),
         (
-            ["override hydra/sweeper: optuna", "_self_", "/hydra/sweeper/sampler: nsgaii"],
+            ["override hydra/sweeper: optuna", "_self_", "override /hydra/sweeper/sampler: nsgaii"],
             "NSGAIISampler",
         ),
         (
@@ -46,10 +46,6 @@ def head(*entries: str) -> str:
         ),
         (
             ["override hydra/sweeper: optuna", "optional override hydra/sweeper/sampler: random"],
-            "RandomSampler",
-        ),
-        (
-            ["override hydra/sweeper: optuna", "override hydra/sweeper: sampler/random"],
             "RandomSampler",
         ),
         (
@@ -94,6 +90,11 @@ def test_a_sweeper_target_alone_is_the_optuna_sweeper(tmp_path: Path) -> None:
         ),
         (["override hydra/sweeper: optuna", "hydra/sweeper/sampler: [tpe, random]"], "by name"),
         (["override hydra/sweeper: optuna", "{a: 1, b: 2}"], "group: option"),
+        (
+            ["override hydra/sweeper: optuna", "override hydra/sweeper: sampler/random"],
+            "keeps its default",
+        ),
+        (["override hydra: sweeper/optuna"], "keeps its default"),
         (["override hydra/sweeper: optuna", "sometimes hydra/sweeper/sampler: tpe"], "keywords"),
     ],
 )

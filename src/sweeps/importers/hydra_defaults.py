@@ -57,8 +57,16 @@ def _choose(source: Path, found: Defaults, key: str, option: Any) -> None:
     group, _, package = words[-1].partition("@")
     group = group.removeprefix("/")
     if _shorthand(option):
-        head, option = option.rsplit("/", 1)
-        group = f"{group}/{head}"
+        head, short = option.rsplit("/", 1)
+        if f"{group}/{head}" in _PACKAGES:
+            raise UnsupportedConstruct(
+                source,
+                where,
+                option,
+                f"Hydra does not choose the sweeper or sampler this way (it keeps its default); "
+                f"write 'override {group}/{head}: {short}'",
+            )
+        group, option = f"{group}/{head}", short
     if group not in _PACKAGES:
         found.notes.append(
             f"{where}: {option!r}: a config group of the app (or of Hydra's launcher, "
@@ -72,8 +80,8 @@ def _choose(source: Path, found: Defaults, key: str, option: Any) -> None:
     _check_package(source, where, option, group, package)
     if "override" not in words:
         found.notes.append(
-            f"{where}: without 'override' (Hydra 1.0's form; Hydra 1.1 and later need "
-            f"'override {group}: {option}'); read as that override"
+            f"{where}: without 'override': Hydra 1.0's form, which Hydra 1.1 and later refuse; "
+            f"read as 'override {group}: {option}', as Hydra 1.0 did"
         )
     if group == SWEEPER:
         found.sweeper = option
