@@ -99,6 +99,8 @@ def test_a_known_target_without_a_group_choice(tmp_path: Path) -> None:
         ("tpe", "  _target_: optuna.samplers.MOTPESampler\n", "removed in Optuna 4"),
         ("tpe", "  _target_: optuna.samplers.RandomSampler\n", "consider_prior"),
         ("tpe", "  n_ehvi_candidates: 3\n", "n_ehvi_candidates"),
+        ("grid", "  seed: 3\n", "not a field of the sweeper's grid"),
+        ("cmaes", "  popsize: 8\n", "not a field of the sweeper's cmaes"),
         ("tpe", "  consider_prior: false\n", "fixes it to True"),
         ("cmaes", "  restart_strategy: ipop\n", "restart_strategy"),
         ("cmaes", "  independent_sampler: {_target_: optuna.samplers.RandomSampler}\n", "object"),

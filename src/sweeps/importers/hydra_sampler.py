@@ -140,6 +140,15 @@ def to_sampler(source: Path, option: str | None, config: dict[str, Any]) -> Samp
         raise UnsupportedConstruct(
             source, "defaults.hydra/sweeper/sampler", option, f"known: {', '.join(GROUP)}"
         )
+    fields = {"_target_", *GROUP[option or "tpe"].fields}
+    for arg in config:
+        if arg not in fields:  # the group's config is a dataclass: Hydra refuses other keys
+            raise UnsupportedConstruct(
+                source,
+                f"{key}.{arg}",
+                config[arg],
+                f"not a field of the sweeper's {option or 'tpe'} sampler config (Hydra refuses it)",
+            )
     target = str(config.get("_target_", ""))
     if target in _REMOVED:
         raise UnsupportedConstruct(source, f"{key}._target_", target, _REMOVED[target])
