@@ -105,6 +105,13 @@ def test_set_gives_the_value_of_an_unresolvable_key(tmp_path: Path) -> None:
     assert spec["study"] == "mine" and spec["sampler"]["seed"] == 3
 
 
+def test_command_line_values_are_noted(tmp_path: Path) -> None:
+    imported = sweeper(tmp_path, SPACE, settings={"constants.seed": "3"}, n_trials=4)
+    notes = "\n".join(imported.notes)
+    assert "--set constants.seed=3" in notes and "replaced by --n-trials 4" in notes
+    assert imported.spec["budget"]["n_trials"] == 4
+
+
 def test_no_dollar_brace_survives_in_the_sweep(tmp_path: Path) -> None:
     spec = probe(
         tmp_path,

@@ -79,6 +79,7 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     base = {"hydra": {"sweeper": {**SWEEPER_FIELDS, "sampler": group_fields(defaults.sampler)}}}
     config = compose(source, loaded, base, dict(options.settings))
     notes, approximations = list(defaults.notes), list[str]()
+    notes += [f"--set {key}={value}: given on the command line" for key, value in options.settings]
     for key in sweeper_raw:
         notes += _check_sweeper_key(source, config, str(key))
     if config.get(f"{SWEEPER}._target_") != OPTUNA_TARGET:
@@ -100,6 +101,8 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
     n_trials = _positive(source, config, "n_trials")
     if sampler.spec["name"] == "GridSampler":
         n_trials = _grid(source, params, n_trials, notes)
+    if options.n_trials:
+        notes.append(f"{SWEEPER}.n_trials: {n_trials} replaced by --n-trials {options.n_trials}")
     n_jobs = _positive(source, config, "n_jobs")
     if n_jobs > 1:  # one at a time is the same either way
         approximations.append(
