@@ -73,7 +73,8 @@ class HydraConfig:
 
     def _why(self, key: str, err: OmegaConfBaseException) -> str:
         for bad, why in self.unresolvable.items():
-            if bad == key or bad.startswith(key + ".") or bad in str(err):
+            reached = f"Missing mandatory value: {bad}" in str(err)  # through another key
+            if bad == key or bad.startswith(key + ".") or reached:
                 return f"cannot be resolved: {bad} {why}"
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         return f"cannot be resolved: {message}"
