@@ -2,10 +2,10 @@
 
 The config is read with OmegaConf over the sweeper's own defaults (:mod:`.hydra_config`), its
 defaults list as Hydra reads it (:mod:`.hydra_defaults`), the search space as the sweeper reads
-Hydra's override grammar (:mod:`.hydra_space`) and the sampler with every argument accounted for
-(:mod:`.hydra_sampler`). Every key of the file is used, noted or refused; a difference from what
-the sweeper does is noted and written into the sweep's description. ``custom_search_space``
-(Python) is never run.
+Hydra's override grammar (:mod:`.hydra_grammar`, :mod:`.hydra_functions`,
+:mod:`.hydra_space`) and the sampler with every argument accounted for (:mod:`.hydra_sampler`).
+Every key of the file is used, noted or refused; a difference from what the sweeper does is
+noted and written into the sweep's description. ``custom_search_space`` (Python) is never run.
 """
 
 from __future__ import annotations
