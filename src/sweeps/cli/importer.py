@@ -40,6 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--study", default=None, help="study name (default: from the file)")
     parser.add_argument("--n-trials", type=int, default=None, help="budget (overrides the file)")
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Hydra config value the file cannot give (e.g. one read from the environment)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -49,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         study=args.study,
         n_trials=args.n_trials,
         program=args.program,
+        settings=tuple(_setting(text) for text in args.settings),
     )
     try:
         imported = import_file(args.file, options, source=args.source)
@@ -59,3 +68,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"wrote {args.out} ({len(imported.spec['space'])} parameters)")
     return 0
+
+
+def _setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise UserError(f"--set {text!r}: write KEY=VALUE, e.g. --set constants.seed=3")
+    return key.strip(), value

@@ -27,6 +27,7 @@ class ImportOptions:
     study: str | None = None
     n_trials: int | None = None
     program: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()  # --set KEY=VALUE: values the file cannot give
 
 
 @dataclass
@@ -63,7 +64,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except OSError as err:
         raise UnsupportedConstruct(path, "", "<file>", f"cannot read: {err.strerror}") from None
     except yaml.YAMLError as err:
-        raise UnsupportedConstruct(path, "", "<file>", f"not valid YAML: {err}") from None
+        why = " ".join(str(err).split())  # one line
+        raise UnsupportedConstruct(path, "", "<file>", f"not valid YAML: {why}") from None
     if not isinstance(data, dict):
         raise UnsupportedConstruct(path, "", type(data).__name__, "a sweep file is a mapping")
     return data

@@ -38,6 +38,8 @@ def import_file(path: Path, options: ImportOptions, source: str | None = None) -
     kind = source or detect_source(data, path)
     if kind not in SOURCES:
         raise UnsupportedConstruct(path, "--from", kind, f"known: {', '.join(SOURCES)}")
+    if options.settings and kind != "hydra":
+        raise UnsupportedConstruct(path, "--set", options.settings[0][0], "only for Hydra configs")
     imported = SOURCES[kind](data, path, options)
     spec_from_dict(imported.spec, source=path)  # what we write must load
     return imported

@@ -1,10 +1,11 @@
-"""Hydra Optuna sweeper configs (``hydra/sweeper: optuna``) as sweep files.
+"""Hydra Optuna sweeper configs (``override hydra/sweeper: optuna``) as sweep files.
 
-Search spaces follow the Optuna sweeper's own reading of Hydra's override grammar
-(hydra_plugins.hydra_optuna_sweeper): ``choice`` -> categorical; ``range(a, b, step)`` -> a
-stepped int/float distribution *including* ``b``; ``interval(a, b)`` -> a float (Hydra makes
-interval bounds floats; ``int(...)`` casts); ``tag(log, ...)`` -> log scale. Plain values are
-fixed parameters (one-choice categoricals). ``custom_search_space`` (Python) is never run.
+The config is read with OmegaConf over the sweeper's own defaults (:mod:`.hydra_config`), its
+defaults list as Hydra reads it (:mod:`.hydra_defaults`), the search space as the sweeper reads
+Hydra's override grammar (:mod:`.hydra_grammar`, :mod:`.hydra_functions`,
+:mod:`.hydra_space`) and the sampler with every argument accounted for (:mod:`.hydra_sampler`).
+Every key of the file is used, noted or refused; a difference from what the sweeper does is
+noted and written into the sweep's description. ``custom_search_space`` (Python) is never run.
 """
 
 from __future__ import annotations
@@ -12,45 +13,46 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sweeps.importers.base import Imported, ImportOptions, UnsupportedConstruct, study_name
-from sweeps.importers.hydra_grammar import Call, GrammarError, parse
+from omegaconf import OmegaConf
 
-_SAMPLERS = {
-    "tpe": "TPESampler",
-    "random": "RandomSampler",
-    "cmaes": "CmaEsSampler",
-    "nsgaii": "NSGAIISampler",
-    "qmc": "QMCSampler",
-    "grid": "GridSampler",
+from sweeps.importers.base import Imported, ImportOptions, UnsupportedConstruct, study_name
+from sweeps.importers.hydra_config import HydraConfig, compose, load
+from sweeps.importers.hydra_defaults import read_defaults
+from sweeps.importers.hydra_grammar import GrammarError, parse
+from sweeps.importers.hydra_sampler import group_fields, to_sampler
+from sweeps.importers.hydra_space import Param, grid_values, to_param
+
+SWEEPER = "hydra.sweeper"
+OPTUNA_TARGET = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+# OptunaSweeperConf's fields and defaults (hydra-optuna-sweeper).
+SWEEPER_FIELDS: dict[str, Any] = {
+    "_target_": OPTUNA_TARGET,
+    "direction": "minimize",
+    "storage": None,
+    "study_name": None,
+    "n_trials": 20,
+    "n_jobs": 2,
+    "max_failure_rate": 0.0,
+    "params": None,
+    "custom_search_space": None,
 }
-# The sampler arguments the sweeper's configs set (hydra-optuna-sweeper 1.2), pinned so that
-# Optuna 5's changed defaults (multivariate and constant_liar TPE) do not leak in. TPE's
-# consider_prior/prior_weight/consider_magic_clip/consider_endpoints equal Optuna 5's fixed values.
-_PINNED_ARGS: dict[str, dict[str, Any]] = {
-    "TPESampler": {
-        "n_startup_trials": 10,
-        "n_ei_candidates": 24,
-        "multivariate": False,
-        "group": False,
-        "constant_liar": False,
-    },
-    "NSGAIISampler": {"population_size": 50, "crossover_prob": 0.9, "swapping_prob": 0.5},
-    "CmaEsSampler": {"n_startup_trials": 1, "consider_pruned_trials": False, "inc_popsize": 2},
+_REFUSED_SWEEPER_KEYS = {
+    "custom_search_space": "a search space defined in Python is not supported (it is never "
+    "executed); write its parameters under params",
+    "search_space": "the deprecated search_space form; write the parameters under params",
+    "pruner": "a pruner set through the sweeper config is not supported; set pruner in the "
+    "sweep file",
 }
-_SWEEPER_KEYS = {
-    "_target_",
-    "sampler",
-    "direction",
-    "study_name",
-    "storage",
-    "n_trials",
-    "n_jobs",
-    "max_failure_rate",
-    "params",
-    "search_space",
-    "custom_search_space",
+# Hydra's own settings beside the sweeper: none has a counterpart in a sweep file.
+_HYDRA_KEYS = {
+    "launcher": "trials run through the sweep's dispatch (local or Slurm), not Hydra's launcher",
+    "run": "Hydra's single-run output folder; trials write under the sweep's folders",
+    "sweep": "Hydra's multirun output folder; trials write under the sweep's folders",
+    "job": "Hydra's job settings, applied by the app itself when it runs",
+    "job_logging": "the app's logging, set up by Hydra when the app runs",
+    "hydra_logging": "Hydra's own logging",
+    "callbacks": "Hydra callbacks run only inside Hydra's multirun",
 }
-_SAMPLER_KEYS = {"_target_", "seed"}
 
 
 def is_hydra(data: dict[str, Any]) -> bool:
@@ -60,61 +62,203 @@ def is_hydra(data: dict[str, Any]) -> bool:
 
 def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Imported:
     """The sweep mapping for a Hydra config whose sweeper is Optuna's."""
-    defaults = _defaults(source, data.get("defaults", []))
-    sweeper = (data.get("hydra") or {}).get("sweeper")
-    if not isinstance(sweeper, dict):
-        raise UnsupportedConstruct(source, "hydra.sweeper", sweeper, "no sweeper settings")
-    if defaults.get("hydra/sweeper") != "optuna" and "optuna" not in str(sweeper.get("_target_")):
+    loaded, entries = load(source)
+    defaults = read_defaults(source, entries)
+    raw = _container(loaded)
+    hydra = raw.get("hydra")
+    sweeper_raw = hydra.get("sweeper") if isinstance(hydra, dict) else None
+    if not isinstance(sweeper_raw, dict):
+        raise UnsupportedConstruct(source, SWEEPER, sweeper_raw, "no sweeper settings")
+    if defaults.sweeper != "optuna" and sweeper_raw.get("_target_") != OPTUNA_TARGET:
         raise UnsupportedConstruct(
             source,
             "defaults",
-            defaults.get("hydra/sweeper"),
+            defaults.sweeper,
             "not the Optuna sweeper (override hydra/sweeper: optuna)",
         )
-    for key in sweeper:
-        if key not in _SWEEPER_KEYS:
-            raise UnsupportedConstruct(source, f"hydra.sweeper.{key}", sweeper[key], "unknown key")
-    if sweeper.get("custom_search_space"):
+    base = {"hydra": {"sweeper": {**SWEEPER_FIELDS, "sampler": group_fields(defaults.sampler)}}}
+    config = compose(source, loaded, base, dict(options.settings))
+    notes, approximations = list(defaults.notes), list[str]()
+    notes += [f"--set {key}={value}: given on the command line" for key, value in options.settings]
+    for key in sweeper_raw:
+        notes += _check_sweeper_key(source, config, str(key))
+    if config.get(f"{SWEEPER}._target_") != OPTUNA_TARGET:
         raise UnsupportedConstruct(
             source,
-            "hydra.sweeper.custom_search_space",
-            sweeper["custom_search_space"],
-            "a search space defined in Python is not supported (it is never executed); "
-            "write its parameters under params",
+            f"{SWEEPER}._target_",
+            config.raw(f"{SWEEPER}._target_"),
+            "not the Optuna sweeper",
         )
-    if sweeper.get("search_space"):
+    sampler_config = config.get(f"{SWEEPER}.sampler") or {}
+    if not isinstance(sampler_config, dict):
         raise UnsupportedConstruct(
-            source,
-            "hydra.sweeper.search_space",
-            "<mapping>",
-            "the deprecated search_space form; write the parameters under params",
+            source, f"{SWEEPER}.sampler", sampler_config, "a mapping of sampler arguments"
         )
-    notes: list[str] = []
-    params = sweeper.get("params") or {}
-    if not isinstance(params, dict) or not params:
-        raise UnsupportedConstruct(source, "hydra.sweeper.params", params, "no parameters")
-    space = {
-        str(name): _param(source, f"hydra.sweeper.params.{name}", value)
-        for name, value in params.items()
-    }
+    sampler = to_sampler(source, defaults.sampler, sampler_config)
+    notes += sampler.notes
+    params = _params(source, config, notes, approximations)
+    directions = _directions(source, config.get(f"{SWEEPER}.direction"))
+    n_trials = _positive(source, config, "n_trials")
+    if sampler.spec["name"] == "GridSampler":
+        n_trials = _grid(source, params, n_trials, notes)
+    if options.n_trials:
+        notes.append(f"{SWEEPER}.n_trials: {n_trials} replaced by --n-trials {options.n_trials}")
+    n_jobs = _positive(source, config, "n_jobs")
+    if n_jobs > 1:  # one at a time is the same either way
+        approximations.append(
+            f"{SWEEPER}.n_jobs: {n_jobs}: the sweeper asks {n_jobs} trials and waits for all of "
+            f"them before the next batch; here up to {n_jobs} run at once and a new one starts "
+            "when one ends"
+        )
     spec: dict[str, Any] = {
-        "study": options.study or study_name(str(sweeper.get("study_name") or source.stem)),
-        "description": f"imported from Hydra Optuna sweeper config {source.name}",
+        "study": _study(source, config, notes, options.study),
+        "description": _description(source, approximations),
         "objective": _objective(source, options),
-        "directions": _directions(source, sweeper.get("direction", "minimize")),
-        "space": space,
-        "sampler": _sampler(source, defaults, sweeper.get("sampler") or {}, notes),
-        "budget": {"n_trials": options.n_trials or int(sweeper.get("n_trials", 20))},
-        "parallelism": int(sweeper.get("n_jobs", 2)),
+        "directions": directions,
+        "space": {name: param.spec for name, param in params.items()},
+        "sampler": sampler.spec,
+        "budget": {"n_trials": options.n_trials or n_trials},
+        "parallelism": n_jobs,
     }
-    if sweeper.get("storage"):
-        notes.append("storage: the sweep's own storage setting is used instead")
-    if "max_failure_rate" in sweeper:
-        notes.append(
-            f"max_failure_rate: {sweeper['max_failure_rate']!r} not carried over "
-            "(a failed trial never stops a sweep)"
-        )
+    notes += _other_keys(raw) + approximations
     return Imported(spec, notes)
+
+
+def _check_sweeper_key(source: Path, config: HydraConfig, key: str) -> list[str]:
+    """Refuse a sweeper key that cannot be carried over; a note for one that is left out."""
+    full = f"{SWEEPER}.{key}"
+    raw = config.raw(full)
+    if key in _REFUSED_SWEEPER_KEYS:
+        if config.get(full):
+            raise UnsupportedConstruct(source, full, raw, _REFUSED_SWEEPER_KEYS[key])
+        return [f"{full}: {raw!r}: not set, nothing to carry over"]
+    if key not in SWEEPER_FIELDS and key != "sampler":
+        raise UnsupportedConstruct(source, full, raw, "not a key of the Optuna sweeper")
+    return _LEFT_OUT[key](raw) if key in _LEFT_OUT else []
+
+
+def _params(
+    source: Path, config: HydraConfig, notes: list[str], approximations: list[str]
+) -> dict[str, Param]:
+    params = config.get(f"{SWEEPER}.params")
+    if not isinstance(params, dict) or not params:
+        raise UnsupportedConstruct(source, f"{SWEEPER}.params", params, "no parameters")
+    out = {}
+    for name, value in params.items():
+        key = f"{SWEEPER}.params.{name}"
+        param = _param(source, key, value)
+        notes += [f"{key}: {note}" for note in param.notes]
+        approximations += [f"{key}: {difference}" for difference in param.differences]
+        out[str(name)] = param
+    return out
+
+
+def _param(source: Path, key: str, value: Any) -> Param:
+    """One ``params`` entry: the sweeper parses ``f"{name}={value}"`` with Hydra's grammar."""
+    if isinstance(value, dict):
+        raise UnsupportedConstruct(source, key, value, "a mapping is not a sweep or a value")
+    text = value if isinstance(value, str) else str(value)  # the sweeper's f"{name}={value}"
+    try:
+        return to_param(parse(text))
+    except GrammarError as err:
+        raise UnsupportedConstruct(source, key, value, f"cannot parse: {err}") from None
+    except ValueError as err:
+        raise UnsupportedConstruct(source, key, value, str(err)) from None
+
+
+def _grid(source: Path, params: dict[str, Param], n_trials: int, notes: list[str]) -> int:
+    """GridSampler as the sweeper builds it: each parameter's grid, budget at most its size."""
+    size = 1
+    for name, param in params.items():
+        try:
+            values = grid_values(param)
+        except ValueError as err:
+            raise UnsupportedConstruct(
+                source, f"{SWEEPER}.params.{name}", param.spec, str(err)
+            ) from None
+        if param.distribution is not None:
+            notes.append(
+                f"{SWEEPER}.params.{name}: the sweeper's grid of {param.spec} excludes the end "
+                f"point, as here: {values}"
+            )
+        param.spec = {"type": "categorical", "choices": values}
+        size *= len(values)
+    if size < n_trials:
+        notes.append(
+            f"n_trials: {n_trials} lowered to the grid's size, {size}, as the sweeper does"
+        )
+    return min(n_trials, size)
+
+
+def _directions(source: Path, direction: Any) -> list[str]:
+    values = direction if isinstance(direction, list) else [direction]
+    for value in values:
+        if value not in ("minimize", "maximize"):
+            raise UnsupportedConstruct(
+                source, f"{SWEEPER}.direction", value, "must be minimize or maximize"
+            )
+    return [str(v) for v in values]
+
+
+def _positive(source: Path, config: HydraConfig, name: str) -> int:
+    key = f"{SWEEPER}.{name}"
+    value = config.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UnsupportedConstruct(source, key, config.raw(key), "must be a positive integer")
+    return value
+
+
+def _study(source: Path, config: HydraConfig, notes: list[str], chosen: str | None) -> str:
+    name = config.get(f"{SWEEPER}.study_name")
+    if chosen:
+        if name is not None:
+            notes.append(f"{SWEEPER}.study_name: {name!r} replaced by --study {chosen!r}")
+        return chosen
+    if name is None:
+        notes.append(
+            f"{SWEEPER}.study_name: not set (Optuna would make up a name); "
+            f"named after the file, {study_name(source.stem)!r}"
+        )
+        return study_name(source.stem)
+    if study_name(str(name)) != str(name):
+        notes.append(f"{SWEEPER}.study_name: {name!r} written {study_name(str(name))!r}")
+    return study_name(str(name))
+
+
+_LEFT_OUT = {
+    "storage": lambda raw: [
+        f"{SWEEPER}.storage: {raw!r}: the sweep's own storage is used (every trial is "
+        "recorded there)"
+    ],
+    "max_failure_rate": lambda raw: [
+        f"{SWEEPER}.max_failure_rate: {raw!r}: not carried over (a failed trial is recorded "
+        "as failed and never stops a sweep)"
+    ],
+}
+
+
+def _other_keys(raw: dict[str, Any]) -> list[str]:
+    """A note for every key of the file the sweep file has no place for."""
+    notes = []
+    app = [str(key) for key in raw if key != "hydra"]
+    if app:
+        notes.append(
+            f"app config keys {', '.join(app)}: the app's own settings, read by the app; "
+            "trials pass only the swept parameters as overrides, as the sweeper does"
+        )
+    for key, value in (raw.get("hydra") or {}).items():
+        if key == "sweeper":
+            continue
+        why = _HYDRA_KEYS.get(str(key), "a Hydra setting with no counterpart in a sweep file")
+        notes.append(f"hydra.{key}: {value!r}: not carried over: {why}")
+    return notes
+
+
+def _description(source: Path, approximations: list[str]) -> str:
+    text = f"imported from Hydra Optuna sweeper config {source.name}"
+    if approximations:
+        text += ". Differences from the Hydra sweep: " + "; ".join(approximations)
+    return text
 
 
 def _objective(source: Path, options: ImportOptions) -> dict[str, Any]:
@@ -135,138 +279,7 @@ def _objective(source: Path, options: ImportOptions) -> dict[str, Any]:
     }
 
 
-def _defaults(source: Path, entries: Any) -> dict[str, str]:
-    """``override hydra/sweeper/sampler: tpe`` entries as {'hydra/sweeper/sampler': 'tpe'}."""
-    if not isinstance(entries, list):
-        raise UnsupportedConstruct(source, "defaults", entries, "must be a list")
-    found: dict[str, str] = {}
-    for entry in entries:
-        if isinstance(entry, dict):
-            for key, value in entry.items():
-                found[str(key).removeprefix("override ").strip()] = str(value)
-    return found
-
-
-def _directions(source: Path, direction: Any) -> list[str]:
-    values = direction if isinstance(direction, list) else [direction]
-    for value in values:
-        if value not in ("minimize", "maximize"):
-            raise UnsupportedConstruct(
-                source, "hydra.sweeper.direction", value, "must be minimize or maximize"
-            )
-    return list(values)
-
-
-def _sampler(
-    source: Path, defaults: dict[str, str], config: dict[str, Any], notes: list[str]
-) -> dict[str, Any]:
-    chosen = defaults.get("hydra/sweeper/sampler", "tpe")
-    target = str(config.get("_target_", ""))
-    name = target.rpartition(".")[2] if target.startswith("optuna.samplers.") else None
-    if name is None:
-        if chosen not in _SAMPLERS:
-            raise UnsupportedConstruct(
-                source,
-                "defaults.hydra/sweeper/sampler",
-                chosen,
-                f"not available in Optuna 5; known: {', '.join(_SAMPLERS)}",
-            )
-        name = _SAMPLERS[chosen]
-    args = dict(_PINNED_ARGS.get(name, {}))
-    for key, value in config.items():
-        if key in _SAMPLER_KEYS:
-            continue
-        if value is not None and not isinstance(value, dict | list):
-            args[key] = value
-        elif value is not None:
-            raise UnsupportedConstruct(
-                source, f"hydra.sweeper.sampler.{key}", value, "object-valued sampler argument"
-            )
-    notes.append(f"sampler: {name} with the sweeper's defaults pinned: {args}")
-    sampler: dict[str, Any] = {"name": name, "args": args}
-    if config.get("seed") is not None:
-        sampler["seed"] = int(config["seed"])
-    return sampler
-
-
-def _param(source: Path, key: str, text: Any) -> dict[str, Any]:
-    """One ``params`` entry, as the Optuna sweeper turns it into a distribution."""
-    if not isinstance(text, str):
-        return {"type": "categorical", "choices": [text]}
-    try:
-        value = parse(text)
-    except GrammarError as err:
-        raise UnsupportedConstruct(source, key, text, f"cannot parse: {err}") from None
-    try:
-        return _distribution(value, cast=None, log=False)
-    except ValueError as err:
-        raise UnsupportedConstruct(source, key, text, str(err)) from None
-
-
-def _distribution(value: Any, cast: str | None, log: bool) -> dict[str, Any]:
-    if not isinstance(value, Call):
-        if isinstance(value, list):
-            raise ValueError("a list value is not a sweep (use choice(...))")
-        return {"type": "categorical", "choices": [value]}
-    name, args = value.name, value.args
-    if name in ("int", "float") and len(args) == 1 and not value.kwargs:
-        return _distribution(args[0], cast=name, log=log)
-    if name == "tag":
-        tags = [a for a in args[:-1] if isinstance(a, str)]
-        if len(tags) != len(args) - 1 or not args or value.kwargs:
-            raise ValueError("tag(...) takes tag names then one sweep")
-        return _distribution(args[-1], cast=cast, log=log or "log" in tags)
-    if name == "choice":
-        if value.kwargs or not args or any(isinstance(a, Call | list) for a in args):
-            raise ValueError("choice(...) takes plain values")
-        choices = [_cast(a, cast) for a in args] if cast else list(args)
-        return {"type": "categorical", "choices": choices}
-    if name == "interval":
-        return _interval(args, value.kwargs, cast, log)
-    if name == "range":
-        return _range(args, value.kwargs, cast, log)
-    if name == "shuffle":
-        raise ValueError("shuffle(...) has no meaning for a sampler; drop it")
-    raise ValueError(f"{name}(...) is not a sweep the Optuna sweeper supports")
-
-
-def _interval(
-    args: list[Any], kwargs: dict[str, Any], cast: str | None, log: bool
-) -> dict[str, Any]:
-    bounds = [*args, *(kwargs[k] for k in ("start", "end") if k in kwargs)]
-    if len(bounds) != 2 or not all(_number(b) for b in bounds):
-        raise ValueError("interval(start, end) takes two numbers")
-    if cast == "int":  # Hydra's interval bounds are floats unless cast with int(...)
-        low, high = int(bounds[0]), int(bounds[1])
-        return {"type": "int", "low": low, "high": high, **({"log": True} if log else {})}
-    low_f, high_f = float(bounds[0]), float(bounds[1])
-    return {"type": "float", "low": low_f, "high": high_f, **({"log": True} if log else {})}
-
-
-def _range(args: list[Any], kwargs: dict[str, Any], cast: str | None, log: bool) -> dict[str, Any]:
-    names = ("start", "stop", "step")
-    values = dict(zip(names, args, strict=False)) | kwargs
-    if set(values) - set(names) or "stop" not in values or "start" not in values:
-        raise ValueError("range(start, stop[, step]) takes numbers")
-    if log:
-        raise ValueError("tag(log, range(...)): Optuna cannot combine log and step")
-    start, stop, step = values["start"], values["stop"], values.get("step", 1)
-    if not all(_number(v) for v in (start, stop, step)) or step <= 0:
-        raise ValueError("range(start, stop[, step]) takes numbers and a positive step")
-    if cast:
-        start, stop, step = (_cast(v, cast) for v in (start, stop, step))
-    if all(isinstance(v, int) for v in (start, stop, step)):
-        return {"type": "int", "low": start, "high": stop, "step": step}
-    return {"type": "float", "low": float(start), "high": float(stop), "step": float(step)}
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _cast(value: Any, cast: str | None) -> Any:
-    if cast == "int":
-        return int(value)
-    if cast == "float":
-        return float(value)
-    return value
+def _container(loaded: Any) -> dict[str, Any]:
+    data = OmegaConf.to_container(loaded, resolve=False)
+    assert isinstance(data, dict)
+    return {str(k): v for k, v in data.items()}

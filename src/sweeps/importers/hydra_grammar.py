@@ -1,8 +1,7 @@
-"""The part of Hydra's override grammar the Optuna sweeper reads: sweeps and plain values.
-
-``choice(a, b)``, ``range(start, stop[, step])``, ``interval(a, b)``, ``tag(log, ...)``,
-``int(...)``/``float(...)`` casts, ``shuffle(...)``, and primitive values (numbers, booleans,
-null, quoted or bare strings). Parsed, never evaluated.
+"""The value side of Hydra's override grammar (``key=VALUE``): function calls, lists, the
+simple choice sweep ``a,b,c`` and primitive values (numbers, booleans, null, quoted or bare
+strings). Parsed into a tree, never evaluated; :mod:`sweeps.importers.hydra_space` gives the
+tree its meaning for the Optuna sweeper.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from typing import Any
 
 _TOKEN = re.compile(
     r"""\s*(?:(?P<quoted>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    |(?P<punct>[(),=\[\]])
-    |(?P<word>[^\s(),=\[\]'"]+))""",
+    |(?P<punct>[(),=\[\]{}])
+    |(?P<word>[^\s(),=\[\]{}'"]+(?:[ \t]+[^\s(),=\[\]{}'"]+)*))""",
     re.X,
 )
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
@@ -23,6 +22,22 @@ _FLOAT = re.compile(
     r"|inf|nan)$",
     re.I,
 )
+
+
+class Quoted(str):
+    """A quoted string: Hydra keeps its quotes when it passes the value on."""
+
+    __slots__ = ("quote",)
+    quote: str
+
+    def __new__(cls, text: str, quote: str) -> Quoted:
+        value = super().__new__(cls, text)
+        value.quote = quote
+        return value
+
+    def with_quotes(self) -> str:
+        """The text as Hydra writes a quoted string back into an override."""
+        return self.quote + self.replace(self.quote, "\\" + self.quote) + self.quote
 
 
 class GrammarError(ValueError):
@@ -36,15 +51,27 @@ class Call:
     name: str
     args: list[Any] = field(default_factory=list)
     kwargs: dict[str, Any] = field(default_factory=dict)
+    simple: bool = False  # written as ``a,b,c`` rather than ``choice(a,b,c)``
 
 
 def parse(text: str) -> Any:
-    """A primitive value, a list, or a :class:`Call` tree."""
+    """A primitive value, a list, or a :class:`Call` tree; ``a,b,c`` is ``Call("choice")``
+    with ``simple=True`` (Hydra's simple choice sweep)."""
     tokens = _tokenize(text)
-    value, rest = _value(tokens)
-    if rest:
-        raise GrammarError(f"unexpected {rest[0][1]!r} after a complete value")
-    return value
+    if not tokens:
+        return ""
+    values = []
+    while True:
+        value, tokens = _value(tokens)
+        values.append(value)
+        if not tokens:
+            break
+        if tokens[0] != ("punct", ","):
+            raise GrammarError(f"unexpected {tokens[0][1]!r} after a complete value")
+        tokens = tokens[1:]
+    if len(values) == 1:
+        return values[0]
+    return Call("choice", values, simple=True)
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -79,6 +106,8 @@ def _value(tokens: list[tuple[str, str]]) -> tuple[Any, list[tuple[str, str]]]:
         if any(isinstance(item, _Keyword) for item in items):
             raise GrammarError("a list cannot hold key=value")
         return items, rest
+    if kind == "punct" and text == "{":
+        raise GrammarError("a mapping {...} is not a value the importer reads")
     if kind != "word":
         raise GrammarError(f"unexpected {text!r}")
     if rest and rest[0] == ("punct", "("):
@@ -112,8 +141,8 @@ def _sequence(tokens: list[tuple[str, str]], close: str) -> tuple[list[Any], lis
     return items, tokens[1:]
 
 
-def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text[1:-1])
+def _unquote(text: str) -> Quoted:
+    return Quoted(re.sub(r"\\(.)", r"\1", text[1:-1]), text[0])
 
 
 def primitive(text: str) -> Any:
