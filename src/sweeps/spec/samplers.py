@@ -13,6 +13,7 @@ from sweeps.spec.model import SweepSpec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import grid_search_space
 from sweeps.spec.wandb_hyperband import WandbHyperbandPruner
+from sweeps.spec.weighted import WEIGHTING_SAMPLERS, WeightedRandomSampler, choice_weights
 
 # Arguments we fill in from the sweep itself rather than the file.
 _DERIVED = {"seed", "search_space"}
@@ -49,6 +50,16 @@ def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
         known = ", ".join(_known(optuna.samplers, optuna.samplers.BaseSampler))
         return [("sampler.name", spec.sampler.name, f"not an Optuna sampler; known: {known}")]
     problems = _check_args("sampler.args", cls, spec.sampler.args)
+    if spec.sampler.name not in WEIGHTING_SAMPLERS:
+        problems += [
+            (
+                f"space.{name}.weights",
+                weights,
+                f"{spec.sampler.name} would ignore them; only "
+                f"{', '.join(sorted(WEIGHTING_SAMPLERS))} draws choices by weight",
+            )
+            for name, weights in choice_weights(spec).items()
+        ]
     if "search_space" in _signature_defaults(cls):
         try:
             grid_search_space(spec)
@@ -194,6 +205,9 @@ def build_sampler(spec: SweepSpec, stream: int | None = None) -> optuna.samplers
         args["search_space"] = grid_search_space(spec)
     if cls is optuna.samplers.GridSampler:
         cls = _GridSampler
+    weights = choice_weights(spec)
+    if weights and cls is optuna.samplers.RandomSampler:
+        return WeightedRandomSampler(weights, **args)
     sampler: optuna.samplers.BaseSampler = cls(**args)
     return sampler
 
