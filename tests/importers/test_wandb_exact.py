@@ -187,6 +187,8 @@ def test_quantised_under_bayes_is_a_noted_approximation(tmp_path: Path) -> None:
     assert "approximate" in notes["parameters.u"] and "256 with 0.0458716" in notes["parameters.u"]
     w_low = math.log(2.5 / 2) / math.log(50)
     assert "approximate" in notes["parameters.l"] and f"2 with {w_low:.6g}" in notes["parameters.l"]
+    for key in ("parameters.u", "parameters.l", "method"):  # recorded in the sweep itself
+        assert notes[key] in result.spec["description"]
 
 
 def test_many_quantised_values_become_a_noted_range(tmp_path: Path) -> None:

@@ -73,11 +73,16 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
         "sampler": {"name": _METHODS[method]},
     }
     if method == "bayes":
-        notes.append("method: bayes -> GPSampler (Gaussian-process BO; not W&B's own sequence)")
+        notes.append(
+            "method: approximate: bayes -> GPSampler (Gaussian-process BO; not W&B's sequence)"
+        )
     spec.update(_metric(source, data.get("metric"), method))
     if "early_terminate" in data:
         spec["pruner"] = _hyperband(source, data["early_terminate"], "metric" in data, notes)
     spec["budget"] = {"n_trials": _n_trials(source, data, space, method, options, notes)}
+    approximations = [note for note in notes if ": approximate" in note]
+    if approximations:
+        spec["description"] += "; " + "; ".join(approximations)
     return Imported(spec, notes)
 
 
