@@ -332,3 +332,14 @@ def test_hyperband_is_wandbs_rule(tmp_path: Path) -> None:
         "args": {"eta": 3, "strict": False, "min_iter": 3},
     }
     assert any("(exact)" in note and "3, 9, 27, 81, ..." in note for note in result.notes)
+
+
+def test_float_q_range_has_decimal_bounds(tmp_path: Path) -> None:
+    """3 * 0.1 is 0.30000000000000004 in binary; the range's bounds are Optuna-divisible."""
+    result = imported(
+        tmp_path,
+        {"x": {"distribution": "q_uniform", "min": 0.26, "max": 1.66, "q": 0.1}},
+        method="bayes",
+    )
+    assert result.spec["space"]["x"] == {"type": "float", "low": 0.3, "high": 1.7, "step": 0.1}
+    assert any("last binary digit" in note for note in result.notes)

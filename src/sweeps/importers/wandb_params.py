@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +263,13 @@ def _quantised(at: _Where, kind: str, dist: _Quantised) -> dict[str, Any]:
         )
         if _is_int(dist.q):
             return {"type": "int", "low": first, "high": last, "step": dist.q}
-        return {"type": "float", "low": first, "high": last, "step": float(dist.q)}
+        at.notes.append(
+            f"{at.key}: approximate: values are low + i * q in decimal, which can differ from "
+            "W&B's k * q in the last binary digit"
+        )
+        step = Decimal(repr(dist.q))
+        low, high = (float(step * k) for k in (ks[0], ks[-1]))
+        return {"type": "float", "low": low, "high": high, "step": float(dist.q)}
     if dist.q != 1 or ks[0] < 1:
         raise at.refuse(
             ".q", dist.q, f"{kind} with {why}: Optuna has no log-scaled range with a step or with 0"
