@@ -222,6 +222,8 @@ def test_q_uniform_in_a_grid_is_wandbs_grid(tmp_path: Path) -> None:
         ),
         ({"distribution": "zipf", "min": 1, "max": 2}, "parameters.x.distribution"),
         ({"values": [1, 2], "min": 0}, "parameters.x.min"),
+        ({"distribution": "int_uniform", "min": 0, "max": 2.5}, "parameters.x.max"),
+        ({"distribution": "uniform", "min": "a", "max": 1}, "parameters.x.min"),
         ({"min": 0, "max": 1, "q": 0.5}, "parameters.x.q"),
         ({"distribution": "q_uniform", "min": 0, "max": 1, "q": 0}, "parameters.x.q"),
         ({"distribution": "q_uniform", "min": 1, "max": 1}, "parameters.x.max"),

@@ -149,9 +149,9 @@ def _choices(at: _Where, sub: str, values: Any) -> dict[str, Any]:
 
 def _int_uniform(at: _Where, spec: dict[str, Any]) -> dict[str, Any]:
     low, high = _need(at, spec, "min"), _need(at, spec, "max")
-    for value in (low, high):
+    for name, value in (("min", low), ("max", high)):
         if not float(value).is_integer():
-            raise at.refuse("", value, "int_uniform needs integer bounds")
+            raise at.refuse(f".{name}", value, "int_uniform needs integer bounds")
     return {"type": "int", "low": int(low), "high": int(high)}
 
 
