@@ -312,6 +312,8 @@ def test_keys_without_equivalent_are_refused(
         {"type": "hyperband", "max_iter": 27},  # no s
         {"type": "hyperband"},
         {"type": "hyperband", "min_iter": 3, "eta": 1},
+        {"type": "hyperband", "min_iter": 3, "strict": "yes"},  # W&B's schema: a boolean
+        {"type": "hyperband", "min_iter": 2.5},  # W&B's schema: an integer
     ],
 )
 def test_hyperband_settings_w_and_b_cannot_run_are_refused(

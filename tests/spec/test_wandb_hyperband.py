@@ -209,6 +209,10 @@ def test_bands(args: dict[str, Any], bands: list[int]) -> None:
         ({"max_iter": 2, "s": 2, "eta": 3}, "no band"),
         ({"min_iter": 0}, "at least 1"),
         ({"min_iter": 1, "eta": 1}, "greater than 1"),
+        ({"min_iter": 1.5}, "min_iter must be an integer"),
+        ({"max_iter": 27.0, "s": 2}, "max_iter must be an integer"),
+        ({"min_iter": 1, "strict": "yes"}, "true or false"),
+        ({"min_iter": 1, "eta": "3"}, "number greater than 1"),
     ],
 )
 def test_refused_settings(args: dict[str, Any], message: str) -> None:

@@ -17,6 +17,7 @@ Reproduces ``hyperband_stop_runs`` of W&B's sweep controller (``wandb/sweeps``,
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 import optuna
 from optuna.study import StudyDirection
@@ -34,8 +35,13 @@ class WandbHyperbandPruner(optuna.pruners.BasePruner):
         eta: float = 3,
         strict: bool = True,
     ) -> None:
-        if not eta > 1:
-            raise ValueError(f"eta must be greater than 1, got {eta}")
+        for name, value in (("min_iter", min_iter), ("max_iter", max_iter)):
+            if value is not None and not _is_int(value):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        if not isinstance(strict, bool):
+            raise ValueError(f"strict must be true or false, got {strict!r}")
+        if isinstance(eta, bool) or not isinstance(eta, int | float) or not eta > 1:
+            raise ValueError(f"eta must be a number greater than 1, got {eta!r}")
         self._eta, self._strict = eta, strict
         self._bands = _bands(min_iter, max_iter, s, eta)
 
@@ -68,10 +74,14 @@ def history(trial: FrozenTrial, sign: float) -> list[float]:
     return [sign * value for value in values if math.isfinite(value)]
 
 
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _bands(min_iter: int | None, max_iter: int | None, s: int | None, eta: float) -> list[int]:
     bands: list[int] = []
     if max_iter is not None:
-        if s is None or isinstance(s, bool) or not isinstance(s, int):
+        if not _is_int(s):
             raise ValueError(f"max_iter needs an integer s, got s={s!r}")
         band: float = max_iter
         for _ in range(s):
