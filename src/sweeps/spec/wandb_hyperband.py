@@ -44,11 +44,24 @@ class WandbHyperbandPruner(optuna.pruners.BasePruner):
             raise ValueError(f"eta must be a number greater than 1, got {eta!r}")
         self._eta, self._strict = eta, strict
         self._bands = _bands(min_iter, max_iter, s, eta)
+        self._finished: dict[tuple[str, int, int], float | None] = {}
 
     @property
     def bands(self) -> list[int]:
         """The iterations (1-based counts of reported values) at which trials are judged."""
         return list(self._bands)
+
+    def _value_at(self, study: str, trial: FrozenTrial, band: int) -> float | None:
+        """The trial's ``band``-th finite value (None if it has fewer); a finished trial's
+        history no longer changes, so its values are kept."""
+        key = (study, trial.number, band)
+        if key in self._finished:
+            return self._finished[key]
+        past = history(trial, 1.0)
+        value = past[band - 1] if len(past) >= band else None
+        if trial.state.is_finished():
+            self._finished[key] = value
+        return value
 
     def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
         sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
@@ -59,10 +72,10 @@ class WandbHyperbandPruner(optuna.pruners.BasePruner):
         band = reached[-1]
         values = [own[band - 1]]
         for other in study.get_trials(deepcopy=False):
-            if other.number != trial.number:
-                past = history(other, sign)
-                if len(past) >= band:
-                    values.append(past[band - 1])
+            if other.number != trial.number and len(other.intermediate_values) >= band:
+                value = self._value_at(study.study_name, other, band)
+                if value is not None:
+                    values.append(sign * value)
         threshold = sorted(values)[int((1.0 / self._eta) * len(values))]
         judged = own[band - 1] if self._strict else min(own)
         return judged > threshold
