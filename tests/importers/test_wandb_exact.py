@@ -347,3 +347,9 @@ def test_float_q_range_has_decimal_bounds(tmp_path: Path) -> None:
     )
     assert result.spec["space"]["x"] == {"type": "float", "low": 0.3, "high": 1.7, "step": 0.1}
     assert any("last binary digit" in note for note in result.notes)
+
+
+def test_a_name_made_into_a_study_name_is_noted(tmp_path: Path) -> None:
+    result = imported(tmp_path, {"x": {"values": [1]}}, name="My sweep #1")
+    assert result.spec["study"] == "My-sweep-1"
+    assert "name: 'My sweep #1' -> study 'My-sweep-1'" in result.notes

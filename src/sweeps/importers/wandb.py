@@ -53,6 +53,8 @@ def convert(data: dict[str, Any], source: Path, options: ImportOptions) -> Impor
         notes.append(f"{key}: {data[key]!r} is {_NOTED[key]}; not carried over")
     if options.study and "name" in data:
         notes.append(f"name: {data['name']!r} replaced by --study {options.study}")
+    elif data.get("name") and study_name(str(data["name"])) != data["name"]:
+        notes.append(f"name: {data['name']!r} -> study {study_name(str(data['name']))!r}")
     method = data.get("method")
     if method not in _METHODS:
         raise UnsupportedConstruct(
