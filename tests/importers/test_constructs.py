@@ -41,9 +41,6 @@ def test_wandb_distributions(tmp_path: Path) -> None:
             "b": {"min": 0.0, "max": 1},
             "c": {"distribution": "log_uniform_values", "min": 1e-4, "max": 0.1},
             "d": {"distribution": "log_uniform", "min": math.log(1e-3), "max": 0.0},
-            "e": {"distribution": "q_uniform", "min": 0, "max": 10, "q": 2},
-            "f": {"distribution": "q_uniform", "min": 0.05, "max": 1.0, "q": 0.25},
-            "g": {"distribution": "q_log_uniform_values", "min": 1, "max": 64},
             "h": {"value": "fixed"},
         },
     )["space"]
@@ -51,9 +48,6 @@ def test_wandb_distributions(tmp_path: Path) -> None:
     assert space["b"] == {"type": "float", "low": 0.0, "high": 1.0}
     assert space["c"] == {"type": "float", "low": 1e-4, "high": 0.1, "log": True}
     assert space["d"]["low"] == pytest.approx(1e-3) and space["d"]["high"] == 1.0
-    assert space["e"] == {"type": "int", "low": 0, "high": 10, "step": 2}
-    assert space["f"] == {"type": "float", "low": 0.25, "high": 1.0, "step": 0.25}
-    assert space["g"] == {"type": "int", "low": 1, "high": 64, "log": True}
     assert space["h"] == {"type": "categorical", "choices": ["fixed"]}
 
 
@@ -61,7 +55,11 @@ def test_wandb_distributions(tmp_path: Path) -> None:
     ("parameters", "top", "named"),
     [
         ({"x": {"distribution": "normal", "mu": 0, "sigma": 1}}, {}, "parameters.x.distribution"),
-        ({"x": {"distribution": "q_log_uniform_values", "min": 1, "max": 64, "q": 4}}, {}, ".q"),
+        (
+            {"x": {"distribution": "q_log_uniform_values", "min": 1, "max": 64, "q": 4}},
+            {"method": "bayes", "metric": {"name": "m"}},
+            "parameters.x.q",
+        ),
         ({"x": {"parameters": {"y": {"values": [1]}}}}, {}, "parameters.x.parameters"),
         ({"x": {"values": [[1, 2]]}}, {}, "parameters.x.values"),
         ({"x": {"min": 0.0, "max": 1.0}}, {"method": "grid"}, "parameters.x.distribution"),
@@ -69,7 +67,10 @@ def test_wandb_distributions(tmp_path: Path) -> None:
         ({"x": {"values": [1]}}, {"early_terminate": {"type": "envelope"}}, "early_terminate"),
         (
             {"x": {"values": [1]}},
-            {"early_terminate": {"type": "hyperband", "max_iter": 25, "s": 2}},
+            {
+                "metric": {"name": "m"},
+                "early_terminate": {"type": "hyperband", "max_iter": 2, "s": 2},
+            },
             "early_terminate",
         ),
     ],
@@ -87,10 +88,13 @@ def test_wandb_hyperband_min_iter(tmp_path: Path) -> None:
     spec = wandb(
         tmp_path,
         {"x": {"values": [1]}},
+        metric={"name": "loss"},
         early_terminate={"type": "hyperband", "min_iter": 2, "eta": 2},
     )
-    assert spec["pruner"]["args"]["min_resource"] == 2
-    assert spec["pruner"]["args"]["reduction_factor"] == 2
+    assert spec["pruner"] == {
+        "name": "WandbHyperbandPruner",
+        "args": {"eta": 2, "strict": True, "min_iter": 2},
+    }
 
 
 def test_hydra_constructs(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from sweeps.importers import ImportOptions, import_file
 from sweeps.spec import spec_from_dict
 from sweeps.spec.samplers import build_pruner
 from sweeps.spec.space import distributions
+from sweeps.spec.wandb_hyperband import WandbHyperbandPruner
 
 FILES = (PUBLISHED or Path("/nonexistent")) / "sweep-files"
 OPTIONS = ImportOptions(objective="support.objectives:quadratic")
@@ -88,14 +89,11 @@ def test_wandb_bayes_hyperband() -> None:
     assert spec.sampler.name == "GPSampler"
     assert spec.directions == ["minimize"] and spec.metrics == ["val_loss"]
     assert data["pruner"] == {
-        "name": "SuccessiveHalvingPruner",
-        "args": {
-            "min_resource": 3,
-            "reduction_factor": 3,
-            "min_early_stopping_rate": 0,
-            "bootstrap_count": 0,
-        },
+        "name": "WandbHyperbandPruner",
+        "args": {"eta": 3, "strict": True, "max_iter": 27, "s": 2},
     }
+    pruner = build_pruner(spec)
+    assert isinstance(pruner, WandbHyperbandPruner) and pruner.bands == [3, 9]
     assert spec.budget.n_trials == 20
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -65,10 +66,36 @@ class IntParam(_Strict):
 
 
 class CategoricalParam(_Strict):
-    """A parameter drawn from a list of choices (None, bool, int, float or str)."""
+    """A parameter drawn from a list of choices (None, bool, int, float or str).
+
+    ``weights``: the probability of each choice, summing to 1; only RandomSampler draws by
+    them (sweeps.spec.weighted), so validate refuses them with any other sampler."""
 
     type: Literal["categorical"]
     choices: list[bool | int | float | str | None] = Field(min_length=1)
+    weights: list[Float] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CategoricalParam:
+        if self.weights is None:
+            return self
+        if len(self.weights) != len(self.choices):
+            raise ValueError(
+                f"'weights' has {len(self.weights)} entries, 'choices' {len(self.choices)}"
+            )
+        if any(w < 0 for w in self.weights):
+            raise ValueError(f"'weights' must not be negative, got {self.weights}")
+        if abs(math.fsum(self.weights) - 1) > 1e-9:
+            raise ValueError(f"'weights' must sum to 1, got {math.fsum(self.weights)}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Unweighted choices read as they always did (their study's fingerprint)."""
+        data: dict[str, Any] = handler(self)
+        if self.weights is None:
+            data.pop("weights", None)
+        return data
 
 
 Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator="type")]

@@ -12,9 +12,15 @@ import optuna
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import grid_search_space
+from sweeps.spec.wandb_hyperband import WandbHyperbandPruner
+from sweeps.spec.weighted import WEIGHTING_SAMPLERS, WeightedRandomSampler, choice_weights
 
 # Arguments we fill in from the sweep itself rather than the file.
 _DERIVED = {"seed", "search_space"}
+# Pruners of the project, named in a sweep file as Optuna's are.
+PROJECT_PRUNERS: dict[str, type[optuna.pruners.BasePruner]] = {
+    "WandbHyperbandPruner": WandbHyperbandPruner,
+}
 
 SINGLE_OBJECTIVE_SAMPLERS = {"CmaEsSampler"}
 """Samplers Optuna refuses for a study of more than one objective."""
@@ -56,6 +62,16 @@ def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
                 "(use NSGAIISampler or TPESampler)",
             )
         )
+    if spec.sampler.name not in WEIGHTING_SAMPLERS:
+        problems += [
+            (
+                f"space.{name}.weights",
+                weights,
+                f"{spec.sampler.name} would ignore them; only "
+                f"{', '.join(sorted(WEIGHTING_SAMPLERS))} draws choices by weight",
+            )
+            for name, weights in choice_weights(spec).items()
+        ]
     if "search_space" in _signature_defaults(cls):
         try:
             grid_search_space(spec)
@@ -72,10 +88,12 @@ def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
 
 def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     """Problems with the pruner section, as (key, value, message)."""
-    cls = _lookup_class(optuna.pruners, spec.pruner.name, optuna.pruners.BasePruner)
+    cls = pruner_class(spec.pruner.name)
     if cls is None:
-        known = ", ".join(_known(optuna.pruners, optuna.pruners.BasePruner))
-        return [("pruner.name", spec.pruner.name, f"not an Optuna pruner; known: {known}")]
+        known = ", ".join(
+            sorted(_known(optuna.pruners, optuna.pruners.BasePruner) + list(PROJECT_PRUNERS))
+        )
+        return [("pruner.name", spec.pruner.name, f"not a pruner; known: {known}")]
     problems = _check_args("pruner.args", cls, spec.pruner.args)
     if spec.multi_objective and spec.pruner.name != "NopPruner":
         problems.append(
@@ -89,6 +107,13 @@ def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     if problems:
         return problems
     return _check_values("pruner.args", spec.pruner.args, lambda args: cls(**args))
+
+
+def pruner_class(name: str) -> type[optuna.pruners.BasePruner] | None:
+    """The pruner class a sweep file names: the project's own, else Optuna's."""
+    if name in PROJECT_PRUNERS:
+        return PROJECT_PRUNERS[name]
+    return _lookup_class(optuna.pruners, name, optuna.pruners.BasePruner)
 
 
 def _with_args(spec: SweepSpec, args: dict[str, Any]) -> Any:
@@ -167,7 +192,7 @@ def resolved_sampler_args(spec: SweepSpec) -> dict[str, Any]:
 
 def resolved_pruner_args(spec: SweepSpec) -> dict[str, Any]:
     """Every argument the pruner is built with, defaults made explicit."""
-    cls = getattr(optuna.pruners, spec.pruner.name)
+    cls = _pruner(spec.pruner.name)
     args = _signature_defaults(cls) | spec.pruner.args
     return {name: describe_value(value) for name, value in sorted(args.items())}
 
@@ -199,6 +224,9 @@ def build_sampler(spec: SweepSpec, stream: int | None = None) -> optuna.samplers
         args["search_space"] = grid_search_space(spec)
     if cls is optuna.samplers.GridSampler:
         cls = _GridSampler
+    weights = choice_weights(spec)
+    if weights and cls is optuna.samplers.RandomSampler:
+        return WeightedRandomSampler(weights, **args)
     sampler: optuna.samplers.BaseSampler = cls(**args)
     return sampler
 
@@ -216,7 +244,11 @@ class _GridSampler(optuna.samplers.GridSampler):
 
 def build_pruner(spec: SweepSpec) -> optuna.pruners.BasePruner:
     """The pruner the sweep pins."""
-    pruner: optuna.pruners.BasePruner = getattr(optuna.pruners, spec.pruner.name)(
-        **spec.pruner.args
-    )
-    return pruner
+    return _pruner(spec.pruner.name)(**spec.pruner.args)
+
+
+def _pruner(name: str) -> type[optuna.pruners.BasePruner]:
+    cls = pruner_class(name)
+    if cls is None:
+        raise ValueError(f"pruner.name: {name!r} is not a pruner")
+    return cls
