@@ -55,10 +55,20 @@ def end_drain(ends: Iterable[float], slots: int) -> float:
     return sum(last - end for end in ordered[-slots:-1])
 
 
+def restart_gaps(starts: Iterable[float], frees: Iterable[float], slots: int) -> list[float]:
+    """Steady-state gaps: how long each trial after the first ``slots`` started after a slot
+    was freed for it (the k-th later start takes the k-th free, both in time order). A slot is
+    freed when a trial ends (asynchronous sweeps) or when its batch's last trial ends (Hydra),
+    so batch waits are not in the gaps; start-up and the final exit are not either."""
+    later = sorted(starts)[slots:]
+    return [start - free for start, free in zip(later, sorted(frees), strict=False)]
+
+
 def summarise(
-    wall: float, sleeps: list[float], waits: float, slots: int, trials: int
+    wall: float, sleeps: list[float], waits: float, gaps: list[float], slots: int, trials: int
 ) -> dict[str, float]:
-    """Both views per trial: dispatch cost (batch waits taken out) and including batch waits."""
+    """Both views per trial (dispatch cost: batch waits taken out; and including them), and
+    the dispatch cost split into steady-state restart gaps and the rest (start-up, exit)."""
     busy = sum(sleeps)
     idle = slots * wall - busy
     return {
@@ -68,6 +78,8 @@ def summarise(
         "efficiency": round(busy / (slots * wall), 4),
         "dispatch_cost_s": round((idle - waits) / trials, 3),
         "including_waits_s": round(idle / trials, 3),
+        "restart_gap_s": round(median(gaps), 3) if gaps else 0.0,
+        "start_and_exit_s": round(idle - waits - sum(gaps), 2),
     }
 
 

@@ -56,6 +56,7 @@ from _waits import (
     durations_for,
     end_drain,
     medians,
+    restart_gaps,
     summarise,
 )
 
@@ -177,7 +178,9 @@ def run_sweeps(
         raise SystemExit(f"expected {trials} completed trials, got {len(done_trials)}")
     records = read_sleeps(out, trials)
     sleeps = [r["end"] - r["start"] for r in records]
-    figures = summarise(wall, sleeps, 0.0, slots, trials)
+    ends = [r["end"] for r in records]
+    gaps = restart_gaps([r["start"] for r in records], ends, slots)
+    figures = summarise(wall, sleeps, 0.0, gaps, slots, trials)
     figures["end_drain_s"] = round(end_drain([r["end"] for r in records], slots), 2)
     return {**figures, **memory.summary()}
 
@@ -277,7 +280,11 @@ def run_hydra(work: Path, python: str, durations: list[float]) -> dict[str, floa
     records = read_sleeps(out, trials)
     waits = batch_waits(hydra_job_ends(work / "submitit", records))
     sleeps = [r["end"] - r["start"] for r in records]
-    return summarise(wall, sleeps, sum(waits), SLOTS, trials)
+    # A slot is freed for the next batch when its batch's last trial has slept.
+    batches = [JobEnd(str(r["job_id"]).split("_")[0], r["end"]) for r in records]
+    frees = [job.ended + wait for job, wait in zip(batches, batch_waits(batches), strict=True)]
+    gaps = restart_gaps([r["start"] for r in records], frees, SLOTS)
+    return summarise(wall, sleeps, sum(waits), gaps, SLOTS, trials)
 
 
 def hydra_job_ends(folder: Path, records: list[dict[str, Any]]) -> list[JobEnd]:
@@ -297,8 +304,8 @@ def table(results: dict[str, Any]) -> str:
     """The medians as a markdown table, one row per scenario and tool."""
     lines = [
         "| trials | tool | wall s | efficiency | batch waits s | end drain s"
-        " | dispatch cost s/trial | incl. batch waits s/trial |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        " | dispatch cost s/trial | incl. batch waits s/trial | restart gap s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario, tools in results["medians"].items():
         for tool, m in tools.items():
@@ -308,7 +315,7 @@ def table(results: dict[str, Any]) -> str:
                 f" | {m['batch_wait_s']:.1f} | {drain}"
                 f" | {m['dispatch_cost_s']:.2f}"
                 f" ({m['dispatch_cost_min_s']:.2f}-{m['dispatch_cost_max_s']:.2f})"
-                f" | {m['including_waits_s']:.2f} |"
+                f" | {m['including_waits_s']:.2f} | {m['restart_gap_s']:.2f} |"
             )
     return "\n".join(lines)
 

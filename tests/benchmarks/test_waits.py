@@ -17,6 +17,7 @@ from _waits import (
     durations_for,
     end_drain,
     medians,
+    restart_gaps,
     summarise,
 )
 
@@ -52,11 +53,13 @@ def test_end_drain_counts_the_other_slots_idle_after_their_last_trial() -> None:
 
 
 def test_dispatch_cost_takes_out_sleeps_and_batch_waits() -> None:
-    # 2 slots for 30 s = 60 slot-s; 4 trials slept 40 s; 6 s of batch waits.
-    figures = summarise(wall=30.0, sleeps=[10.0] * 4, waits=6.0, slots=2, trials=4)
+    # 2 slots for 30 s = 60 slot-s; 4 trials slept 40 s; 6 s of batch waits; restarts 1 and 3 s.
+    figures = summarise(wall=30.0, sleeps=[10.0] * 4, waits=6.0, gaps=[1.0, 3.0], slots=2, trials=4)
     assert figures["including_waits_s"] == 5.0  # (60 - 40) / 4
     assert figures["dispatch_cost_s"] == 3.5  # (60 - 40 - 6) / 4
     assert figures["efficiency"] == pytest.approx(40 / 60, abs=1e-4)
+    assert figures["restart_gap_s"] == 2.0
+    assert figures["start_and_exit_s"] == 10.0  # 60 - 40 - 6 - (1 + 3)
 
 
 def test_medians_are_per_figure_with_the_dispatch_cost_range() -> None:
@@ -69,3 +72,12 @@ def test_medians_are_per_figure_with_the_dispatch_cost_range() -> None:
     assert m["wall_s"] == 20.0
     assert m["dispatch_cost_s"] == 2.0
     assert (m["dispatch_cost_min_s"], m["dispatch_cost_max_s"]) == (1.0, 3.0)
+
+
+def test_restart_gaps_pair_each_later_start_with_the_slot_freed_before_it() -> None:
+    # Two slots, asynchronous: trials end at 10 and 12; the next two start at 10.5 and 12.25.
+    gaps = restart_gaps(starts=[0.0, 0.1, 10.5, 12.25], frees=[10.0, 12.0, 20.0, 22.0], slots=2)
+    assert gaps == [0.5, 0.25]
+    # Hydra: both jobs of a batch free their slots when the batch's last job ends (at 12).
+    gaps = restart_gaps(starts=[0.0, 0.1, 15.0, 15.5], frees=[12.0, 12.0, 25.0, 25.0], slots=2)
+    assert gaps == [3.0, 3.5]
