@@ -159,6 +159,7 @@ def run_sweeps(
     flags = ["--scheduler", "greedy"]
     flags += ["--force-use-threads"] if controllers == "threads" else []
     env = {**os.environ, "PYTHONPATH": str(work)}
+    (work / "launched_at").write_text(f"{time.time()}\n")  # for warm_timeline.py
     started = time.monotonic()
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores or slots), *flags, "trials"]
     proc = subprocess.Popen(
