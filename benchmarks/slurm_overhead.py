@@ -372,6 +372,7 @@ def main() -> int:
                 for tool in tools:
                     work = root / f"{name}-{tool}-{round_}"
                     work.mkdir(parents=True)
+                    began = time.time()
                     if tool == "hydra":
                         figures = run_hydra(work, args.hydra_python, durations)
                     else:
@@ -380,6 +381,7 @@ def main() -> int:
                             work, durations, dispatch=mode, controllers=args.controllers
                         )
                     figures["load_1min"] = load()
+                    figures["foreign_job_s"] = foreign_job_seconds(began, time.time(), work)
                     runs[name][tool].append(figures)
                     print(f"round {round_} {name:5} {tool:11}", figures, flush=True)
         if args.in_flight:
@@ -404,6 +406,27 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def foreign_job_seconds(began: float, ended: float, work: Path) -> float:
+    """Seconds of other users' Slurm jobs that ran while this run did (the test cluster has
+    2 CPUs: such a job can hold back one of this run's jobs); from sacct."""
+    stamp = "%Y-%m-%dT%H:%M:%S"
+    window = [time.strftime(stamp, time.localtime(t)) for t in (began, ended)]
+    query = ["sacct", "-X", "-n", "-P", "-a", "--format=Start,End,WorkDir"]
+    done = subprocess.run(
+        [*query, "-S", window[0], "-E", window[1]],
+        capture_output=True,
+        text=True,
+    )
+    total = 0.0
+    for line in done.stdout.splitlines():
+        start, end, workdir = [*line.split("|"), "", ""][:3]
+        if workdir.startswith(str(work)) or start in ("", "Unknown", "None"):
+            continue
+        stop = ended if end in ("", "Unknown") else time.mktime(time.strptime(end, stamp))
+        total += max(0.0, min(stop, ended) - max(time.mktime(time.strptime(start, stamp)), began))
+    return round(total, 1)
 
 
 def load() -> float:
