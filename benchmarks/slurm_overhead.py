@@ -304,9 +304,10 @@ def hydra_job_ends(folder: Path, records: list[dict[str, Any]]) -> list[JobEnd]:
 def table(results: dict[str, Any]) -> str:
     """The medians as a markdown table, one row per scenario and tool."""
     lines = [
-        "| trials | tool | wall s | efficiency | batch waits s | end drain s"
-        " | dispatch cost s/trial | incl. batch waits s/trial | restart gap s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| lengths | tool | wall s | efficiency | batch waits s | end drain s"
+        " | dispatch cost s/trial | incl. batch waits s/trial | restart gap s"
+        " | others' Slurm jobs s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario, tools in results["medians"].items():
         for tool, m in tools.items():
@@ -316,7 +317,8 @@ def table(results: dict[str, Any]) -> str:
                 f" | {m['batch_wait_s']:.1f} | {drain}"
                 f" | {m['dispatch_cost_s']:.2f}"
                 f" ({m['dispatch_cost_min_s']:.2f}-{m['dispatch_cost_max_s']:.2f})"
-                f" | {m['including_waits_s']:.2f} | {m['restart_gap_s']:.2f} |"
+                f" | {m['including_waits_s']:.2f} | {m['restart_gap_s']:.2f}"
+                f" | {m.get('foreign_job_s', 0.0):.0f} |"
             )
     return "\n".join(lines)
 
