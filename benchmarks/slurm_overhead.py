@@ -1,11 +1,18 @@
-"""Orchestration overhead of Slurm sweeps: this project vs Hydra's Optuna sweeper + submitit.
+"""Dispatch cost of Slurm sweeps: this project (job and warm mode) vs Hydra's Optuna sweeper +
+submitit, on the test cluster (`bash tests/slurm/cluster.sh up`).
 
-On the test cluster (`bash tests/slurm/cluster.sh up`), both run the same trivial objective
-(sleep for a duration drawn from x in [0, 1]) for N trials with 2 slots in parallel, and we
-report, per tool:
+Every tool runs the same trials: trial i sleeps ``durations[i]`` (its slot in this project, its
+``hydra.job.num`` in Hydra), from a fixed list, never drawn by a sampler. Scenarios: ``equal``
+(every trial 10 s) and ``mixed`` (a fixed mix of 4-16 s, mean 10 s). Same number of trials,
+same parallelism (2 slots; Hydra's ``n_jobs``), same partition (small-g). Per tool and round:
 
-- makespan efficiency = sum of trial run times / (slots x wall time);
-- orchestration overhead per trial = (slots x wall time - sum of run times) / N.
+- dispatch cost per trial = (slots x wall - sum of sleeps - batch waits) / trials;
+- including batch waits = (slots x wall - sum of sleeps) / trials.
+
+A batch wait is the time a Hydra job that has ended waits for the last job of its batch (one
+Slurm array of ``n_jobs`` tasks) before the sweeper asks the next batch; job ends are the
+mtimes of submitit's result pickles. This project has no batches: nothing is taken out of its
+figures (its idle slots at the very end are shown as ``end drain``, not subtracted).
 
 Hydra runs in its own virtualenv (its released sweeper pins Optuna < 3), created with:
 
@@ -14,14 +21,14 @@ Hydra runs in its own virtualenv (its released sweeper pins Optuna < 3), created
 
 This project runs as the cluster profiles run it (controllers as threads of Snakemake, the
 greedy job selector) up to the trial receipts (`snakemake trials`: the HTML report is left
-out, Hydra writes none). ``--dispatch warm`` (default) runs the trials on one warm worker job
-per slot; ``--dispatch job`` submits one Slurm job per trial. ``--in-flight 32`` also measures
-the submit host's memory with 32 trials in flight (job mode).
+out, Hydra writes none). ``--in-flight 32`` also measures the submit host's memory with 32
+trials in flight (job mode). Rounds are interleaved (each runs every tool and scenario) so
+drift of the machine hits all; medians over rounds are reported, ratios from the same run.
 
-Usage: python benchmarks/slurm_overhead.py [--trials 16] [--low 5] [--high 30]
-       [--dispatch warm|job] [--controllers threads|processes] [--in-flight 32]
+Usage: python benchmarks/slurm_overhead.py [--trials 16] [--scenarios equal,mixed]
+       [--modes warm,job] [--controllers threads|processes] [--in-flight 32]
        [--hydra-python build/hydra-venv/bin/python] [--skip-hydra] [--repeat 3]
-       [--json out.json]
+       [--keep DIR] [--json out.json]
 """
 
 from __future__ import annotations
@@ -41,30 +48,49 @@ from typing import Any
 
 import optuna
 import yaml
+from _waits import (
+    EQUAL,
+    MIXED,
+    JobEnd,
+    batch_waits,
+    durations_for,
+    end_drain,
+    medians,
+    restart_gaps,
+    summarise,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SLOTS = 2
 
-OBJECTIVE = '''
+OBJECTIVE = """
 import json, os, time
 
-def sleep_for(params, low, high):
-    """Sleep for a duration set by x; record it (the trial's run time)."""
-    seconds = low + (high - low) * params["x"]
+def sleep_for(params, trial, durations, out):
+    \"\"\"Sleep for the fixed length of this slot's trial; record when (the trial's run time).\"\"\"
+    seconds = durations[trial.slot]
+    start = time.time()
     time.sleep(seconds)
+    end = time.time()
+    with open(os.path.join(out, f"{trial.slot}.json"), "w") as f:
+        json.dump({"index": trial.slot, "start": start, "end": end}, f)
     return seconds
-'''
+"""
 
 HYDRA_APP = """
 import json, os, time
 import hydra
+from hydra.core.hydra_config import HydraConfig
 
 @hydra.main(version_base=None, config_path=".", config_name="config")
 def main(cfg):
-    seconds = cfg.low + (cfg.high - cfg.low) * cfg.x
+    job = HydraConfig.get().job
+    seconds = cfg.durations[job.num]
+    start = time.time()
     time.sleep(seconds)
-    with open(os.path.join(cfg.out, f"{os.getpid()}-{time.time()}.json"), "w") as f:
-        json.dump({"seconds": seconds}, f)
+    end = time.time()
+    with open(os.path.join(cfg.out, f"{job.num}.json"), "w") as f:
+        json.dump({"index": job.num, "job_id": job.id, "start": start, "end": end}, f)
     return seconds
 
 if __name__ == "__main__":
@@ -72,11 +98,18 @@ if __name__ == "__main__":
 """
 
 
+def read_sleeps(out: Path, trials: int) -> list[dict[str, Any]]:
+    """The trials' own records, one per trial index, checked complete."""
+    records = [json.loads(p.read_text()) for p in out.glob("*.json")]
+    indices = sorted(r["index"] for r in records)
+    if indices != list(range(trials)):
+        raise SystemExit(f"expected trials 0..{trials - 1} once each, got {indices}")
+    return records
+
+
 def run_sweeps(
     work: Path,
-    trials: int,
-    low: float,
-    high: float,
+    durations: list[float],
     slots: int = SLOTS,
     cores: int = 0,
     dispatch: str = "warm",
@@ -85,13 +118,19 @@ def run_sweeps(
     """This project: snakemake with one controller per slot; trials run in Slurm jobs
     (``dispatch: warm``: one worker job per slot runs trial after trial; ``job``: one Slurm
     job per trial)."""
+    trials = len(durations)
+    out = work / "sleeps"
+    out.mkdir(parents=True)
     shutil.copy(REPO / "Snakefile", work / "Snakefile")
     shutil.copytree(REPO / "workflow", work / "workflow")
     (work / "config" / "sweeps").mkdir(parents=True)
     (work / "bench_objective.py").write_text(OBJECTIVE)
     sweep = {
         "study": "bench",
-        "objective": {"function": "bench_objective:sleep_for", "args": {"low": low, "high": high}},
+        "objective": {
+            "function": "bench_objective:sleep_for",
+            "args": {"durations": durations, "out": str(out)},
+        },
         "direction": "minimize",
         "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
         "sampler": {"name": "RandomSampler", "seed": 1},
@@ -120,6 +159,7 @@ def run_sweeps(
     flags = ["--scheduler", "greedy"]
     flags += ["--force-use-threads"] if controllers == "threads" else []
     env = {**os.environ, "PYTHONPATH": str(work)}
+    (work / "launched_at").write_text(f"{time.time()}\n")  # for warm_timeline.py
     started = time.monotonic()
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores or slots), *flags, "trials"]
     proc = subprocess.Popen(
@@ -134,10 +174,16 @@ def run_sweeps(
     study = optuna.load_study(
         study_name="bench", storage=f"sqlite:///{work}/results/bench/study.db"
     )
-    runs = [t.value for t in study.trials if t.value is not None]
-    if len(runs) != trials:
-        raise SystemExit(f"expected {trials} completed trials, got {len(runs)}")
-    return {**summarise(wall, runs, trials, slots), **memory.summary()}
+    done_trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if len(done_trials) != trials:
+        raise SystemExit(f"expected {trials} completed trials, got {len(done_trials)}")
+    records = read_sleeps(out, trials)
+    sleeps = [r["end"] - r["start"] for r in records]
+    ends = [r["end"] for r in records]
+    gaps = restart_gaps([r["start"] for r in records], ends, slots)
+    figures = summarise(wall, sleeps, 0.0, gaps, slots, trials)
+    figures["end_drain_s"] = round(end_drain([r["end"] for r in records], slots), 2)
+    return {**figures, **memory.summary()}
 
 
 class SubmitHostMemory:
@@ -189,9 +235,10 @@ class SubmitHostMemory:
         }
 
 
-def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> dict[str, float]:
+def run_hydra(work: Path, python: str, durations: list[float]) -> dict[str, float]:
     """Hydra's Optuna sweeper with the submitit Slurm launcher (batches of n_jobs trials)."""
-    out = work / "runs"
+    trials = len(durations)
+    out = work / "sleeps"
     out.mkdir()
     (work / "app.py").write_text(HYDRA_APP)
     config = {
@@ -202,8 +249,7 @@ def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> 
             "_self_",
         ],
         "x": 0.5,
-        "low": low,
-        "high": high,
+        "durations": durations,
         "out": str(out),
         "hydra": {
             "sweeper": {
@@ -232,36 +278,73 @@ def run_hydra(work: Path, python: str, trials: int, low: float, high: float) -> 
     wall = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"hydra failed:\n{done.stderr[-3000:]}")
-    runs = [json.loads(p.read_text())["seconds"] for p in out.glob("*.json")]
-    if len(runs) != trials:
-        raise SystemExit(f"expected {trials} hydra trials, got {len(runs)}")
-    return summarise(wall, runs, trials, SLOTS)
+    records = read_sleeps(out, trials)
+    waits = batch_waits(hydra_job_ends(work / "submitit", records))
+    sleeps = [r["end"] - r["start"] for r in records]
+    # A slot is freed for the next batch when its batch's last trial has slept.
+    batches = [JobEnd(str(r["job_id"]).split("_")[0], r["end"]) for r in records]
+    frees = [job.ended + wait for job, wait in zip(batches, batch_waits(batches), strict=True)]
+    gaps = restart_gaps([r["start"] for r in records], frees, SLOTS)
+    return summarise(wall, sleeps, sum(waits), gaps, SLOTS, trials)
 
 
-def summarise(wall: float, runs: list[float], trials: int, slots: int) -> dict[str, float]:
-    busy = sum(runs)
-    return {
-        "wall_s": round(wall, 2),
-        "sum_run_s": round(busy, 2),
-        "efficiency": round(busy / (slots * wall), 4),
-        "overhead_per_trial_s": round((slots * wall - busy) / trials, 3),
-    }
+def hydra_job_ends(folder: Path, records: list[dict[str, Any]]) -> list[JobEnd]:
+    """Each Hydra job's batch (its Slurm array) and end: when submitit wrote its result pickle,
+    which is what the sweeper waits for."""
+    ends = []
+    for record in records:
+        job_id = str(record["job_id"])  # "<array id>_<task>"
+        pickles = list(folder.glob(f"**/{job_id}_0_result.pkl"))
+        if len(pickles) != 1:
+            raise SystemExit(f"no single result pickle for Hydra job {job_id}: {pickles}")
+        ends.append(JobEnd(batch=job_id.split("_")[0], ended=pickles[0].stat().st_mtime))
+    return ends
 
 
-def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
-    """The run with the median overhead per trial (an actual run, not a blend of runs)."""
-    ranked = sorted(runs, key=lambda run: run["overhead_per_trial_s"])
-    return ranked[(len(ranked) - 1) // 2]
+def table(results: dict[str, Any]) -> str:
+    """The medians as a markdown table, one row per scenario and tool."""
+    lines = [
+        "| lengths | tool | wall s | efficiency | batch waits s | end drain s"
+        " | dispatch cost s/trial | incl. batch waits s/trial | restart gap s"
+        " | others' Slurm jobs s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, tools in results["medians"].items():
+        for tool, m in tools.items():
+            drain = f"{m['end_drain_s']:.1f}" if "end_drain_s" in m else "-"
+            lines.append(
+                f"| {scenario} | {tool} | {m['wall_s']:.1f} | {m['efficiency']:.3f}"
+                f" | {m['batch_wait_s']:.1f} | {drain}"
+                f" | {m['dispatch_cost_s']:.2f}"
+                f" ({m['dispatch_cost_min_s']:.2f}-{m['dispatch_cost_max_s']:.2f})"
+                f" | {m['including_waits_s']:.2f} | {m['restart_gap_s']:.2f}"
+                f" | {m.get('foreign_job_s', 0.0):.0f} |"
+            )
+    return "\n".join(lines)
+
+
+def ratios(tools: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Hydra's figures over each mode's, both views (same run)."""
+    if "hydra" not in tools:
+        return {}
+    hydra = tools["hydra"]
+    out = {}
+    for tool, m in tools.items():
+        if tool == "hydra":
+            continue
+        for view in ("dispatch_cost_s", "including_waits_s"):
+            out[f"hydra_over_{tool}_{view[:-2]}"] = round(hydra[view] / max(m[view], 1e-9), 2)
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--low", type=float, default=5.0, help="shortest trial (s)")
-    parser.add_argument("--high", type=float, default=30.0, help="longest trial (s)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="trial length when equal")
+    parser.add_argument("--scenarios", default=f"{EQUAL},{MIXED}")
+    parser.add_argument("--modes", default="warm,job", help="this project's dispatch modes")
     parser.add_argument("--hydra-python", default=str(REPO / "build/hydra-venv/bin/python"))
     parser.add_argument("--skip-hydra", action="store_true")
-    parser.add_argument("--dispatch", choices=("warm", "job"), default="warm")
     parser.add_argument("--controllers", choices=("threads", "processes"), default="threads")
     parser.add_argument(
         "--in-flight",
@@ -270,63 +353,87 @@ def main() -> int:
         help="also measure submit-host memory with this many trials in flight (e.g. 32)",
     )
     parser.add_argument(
-        "--repeat", type=int, default=1, help="rounds (each runs both tools); medians reported"
+        "--repeat", type=int, default=1, help="rounds (each runs every tool); medians reported"
     )
+    parser.add_argument("--keep", type=Path, default=None, help="keep the runs' folders here")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
-    runs: dict[str, list[dict[str, float]]] = {"sweeps": [], "hydra": []}
-    results: dict[str, Any] = {"runs": runs}
+    scenarios = {
+        name: durations_for(name, args.trials, args.seconds) for name in args.scenarios.split(",")
+    }
+    tools = [f"sweeps-{mode}" for mode in args.modes.split(",")]
+    tools += [] if args.skip_hydra else ["hydra"]
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {
+        name: {tool: [] for tool in tools} for name in scenarios
+    }
+    results: dict[str, Any] = {"durations": scenarios, "runs": runs, "load_before": load()}
     with tempfile.TemporaryDirectory(prefix="sweeps-bench-") as tmp:
-        for round_ in range(args.repeat):  # interleaved, so drift of the machine hits both
-            work = Path(tmp) / f"sweeps-{round_}"
-            work.mkdir()
-            ours = run_sweeps(
-                work,
-                args.trials,
-                args.low,
-                args.high,
-                dispatch=args.dispatch,
-                controllers=args.controllers,
-            )
-            runs["sweeps"].append(ours)
-            print(f"round {round_} sweeps        ", ours, flush=True)
-            if not args.skip_hydra:
-                work = Path(tmp) / f"hydra-{round_}"
-                work.mkdir()
-                theirs = run_hydra(work, args.hydra_python, args.trials, args.low, args.high)
-                runs["hydra"].append(theirs)
-                print(f"round {round_} hydra+submitit", theirs, flush=True)
+        root = args.keep or Path(tmp)
+        for round_ in range(args.repeat):  # interleaved, so drift of the machine hits all
+            for name, durations in scenarios.items():
+                for tool in tools:
+                    work = root / f"{name}-{tool}-{round_}"
+                    work.mkdir(parents=True)
+                    began = time.time()
+                    if tool == "hydra":
+                        figures = run_hydra(work, args.hydra_python, durations)
+                    else:
+                        mode = tool.removeprefix("sweeps-")
+                        figures = run_sweeps(
+                            work, durations, dispatch=mode, controllers=args.controllers
+                        )
+                    figures["load_1min"] = load()
+                    figures["foreign_job_s"] = foreign_job_seconds(began, time.time(), work)
+                    runs[name][tool].append(figures)
+                    print(f"round {round_} {name:5} {tool:11}", figures, flush=True)
         if args.in_flight:
-            (Path(tmp) / "memory").mkdir()
             results["memory"] = run_sweeps(
-                Path(tmp) / "memory",
-                args.in_flight,
-                1,
-                1,
+                root / "memory",
+                [1.0] * args.in_flight,
                 slots=args.in_flight,
                 cores=args.in_flight,
                 dispatch="job",
                 controllers=args.controllers,
             )
-            print("memory        ", results["memory"], flush=True)
-    results["sweeps"] = median_run(runs["sweeps"])
-    print("sweeps (median)        ", results["sweeps"])
-    if runs["hydra"]:
-        ours, theirs = results["sweeps"], median_run(runs["hydra"])
-        results["hydra"] = theirs
-        print("hydra+submitit (median)", theirs)
-        results["ratios"] = {
-            "overhead_hydra_over_sweeps": round(
-                theirs["overhead_per_trial_s"] / max(ours["overhead_per_trial_s"], 1e-9), 2
-            ),
-            "efficiency_sweeps_minus_hydra": round(ours["efficiency"] - theirs["efficiency"], 4),
-        }
-        print("ratios                 ", results["ratios"])
+            print("memory", results["memory"], flush=True)
+    results["medians"] = {
+        name: {tool: medians(rounds) for tool, rounds in by_tool.items()}
+        for name, by_tool in runs.items()
+    }
+    results["ratios"] = {name: ratios(m) for name, m in results["medians"].items()}
+    print(table(results))
+    print("ratios", json.dumps(results["ratios"], indent=1))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"largest child process RSS: {peak:.0f} MiB")
+    print(f"largest child process RSS: {peak:.0f} MiB; load average {load()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def foreign_job_seconds(began: float, ended: float, work: Path) -> float:
+    """Seconds of other users' Slurm jobs that ran while this run did (the test cluster has
+    2 CPUs: such a job can hold back one of this run's jobs); from sacct."""
+    stamp = "%Y-%m-%dT%H:%M:%S"
+    window = [time.strftime(stamp, time.localtime(t)) for t in (began, ended)]
+    query = ["sacct", "-X", "-n", "-P", "-a", "--format=Start,End,WorkDir"]
+    done = subprocess.run(
+        [*query, "-S", window[0], "-E", window[1]],
+        capture_output=True,
+        text=True,
+    )
+    total = 0.0
+    for line in done.stdout.splitlines():
+        start, end, workdir = [*line.split("|"), "", ""][:3]
+        if workdir.startswith(str(work)) or start in ("", "Unknown", "None"):
+            continue
+        stop = ended if end in ("", "Unknown") else time.mktime(time.strptime(end, stamp))
+        total += max(0.0, min(stop, ended) - max(time.mktime(time.strptime(start, stamp)), began))
+    return round(total, 1)
+
+
+def load() -> float:
+    """The machine's 1-minute load average (the machine is shared: figures depend on it)."""
+    return os.getloadavg()[0]
 
 
 if __name__ == "__main__":
