@@ -13,9 +13,7 @@ from sweeps.study.keys import Attr
 
 def trial_gpus(spec: SweepSpec) -> float:
     """GPUs one trial holds: its share of one GPU when warm lanes pack several on it."""
-    if spec.dispatch.mode == "warm":
-        return spec.resources.gpus / spec.dispatch.warm.trials_per_gpu
-    return float(spec.resources.gpus * spec.resources.nodes)
+    return spec.resources.gpus * spec.resources.nodes / spec.dispatch.trials_per_gpu
 
 
 def _energy_wh(spec: SweepSpec, facts: dict[str, Any]) -> float | str:

@@ -263,6 +263,11 @@ class Dispatch(_Strict):
     warm: WarmWorkers = Field(default_factory=WarmWorkers)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
 
+    @property
+    def trials_per_gpu(self) -> int:
+        """Trials sharing one GPU: warm lanes pack ``warm.trials_per_gpu``; a job has its own."""
+        return self.warm.trials_per_gpu if self.mode == "warm" else 1
+
 
 class SweepSpec(_Strict):
     """A whole sweep: everything needed to re-run it and compare."""
