@@ -224,7 +224,7 @@ def test_the_note_shows_the_figures_the_controller_records(make_spec) -> None:  
     for facts in facts_of_trials:
         trial = study.ask()
         tell_outcome(study, trial, TrialOutcome("complete", values=[1.0], facts=facts))
-    lines = cost_lines(spec, study.get_trials())
+    lines = cost_lines(spec, study.get_trials(), study.user_attrs)
     assert lines[0].startswith("- billed GPU-hours so far: 0.750 (1 trial(s) billed)")
     assert lines[0].endswith("allocated GPU-hours (Slurm): 1.500")
     assert lines[1] == "- energy: 120.5 Wh over 1 measured trial(s); queue wait: 0.50 h"

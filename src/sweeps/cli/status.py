@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.storage import redact_url
     from sweeps.study import load_study
     from sweeps.study.heartbeat import stale_after_s
-    from sweeps.study.spending import budget_states, read_spent, totals
+    from sweeps.study.spending import budget_states, read_spent, totals, worker_overhead
     from sweeps.study.stale import stale_trials
     from sweeps.study.streak import ended_after, read_stop
 
@@ -40,11 +40,13 @@ def run(args: argparse.Namespace) -> int:
     spent = totals(trials)
     budgets = budget_states(spec, spent)
     ended_by = read_spent(study)
+    overhead = worker_overhead(study.user_attrs, trials)
     if args.json:
         report = {
             **summary.as_dict(),
             "silent_trials": [t.number for t in silent],
             "totals": spent.as_dict(),
+            "warm_overhead": overhead.as_dict() if overhead else None,
             "budgets": {
                 b.name: {
                     "limit": b.limit,
@@ -107,6 +109,14 @@ def run(args: argparse.Namespace) -> int:
         markup=False,
         highlight=False,
     )
+    if overhead is not None:
+        console.print(
+            f"warm workers: {overhead.allocated_gpu_hours:g} billed GPU-hours held by "
+            f"{overhead.workers} worker(s), {overhead.charged_gpu_hours:g} charged to trials, "
+            f"{overhead.idle_gpu_hours:g} idle overhead",
+            markup=False,
+            highlight=False,
+        )
     for budget in budgets:
         console.print(f"budget {budget.line()}", markup=False, highlight=False)
     if ended_by is not None:

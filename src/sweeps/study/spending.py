@@ -23,6 +23,7 @@ from sweeps.spec.deadline import parse_deadline
 from sweeps.study.keys import Attr, Key
 
 QUEUE_WAIT_S = "slurm.queue_wait_s"
+WORKER = "worker"  # the warm worker that ran a trial
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,42 @@ def totals(trials: list[FrozenTrial]) -> Totals:
 
 def _has_billed(trial: FrozenTrial) -> bool:
     return Attr.BILLED_GPU_HOURS in trial.user_attrs
+
+
+@dataclass(frozen=True)
+class Overhead:
+    """Warm workers: what their jobs were billed, what their trials were charged, the rest."""
+
+    workers: int
+    allocated_gpu_hours: float
+    charged_gpu_hours: float
+
+    @property
+    def idle_gpu_hours(self) -> float:
+        return round(max(self.allocated_gpu_hours - self.charged_gpu_hours, 0.0), 6)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "idle_gpu_hours": self.idle_gpu_hours}
+
+
+def worker_overhead(study_attrs: dict[str, Any], trials: list[FrozenTrial]) -> Overhead | None:
+    """The warm workers' idle overhead: their recorded allocations less their trials' billed
+    shares; None when no worker recorded one."""
+    prefix = f"{Key.WORKER_ALLOCATION}:"
+    allocations = {
+        key.removeprefix(prefix): json.loads(raw)
+        for key, raw in study_attrs.items()
+        if key.startswith(prefix)
+    }
+    if not allocations:
+        return None
+    charged = sum(
+        float(t.user_attrs[Attr.BILLED_GPU_HOURS])
+        for t in trials
+        if _has_billed(t) and t.user_attrs.get(WORKER) in allocations
+    )
+    allocated = sum(float(a["billed_gpu_hours"]) for a in allocations.values())
+    return Overhead(len(allocations), round(allocated, 6), round(charged, 6))
 
 
 @dataclass(frozen=True)

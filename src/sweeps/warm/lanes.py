@@ -33,6 +33,7 @@ from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Key
 from sweeps.study.slots import slots_done
+from sweeps.study.spending import spent_budget
 from sweeps.warm.queue import claim_published_trial, outcome_record, spec_key, task_from_record
 from sweeps.warm.wakeups import doorbell_mtime, flag_outcome, stop_requested, wait_for_doorbell
 
@@ -173,9 +174,10 @@ def _study_id(storage: BaseStorage, name: str, timeout_s: float) -> int:
 
 
 def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
-    """Every trial slot of the sweep has ended: no trial will come."""
+    """Every trial slot of the sweep has ended, or a budget is spent: no trial will come."""
     trials = storage.get_all_trials(study_id, deepcopy=False)
-    return slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
+    done = slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
+    return done or spent_budget(spec, trials) is not None
 
 
 def lane_main(
