@@ -20,7 +20,13 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.storage.mutex import storage_mutex
 from sweeps.study.controllers import this_run
-from sweeps.study.spending import BudgetState, read_spent, record_spent, spent_budget
+from sweeps.study.spending import (
+    BudgetState,
+    has_budgets,
+    read_spent,
+    record_spent,
+    spent_budget,
+)
 
 
 class BudgetSpent(ControllerStopped):
@@ -32,7 +38,10 @@ class BudgetSpent(ControllerStopped):
 
 
 def refuse_if_spent(spec: SweepSpec, study: optuna.Study) -> None:
-    """Raise :class:`BudgetSpent` when one of the sweep's budgets is spent."""
+    """Raise :class:`BudgetSpent` when one of the sweep's budgets is spent (a sweep with only
+    ``n_trials`` reads nothing: a slot reads only its own trials)."""
+    if not has_budgets(spec):
+        return
     state = spent_budget(spec, study.get_trials(deepcopy=False))
     if state is not None:
         raise BudgetSpent(state)
@@ -40,7 +49,7 @@ def refuse_if_spent(spec: SweepSpec, study: optuna.Study) -> None:
 
 def cancel_reason(spec: SweepSpec, study: optuna.Study) -> BudgetState | None:
     """While a trial runs: the spent budget that cancels it (``on_exhausted: cancel``)."""
-    if spec.budget.on_exhausted != "cancel":
+    if spec.budget.on_exhausted != "cancel" or not has_budgets(spec):
         return None
     return spent_budget(spec, study.get_trials(deepcopy=False))
 
