@@ -110,9 +110,9 @@ def test_warm_workers_run_the_sweep_as_one_job_array(tmp_path: Path) -> None:
     # time; what the workers held beyond that is the study's idle overhead.
     for trial in ended:
         run_s = trial.user_attrs["slurm.run_time_s"]
-        assert trial.user_attrs[Attr.BILLED_GPU_HOURS] == pytest.approx(0.5 * run_s / 3600)
+        assert trial.user_attrs[Attr.BILLED_GPU_HOURS] == round(0.5 * run_s / 3600, 6)
     overhead = worker_overhead(study_attrs(cwd, "warm"), ended)
-    assert overhead is not None and overhead.workers == len(jobs)
+    assert overhead is not None and len(jobs) <= overhead.workers <= 2  # one may run none
     charged = sum(t.user_attrs[Attr.BILLED_GPU_HOURS] for t in ended)
     assert overhead.charged_gpu_hours == pytest.approx(charged)
     assert overhead.allocated_gpu_hours > charged and overhead.idle_gpu_hours > 0
