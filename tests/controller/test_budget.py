@@ -52,3 +52,16 @@ def test_a_past_deadline_ends_the_slot(make_spec) -> None:  # type: ignore[no-un
     prepare_study(spec)
     assert run_slot(spec, 0, Path("results/t/trials/0.json")).state == NOT_RUN
     assert load_study(spec).trials == []
+
+
+def test_recorded_energy_ends_the_sweep_at_max_energy_kwh(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec(budget={"n_trials": 4, "max_energy_kwh": 0.5})
+    study = prepare_study(spec)
+    for slot, wh in ((0, 300.0), (1, 250.0)):  # energy.wh, as the trial's energy reader writes it
+        trial = create_slot_trial(study, slot, 0)
+        trial.suggest_float("x", -5, 5)
+        tell_outcome(
+            study, trial, TrialOutcome("complete", values=[1.0], facts={"energy": {"wh": wh}})
+        )
+    assert run_slot(spec, 2, Path("results/t/trials/2.json")).state == NOT_RUN
+    assert "budget max_energy_kwh: 0.55 of 0.5 kWh spent" in capsys.readouterr().err
