@@ -84,3 +84,44 @@ def test_a_reproducible_slot_before_its_batch_is_a_clear_error(make_spec, capsys
     assert code == 2
     err = capsys.readouterr().err
     assert "run batch 0 first" in err and "Traceback" not in err
+
+
+def test_status_json_shows_totals_and_budgets_and_never_writes(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sweeps.controller.slot import tell_outcome
+    from sweeps.job.task import TrialOutcome
+    from sweeps.study import load_study
+
+    budget = {"n_trials": 4, "max_gpu_hours": 2, "max_energy_kwh": 1, "deadline": "2h"}
+    path, spec = make_spec(budget=budget)
+    assert main(["study", "prepare", "--spec", str(path)]) == 0
+    study = load_study(spec)
+    figures = [
+        {"cost": {"billed_gpu_hours": 0.5}, "energy": {"wh": 150.0}, "slurm": {"queue_wait_s": 60}},
+        {"cost": {"billed_gpu_hours": 0.25}, "slurm": {"queue_wait_s": 30}},
+    ]
+    for facts in figures:
+        tell_outcome(study, study.ask(), TrialOutcome("complete", values=[1.0], facts=facts))
+    db = Path(spec.storage_url.removeprefix("sqlite:///"))
+    before = db.read_bytes()
+    capsys.readouterr()
+    assert main(["status", "--spec", str(path), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    totals = status["totals"]
+    assert (totals["billed_gpu_hours"], totals["trials_billed"]) == (0.75, 2)
+    assert (totals["energy_wh"], totals["trials_measured"]) == (150.0, 1)
+    assert totals["queue_wait_s"] == 90
+    budgets = status["budgets"]
+    assert budgets["max_gpu_hours"] == {
+        "limit": 2.0,
+        "spent": 0.75,
+        "left": 1.25,
+        "unit": "GPU-hours",
+        "exhausted": False,
+    }
+    assert (budgets["max_energy_kwh"]["spent"], budgets["max_energy_kwh"]["left"]) == (0.15, 0.85)
+    assert 1.99 < budgets["deadline"]["left"] <= 2.0
+    assert main(["status", "--spec", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "spent: 0.75 billed GPU-hours (2 trial(s)), energy 150 Wh" in out
+    assert "budget max_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left" in out
+    assert db.read_bytes() == before  # status only reads

@@ -205,17 +205,27 @@ def test_a_host_other_machines_reach_is_warned_about(sweep) -> None:  # type: ig
     assert "warning: --host 0.0.0.0 lets other machines reach the dashboard" in err
 
 
-def test_the_note_counts_the_gpu_hours_the_controller_records(make_spec) -> None:  # type: ignore[no-untyped-def]
+def test_the_note_shows_the_figures_the_controller_records(make_spec) -> None:  # type: ignore[no-untyped-def]
     from sweeps.controller.slot import tell_outcome
-    from sweeps.dashboard.note import gpu_hours
+    from sweeps.dashboard.note import cost_lines
     from sweeps.job.task import TrialOutcome
     from sweeps.study import prepare_study
 
-    _, spec = make_spec(resources={"gpus": 1, "time_min": 2})
+    _, spec = make_spec(
+        resources={"gpus": 1, "time_min": 2}, budget={"n_trials": 4, "max_gpu_hours": 2}
+    )
     study = prepare_study(spec)
-    slurm = {"job_id": "7", "gpus": 1, "run_time_s": 5400, "gpu_hours": 1.5}
-    for facts in ({"slurm": slurm, "runtime_s": 5400.0}, {"runtime_s": 1800.0}):
+    slurm = {"job_id": "7", "gpus": 1, "run_time_s": 5400, "gpu_hours": 1.5, "queue_wait_s": 1800}
+    cost = {"billed_gpu_hours": 0.75, "billing_rule": "gpu_share: 1 GPU(s) x 0.5 x hours"}
+    facts_of_trials = (
+        {"slurm": slurm, "cost": cost, "energy": {"wh": 120.5}},
+        {"runtime_s": 1800.0},  # ran where nothing bills: no figures, no estimate
+    )
+    for facts in facts_of_trials:
         trial = study.ask()
         tell_outcome(study, trial, TrialOutcome("complete", values=[1.0], facts=facts))
-    # 1.5 GPU-hours as Slurm accounted them, 0.5 estimated from run time x GPUs per trial.
-    assert gpu_hours(spec, study.get_trials()) == 2.0
+    lines = cost_lines(spec, study.get_trials(), study.user_attrs)
+    assert lines[0].startswith("- billed GPU-hours so far: 0.750 (1 trial(s) billed)")
+    assert lines[0].endswith("allocated GPU-hours (Slurm): 1.500")
+    assert lines[1] == "- energy: 120.5 Wh over 1 measured trial(s); queue wait: 0.50 h"
+    assert lines[2] == "- budget max_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left"

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from optuna.trial import TrialState
 from support.slurm import running, sleep_sweep, squeue_ids, start, sweeps_env, trials
+from support.specs import REPO
 from support.workflow import workflow_project
+
+from sweeps.spec.sites import read_site
+from sweeps.study.keys import Attr
+from sweeps.study.spending import worker_overhead
+
+LUMI_BILLING = read_site(REPO / "profiles" / "lumi" / "site.yaml")["dispatch"]["slurm"]["billing"]
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -65,6 +72,13 @@ def settled(name: str, timeout_s: float = 60) -> list[str]:
     return squeue_ids(name)
 
 
+def study_attrs(cwd: Path, study: str) -> dict[str, Any]:
+    import optuna
+
+    storage = f"sqlite:///{cwd}/results/{study}/study.db"
+    return optuna.load_study(study_name=study, storage=storage).user_attrs
+
+
 def sacct_states(job_ids: set[str]) -> dict[str, str]:
     out = subprocess.run(
         ["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", ",".join(sorted(job_ids))],
@@ -76,7 +90,7 @@ def sacct_states(job_ids: set[str]) -> dict[str, str]:
 
 
 def test_warm_workers_run_the_sweep_as_one_job_array(tmp_path: Path) -> None:
-    cwd = warm_project(tmp_path, "warm", seconds=1, n_trials=6)
+    cwd = warm_project(tmp_path, "warm", seconds=1, n_trials=6, slurm={"billing": LUMI_BILLING})
     code, output = run(cwd, *THREADS)
     assert code == 0, output[-4000:]
     ended = trials(cwd, "warm")
@@ -92,6 +106,16 @@ def test_warm_workers_run_the_sweep_as_one_job_array(tmp_path: Path) -> None:
     # With the budget spent, the workers leave at once instead of idling on their GPUs.
     assert not settled("sweeps-warm", timeout_s=30)
     assert set(sacct_states(jobs).values()) == {"COMPLETED"}
+    # Each trial is charged its lane's share of its worker (one GCD: 0.5 per hour) for its
+    # time; what the workers held beyond that is the study's idle overhead.
+    for trial in ended:
+        run_s = trial.user_attrs["slurm.run_time_s"]
+        assert trial.user_attrs[Attr.BILLED_GPU_HOURS] == round(0.5 * run_s / 3600, 6)
+    overhead = worker_overhead(study_attrs(cwd, "warm"), ended)
+    assert overhead is not None and len(jobs) <= overhead.workers <= 2  # one may run none
+    charged = sum(t.user_attrs[Attr.BILLED_GPU_HOURS] for t in ended)
+    assert overhead.charged_gpu_hours == pytest.approx(charged)
+    assert overhead.allocated_gpu_hours > charged and overhead.idle_gpu_hours > 0
 
 
 def test_killed_snakemake_re_attaches_to_trials_on_warm_workers(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from sweeps.controller.budget import forget_not_run
 from sweeps.controller.modes import check_dispatch
 from sweeps.dispatch import backend_for
 from sweeps.spec import load_spec
@@ -29,6 +30,8 @@ except StorageUnreachable as err:
     sys.exit(1)
 BACKEND = backend_for(SPEC)
 PATHS = SweepPaths.of(SPEC)
+# Slots a spent budget ended are looked at again: their trials start if budget is left now.
+forget_not_run(SPEC)
 RESULTS = str(PATHS.root)
 SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"
 SPEC_ARGS = f"--spec {shlex.quote(config['sweep'])}" + "".join(

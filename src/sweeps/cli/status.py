@@ -1,5 +1,6 @@
 """``sweeps status``: counts per state, best value and parameters, a stop on same-cause
-failures; read-only."""
+failures, what the sweep spent (billed GPU-hours, energy, queue wait) against its budgets;
+read-only."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.storage import redact_url
     from sweeps.study import load_study
     from sweeps.study.heartbeat import stale_after_s
+    from sweeps.study.spending import budget_states, read_spent, totals, worker_overhead
     from sweeps.study.stale import stale_trials
     from sweeps.study.streak import ended_after, read_stop
 
@@ -33,9 +35,35 @@ def run(args: argparse.Namespace) -> int:
     silent = stale_trials(study)  # reported only: status never writes to the study
     summary = summarize(study, spec)
     stop = read_stop(study)
-    since = ended_after(study.get_trials(deepcopy=False), stop.after) if stop else 0
+    trials = study.get_trials(deepcopy=False)
+    since = ended_after(trials, stop.after) if stop else 0
+    spent = totals(trials)
+    budgets = budget_states(spec, spent)
+    ended_by = read_spent(study)
+    overhead = worker_overhead(study.user_attrs, trials)
     if args.json:
-        report = {**summary.as_dict(), "silent_trials": [t.number for t in silent]}
+        report = {
+            **summary.as_dict(),
+            "silent_trials": [t.number for t in silent],
+            "totals": spent.as_dict(),
+            "warm_overhead": overhead.as_dict() if overhead else None,
+            "budgets": {
+                b.name: {
+                    "limit": b.limit,
+                    "spent": b.spent,
+                    "left": b.left,
+                    "unit": b.unit,
+                    "exhausted": b.exhausted,
+                }
+                for b in budgets
+            },
+        }
+        if ended_by is not None:
+            report["budget_spent"] = {
+                "budget": ended_by.budget,
+                "line": ended_by.line,
+                "at": ended_by.at,
+            }
         if stop is not None:
             report["stopped"] = {
                 "cause": stop.cause,
@@ -70,6 +98,29 @@ def run(args: argparse.Namespace) -> int:
             markup=False,
             highlight=False,
         )
+    energy = (
+        f"{spent.energy_wh:g} Wh ({spent.trials_measured} trial(s) measured)"
+        if spent.trials_measured
+        else "not recorded"
+    )
+    console.print(
+        f"spent: {spent.billed_gpu_hours:g} billed GPU-hours ({spent.trials_billed} trial(s)), "
+        f"energy {energy}, queue wait {spent.queue_wait_s / 3600:.2f} h",
+        markup=False,
+        highlight=False,
+    )
+    if overhead is not None:
+        console.print(
+            f"warm workers: {overhead.allocated_gpu_hours:g} billed GPU-hours held by "
+            f"{overhead.workers} worker(s), {overhead.charged_gpu_hours:g} charged to trials, "
+            f"{overhead.idle_gpu_hours:g} idle overhead",
+            markup=False,
+            highlight=False,
+        )
+    for budget in budgets:
+        console.print(f"budget {budget.line()}", markup=False, highlight=False)
+    if ended_by is not None:
+        console.print(f"a run ended on budget {ended_by.line}", markup=False, highlight=False)
     for best in summary.best:
         console.print(
             f"best: trial {best['number']} values={best['values']} params={best['params']}"

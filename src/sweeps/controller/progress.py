@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import optuna
 
-from sweeps.controller.receipts import Receipt
+from sweeps.controller.receipts import NOT_RUN, Receipt
 from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
 
@@ -18,8 +18,11 @@ def progress_line(study: optuna.Study, spec: SweepSpec, receipt: Receipt) -> str
     best_text = "none yet"
     if best is not None:
         best_text = ", ".join(f"{v:.6g}" for v in best["values"]) + f" (trial {best['number']})"
+    what = f"trial {receipt.number} {receipt.state}{value}"
+    if receipt.state == NOT_RUN:
+        what = f"slot {receipt.slot} not run (a budget is spent)"
     return (
-        f"[{spec.study}] trial {receipt.number} {receipt.state}{value} | "
+        f"[{spec.study}] {what} | "
         f"{summary.slots_done}/{summary.n_trials} done: {counts['COMPLETE']} complete, "
         f"{counts['PRUNED']} pruned, {counts['FAIL']} failed | best {best_text}"
     )

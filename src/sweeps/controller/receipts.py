@@ -13,6 +13,8 @@ from optuna.trial import FrozenTrial
 
 from sweeps.study.keys import Attr, Key
 
+NOT_RUN = "NOT_RUN"  # the state of a slot a spent budget ended before it started a trial
+
 
 @dataclass(frozen=True)
 class Receipt:

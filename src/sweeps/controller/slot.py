@@ -16,6 +16,7 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
+from sweeps.controller.budget import BudgetSpent, cancel_reason, end_slot, refuse_if_spent
 from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
 from sweeps.controller.modes import DispatchMode, Running, mode_for
 from sweeps.controller.receipts import Receipt, write_receipt
@@ -70,8 +71,26 @@ def _run_slot(
     fail_stale_trials(
         study, still_running=lambda t: mode.still_running(spec, t), url=spec.storage_url
     )
+    try:
+        return _attempts(spec, mode, study, slot, receipt_path, force)
+    except BudgetSpent as spent:  # no new trial starts, or its trial was cancelled
+        return end_slot(spec, study, slot, spent, receipt_path)
+
+
+def _attempts(
+    spec: SweepSpec,
+    mode: DispatchMode,
+    study: optuna.Study,
+    slot: int,
+    receipt_path: Path,
+    force: bool,
+) -> Receipt:
     while True:
-        plan, trial = _claim(spec, study, slot)
+        try:
+            plan, trial = _claim(spec, study, slot)
+        except BudgetSpent:
+            mode.withdraw()
+            raise
         if plan.action == "done":
             assert plan.trial is not None
             mode.withdraw()
@@ -120,6 +139,7 @@ def _claim(spec: SweepSpec, study: optuna.Study, slot: int) -> tuple[SlotPlan, o
                 return plan, None  # it ended meanwhile: the next plan says so
             return plan, optuna.Trial(study, trial_id)
         refuse_if_stopped(study)  # this run stopped on same-cause failures: start nothing
+        refuse_if_spent(spec, study)  # a budget is spent: start nothing
         return plan, _start_trial(spec, study, slot, plan)
 
 
@@ -168,11 +188,12 @@ def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) ->
 def _await(
     spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, running: Running
 ) -> TrialOutcome:
-    """Wait for the attempt while beating the trial's heartbeat; stop it on an interrupt or
-    once this run stopped on same-cause failures."""
+    """Wait for the attempt while beating the trial's heartbeat; stop it on an interrupt,
+    once this run stopped on same-cause failures, or once a budget is spent (``on_exhausted:
+    cancel``)."""
     with (
         Heartbeat(storage_of(study), trial_id_of(trial)),
-        StopWatch(study) as watch,
+        StopWatch(study, spent=lambda: cancel_reason(spec, study)) as watch,
         _on_interrupt(spec, study, trial, running, watch),
     ):
         return running.wait(watch.event)
@@ -193,6 +214,12 @@ def _on_interrupt(
         with sigterm_as_interrupt():
             yield
     except KeyboardInterrupt:
+        if watch.spent is not None:
+            done = running.cancel()
+            why = f"cancelled: budget {watch.spent.name} spent (on_exhausted: cancel); {done}"
+            fail_retryable(storage_of(study), trial_id_of(trial), why)
+            _notice(f"trial {trial.number} {why}, marked for a retry")
+            raise BudgetSpent(watch.spent) from None
         if watch.stopped is not None:
             done = running.cancel()
             why = "cancelled: the sweep stopped on same-cause failures"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -22,6 +23,7 @@ from sweeps.storage.mutex import storage_mutex
 from sweeps.study.background import BackgroundLoop
 from sweeps.study.controllers import this_run
 from sweeps.study.keys import Key
+from sweeps.study.spending import BudgetState
 from sweeps.study.streak import StopRecord, current_streak, read_stop, record_stop
 
 WATCH_INTERVAL_S = 5.0  # how often a waiting controller looks for a stop (one small read)
@@ -78,13 +80,20 @@ def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> No
 
 
 class StopWatch(BackgroundLoop):
-    """While a trial runs: an event set on Ctrl-C (:data:`STOP`) or once this run stops;
-    :attr:`stopped` then tells which."""
+    """While a trial runs: an event set on Ctrl-C (:data:`STOP`), once this run stops, or once
+    ``spent`` names a spent budget; :attr:`stopped` and :attr:`spent` then tell which."""
 
-    def __init__(self, study: optuna.Study, interval_s: float = WATCH_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        study: optuna.Study,
+        interval_s: float = WATCH_INTERVAL_S,
+        spent: Callable[[], BudgetState | None] | None = None,
+    ) -> None:
         self.study, self.interval_s = study, interval_s
         self.event = threading.Event()
         self.stopped: StopRecord | None = None
+        self.spent: BudgetState | None = None
+        self._spent_check = spent
         super().__init__("sweeps-stop-watch")
 
     def run(self) -> None:
@@ -97,7 +106,9 @@ class StopWatch(BackgroundLoop):
             if tick % ticks == 0:
                 with contextlib.suppress(Exception):  # a storage hiccup: look again later
                     self.stopped = stop_of_this_run(self.study)
-                if self.stopped is not None:
+                    if self._spent_check is not None and self.stopped is None:
+                        self.spent = self._spent_check()
+                if self.stopped is not None or self.spent is not None:
                     self.event.set()
                     return
             tick += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import optuna
 import yaml
@@ -12,23 +13,40 @@ import yaml
 from sweeps.spec import SweepSpec
 from sweeps.storage import redact_url
 from sweeps.study.keys import Attr, Key
+from sweeps.study.spending import budget_states, totals, worker_overhead
 
 
-def gpu_hours(spec: SweepSpec, trials: list[optuna.trial.FrozenTrial]) -> float:
-    """GPU-hours spent so far: each trial's recorded GPU-hours (``slurm.gpu_hours``), else its
-    run time x the GPUs a trial asks for."""
-    total = 0.0
-    for trial in trials:
-        attrs = trial.user_attrs
-        if Attr.GPU_HOURS in attrs:
-            total += float(attrs[Attr.GPU_HOURS])
-        elif Attr.RUNTIME_S in attrs:
-            total += float(attrs[Attr.RUNTIME_S]) * spec.resources.gpus / 3600
-    return total
+def cost_lines(
+    spec: SweepSpec, trials: list[optuna.trial.FrozenTrial], study_attrs: dict[str, Any]
+) -> list[str]:
+    """The recorded figures: billed GPU-hours (by the site's rule), Slurm's GPU-hours,
+    energy where it was measured, queue wait, warm workers' idle overhead, and each budget's
+    spent and left."""
+    spent = totals(trials)
+    overhead = worker_overhead(study_attrs, trials)
+    allocated = sum(float(t.user_attrs.get(Attr.GPU_HOURS, 0.0)) for t in trials)
+    energy = (
+        f"{spent.energy_wh:.1f} Wh over {spent.trials_measured} measured trial(s)"
+        if spent.trials_measured
+        else "not recorded"
+    )
+    lines = [
+        f"- billed GPU-hours so far: {spent.billed_gpu_hours:.3f} "
+        f"({spent.trials_billed} trial(s) billed); allocated GPU-hours (Slurm): {allocated:.3f}",
+        f"- energy: {energy}; queue wait: {spent.queue_wait_s / 3600:.2f} h",
+    ]
+    if overhead is not None:
+        lines.append(
+            f"- warm workers: {overhead.allocated_gpu_hours:.3f} billed GPU-hours held, "
+            f"{overhead.charged_gpu_hours:.3f} charged to trials, "
+            f"{overhead.idle_gpu_hours:.3f} idle overhead"
+        )
+    lines += [f"- budget {state.line()}" for state in budget_states(spec, spent)]
+    return lines
 
 
 def study_note(spec: SweepSpec, study: optuna.Study) -> str:
-    """A Markdown summary of the sweep: spec, versions, trials per state, GPU-hours."""
+    """A Markdown summary of the sweep: spec, versions, trials per state, what it cost."""
     trials = study.get_trials(deepcopy=False)
     counts = Counter(t.state.name for t in trials)
     versions = study.user_attrs.get(Key.VERSIONS, {})
@@ -44,8 +62,7 @@ def study_note(spec: SweepSpec, study: optuna.Study) -> str:
         f"- trials so far: {len(trials)} ("
         + ", ".join(f"{state.lower()} {n}" for state, n in sorted(counts.items()))
         + ")",
-        f"- GPU-hours so far: {gpu_hours(spec, trials):.2f} "
-        f"({spec.resources.gpus} GPU(s) per trial)",
+        *cost_lines(spec, trials, study.user_attrs),
         f"- versions: {', '.join(f'{k} {v}' for k, v in sorted(versions.items())) or 'unknown'}",
         f"- note written {datetime.now(UTC).isoformat(timespec='seconds')}",
         "",

@@ -134,9 +134,12 @@ class Backend:
         """Whether an interrupted sweep leaves its jobs running for a re-run to re-attach."""
         return False
 
-    def job_facts(self, job_id: str, gpus: float, run_s: float) -> dict[str, Any] | None:
-        """Facts of the job this process runs in (a warm lane's worker job, ``job_id``), for a
-        trial that held ``gpus`` for ``run_s`` seconds; None when there are none to record."""
+    def job_facts(
+        self, spec: SweepSpec, job_id: str, gpus: float, job_gpus: float, run_s: float
+    ) -> dict[str, dict[str, Any]] | None:
+        """Fact groups of the job this process runs in (a warm lane's worker job ``job_id``,
+        holding ``job_gpus``), for a trial that held ``gpus`` of them for ``run_s`` seconds;
+        None when there are none to record."""
         return None
 
 

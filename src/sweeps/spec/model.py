@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from sweeps.spec.billing import Billing
+from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.numbers import Float, Int
 from sweeps.spec.warm import WarmWorkers
 
@@ -202,11 +204,25 @@ class Budget(_Strict):
     """How much the sweep may spend. ``n_trials`` counts across restarts.
 
     ``max_consecutive_failures``: the sweep stops when that many trials in a row fail with
-    the same cause (0 or null: never)."""
+    the same cause (0 or null: never). ``max_gpu_hours`` (billed, by the site's rule),
+    ``max_energy_kwh`` and ``deadline`` (an ISO time, or a duration such as ``2h`` from the
+    start of the study's first trial): once one is spent no new trial starts, and trials in
+    flight finish (``on_exhausted: finish``) or are cancelled (``cancel``)."""
 
     n_trials: Int = Field(gt=0)
     max_retries: Int = Field(default=2, ge=0)
     max_consecutive_failures: Int | None = Field(default=3, ge=0)
+    max_gpu_hours: Float | None = Field(default=None, gt=0)
+    max_energy_kwh: Float | None = Field(default=None, gt=0)
+    deadline: str | None = None
+    on_exhausted: Literal["finish", "cancel"] = "finish"
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_deadline(value)  # raises ValueError saying what it accepts
+        return value
 
 
 class Resources(_Strict):
@@ -245,6 +261,7 @@ class SlurmSettings(_Strict):
     status_max_interval_s: Float = Field(default=30.0, gt=0)
     vanished_after_s: Float = Field(default=60.0, gt=0)
     array_window_s: Float = Field(default=0.25, ge=0, le=10)
+    billing: Billing = Field(default_factory=Billing)
 
     @model_validator(mode="after")
     def _one_memory_flag(self) -> SlurmSettings:

@@ -40,6 +40,7 @@ class Key(StrEnum):
     CODE_VERSION = "sweeps:git_commit"
     STOPPED = "sweeps:stopped"  # the run that stopped on a streak of same-cause failures
     BUDGET_SPENT = "sweeps:budget_spent"  # the budget that ended the sweep, and when
+    WORKER_ALLOCATION = "sweeps:worker_allocation"  # + ":<worker id>": a warm worker's billing
 
 
 class Attr(StrEnum):

@@ -33,6 +33,7 @@ from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Key
 from sweeps.study.slots import slots_done
+from sweeps.study.spending import spent_budget
 from sweeps.warm.energy_spans import shared_device_spans
 from sweeps.warm.queue import claim_published_trial, outcome_record, spec_key, task_from_record
 from sweeps.warm.wakeups import doorbell_mtime, flag_outcome, stop_requested, wait_for_doorbell
@@ -143,19 +144,21 @@ def _add_lane_facts(
     spec: SweepSpec, outcome: TrialOutcome, worker_id: str, lane: int, record: dict[str, Any]
 ) -> None:
     """Which worker and lane ran the trial and, inside a cluster job, that job's facts: the
-    lane's share of the worker's GPUs and its GPU-hours, and the queue wait (published to
-    claimed)."""
+    lane's share of the worker's GPUs and its GPU-hours, the queue wait (published to
+    claimed), and its billed share of the worker's allocation (``cost.*``)."""
     outcome.facts.update({"worker": worker_id, "lane": lane})
     backend = backend_for(spec)
     run_s = float(outcome.facts.get("runtime_s", 0.0))
     gpus = spec.resources.gpus / spec.dispatch.warm.trials_per_gpu if worker_gpus(spec) else 0
-    facts = backend.job_facts(os.environ.get(JOB_ID_VAR, ""), gpus, run_s)
-    if facts is None:
+    job_id = os.environ.get(JOB_ID_VAR, "")
+    groups = backend.job_facts(spec, job_id, gpus, worker_gpus(spec), run_s)
+    if groups is None:
         return
     published_at = record.get("published_at")
     if published_at:
-        facts["queue_wait_s"] = round(max(0.0, time.time() - run_s - float(published_at)), 3)
-    outcome.facts[backend.name] = facts
+        wait = round(max(0.0, time.time() - run_s - float(published_at)), 3)
+        groups[backend.name]["queue_wait_s"] = wait
+    outcome.facts.update(groups)
 
 
 def _interrupt_self() -> None:
@@ -178,9 +181,10 @@ def _study_id(storage: BaseStorage, name: str, timeout_s: float) -> int:
 
 
 def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
-    """Every trial slot of the sweep has ended: no trial will come."""
+    """Every trial slot of the sweep has ended, or a budget is spent: no trial will come."""
     trials = storage.get_all_trials(study_id, deepcopy=False)
-    return slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
+    done = slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
+    return done or spent_budget(spec, trials) is not None
 
 
 def lane_main(

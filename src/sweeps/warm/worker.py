@@ -19,6 +19,7 @@ from typing import Any
 
 from sweeps.job.runner import import_objective
 from sweeps.spec import SweepSpec
+from sweeps.warm.allocation import record_allocation
 from sweeps.warm.lanes import DEADLINE_VAR, JOB_ID_VAR, lane_bindings, lane_main
 
 MAX_LANE_RESTARTS = 10
@@ -44,6 +45,7 @@ def run_worker(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]
         }
     )
     _preload(spec)
+    started = time.monotonic()
     lanes: dict[int, BaseProcess] = {}
     bindings = lane_bindings(spec)
     restarts = 0
@@ -66,6 +68,8 @@ def run_worker(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]
             proc.terminate()
         beat.unlink(missing_ok=True)
         (folder / f"{worker_id}.json").unlink(missing_ok=True)
+        with contextlib.suppress(Exception):  # a figure for the report, never a failure
+            record_allocation(spec, worker_id, time.monotonic() - started)
     return {"worker": worker_id, "lanes": len(bindings), "lane_restarts": restarts}
 
 

@@ -38,6 +38,8 @@ FIELDS = (
     "ExitCode",
 )
 _GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
+_BILLING = re.compile(r"(?:^|,)billing=(\d+(?:\.\d+)?)")
+_NODES = re.compile(r"(?:^|,)node=(\d+)")
 _COLLAPSED = re.compile(r"^(\d+)_\[([\d,-]+)(?:%\d+)?\]$")
 
 
@@ -60,6 +62,8 @@ class JobInfo:
     elapsed_s: int = 0
     exit_code: str = ""
     requeues: int = 0
+    billing: float | None = None  # the billing TRES, where accounting records it
+    nodes: int = 1
 
     @property
     def active(self) -> bool:
@@ -76,6 +80,8 @@ class JobInfo:
 
     @property
     def gpu_hours(self) -> float:
+        """Allocated GPUs x elapsed hours, as Slurm counts GPUs (on LUMI: GCDs); what a site
+        bills is :mod:`sweeps.dispatch.slurm.billing`'s."""
         return round(self.gpus * self.elapsed_s / 3600, 6)
 
 
@@ -181,6 +187,8 @@ def parse_sacct(text: str) -> dict[str, JobInfo]:
     for job_id, rows in runs.items():
         last = rows[-1]
         match = _GPUS.search(last["AllocTRES"])
+        billing = _BILLING.search(last["AllocTRES"])
+        nodes = _NODES.search(last["AllocTRES"])
         infos[job_id] = JobInfo(
             job_id=job_id,
             state=last["State"].split()[0] if last["State"] else "UNKNOWN",
@@ -193,6 +201,8 @@ def parse_sacct(text: str) -> dict[str, JobInfo]:
             elapsed_s=int(last["ElapsedRaw"] or 0),
             exit_code=last["ExitCode"],
             requeues=len(rows) - 1,
+            billing=float(billing.group(1)) if billing else None,
+            nodes=int(nodes.group(1)) if nodes else 1,
         )
     return infos
 

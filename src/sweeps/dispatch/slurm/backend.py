@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import submitit
 
 from sweeps.dispatch.backend import Backend, JobHandle, JobStatus
 from sweeps.dispatch.slurm.accounting import SacctError, StatusBoard, job_record
+from sweeps.dispatch.slurm.billing import cost_facts
 from sweeps.dispatch.slurm.facts import running_job, slurm_facts
 from sweeps.dispatch.slurm.limits import read_limits
 from sweeps.dispatch.slurm.outcomes import meaning
@@ -61,7 +63,12 @@ class SlurmBackend(Backend):
         handle.watch = wait_slurm(handle.job, handle.spec.dispatch.slurm, board, stop)
 
     def outcome(self, handle: JobHandle) -> TrialOutcome:
-        return slurm_outcome(handle.job, handle.watch or SlurmWatch())
+        watch = handle.watch or SlurmWatch()
+        outcome = slurm_outcome(handle.job, watch)
+        if watch.info is not None:
+            billing = handle.spec.dispatch.slurm.billing
+            outcome.facts = {**outcome.facts, "cost": cost_facts(watch.info, billing)}
+        return outcome
 
     def reattach(self, spec: SweepSpec, folder: Path, job_id: str) -> submitit.Job[Any] | None:
         return submitit.SlurmJob(folder=folder, job_id=job_id)
@@ -85,6 +92,13 @@ class SlurmBackend(Backend):
     def keeps_jobs_on_interrupt(self, spec: SweepSpec) -> bool:
         return spec.dispatch.slurm.on_interrupt == "keep"
 
-    def job_facts(self, job_id: str, gpus: float, run_s: float) -> dict[str, Any] | None:
+    def job_facts(
+        self, spec: SweepSpec, job_id: str, gpus: float, job_gpus: float, run_s: float
+    ) -> dict[str, dict[str, Any]] | None:
         info = running_job(job_id, gpus, run_s)
-        return None if info is None else slurm_facts(info)
+        if info is None:
+            return None
+        worker = replace(info, gpus=job_gpus)
+        share = gpus / job_gpus if job_gpus else 1.0
+        cost = cost_facts(worker, spec.dispatch.slurm.billing, share)
+        return {self.name: slurm_facts(info), "cost": cost}

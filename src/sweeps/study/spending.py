@@ -1,0 +1,197 @@
+"""What a sweep has spent, read from its trials' recorded figures, against its budgets.
+
+Every trial that ran counts, failed and retried attempts included: the site billed them.
+Billed GPU-hours are ``cost.billed_gpu_hours``; energy is ``energy.wh`` where it was measured;
+queue wait is ``slurm.queue_wait_s``. A ``deadline`` given as a duration counts from the start
+of the study's first trial. The budget that ended a sweep is recorded as :attr:`Key.BUDGET_SPENT`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from sweeps.spec import SweepSpec
+from sweeps.spec.deadline import parse_deadline
+from sweeps.study.keys import Attr, Key
+
+QUEUE_WAIT_S = "slurm.queue_wait_s"
+WORKER = "worker"  # the warm worker that ran a trial
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The study's recorded figures, summed over its trials."""
+
+    billed_gpu_hours: float
+    trials_billed: int
+    energy_wh: float
+    trials_measured: int
+    queue_wait_s: float
+    first_start: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["first_start"] = self.first_start.isoformat() if self.first_start else None
+        return data
+
+
+def totals(trials: list[FrozenTrial]) -> Totals:
+    """Sum the figures the trials recorded (a figure a trial lacks counts for nothing)."""
+    billed = [float(t.user_attrs[Attr.BILLED_GPU_HOURS]) for t in trials if _has_billed(t)]
+    energy = [float(t.user_attrs[Attr.ENERGY_WH]) for t in trials if Attr.ENERGY_WH in t.user_attrs]
+    waits = [float(t.user_attrs[QUEUE_WAIT_S]) for t in trials if QUEUE_WAIT_S in t.user_attrs]
+    starts = [t.datetime_start for t in trials if t.datetime_start is not None]
+    return Totals(
+        billed_gpu_hours=round(sum(billed), 6),
+        trials_billed=len(billed),
+        energy_wh=round(sum(energy), 3),
+        trials_measured=len(energy),
+        queue_wait_s=round(sum(waits), 3),
+        first_start=min(starts) if starts else None,
+    )
+
+
+def _has_billed(trial: FrozenTrial) -> bool:
+    return Attr.BILLED_GPU_HOURS in trial.user_attrs
+
+
+@dataclass(frozen=True)
+class Overhead:
+    """Warm workers: what their jobs were billed, what their trials were charged, the rest."""
+
+    workers: int
+    allocated_gpu_hours: float
+    charged_gpu_hours: float
+
+    @property
+    def idle_gpu_hours(self) -> float:
+        return round(max(self.allocated_gpu_hours - self.charged_gpu_hours, 0.0), 6)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "idle_gpu_hours": self.idle_gpu_hours}
+
+
+def worker_overhead(study_attrs: dict[str, Any], trials: list[FrozenTrial]) -> Overhead | None:
+    """The warm workers' idle overhead: their recorded allocations less their trials' billed
+    shares; None when no worker recorded one."""
+    prefix = f"{Key.WORKER_ALLOCATION}:"
+    allocations = {
+        key.removeprefix(prefix): json.loads(raw)
+        for key, raw in study_attrs.items()
+        if key.startswith(prefix)
+    }
+    if not allocations:
+        return None
+    charged = sum(
+        float(t.user_attrs[Attr.BILLED_GPU_HOURS])
+        for t in trials
+        if _has_billed(t) and t.user_attrs.get(WORKER) in allocations
+    )
+    allocated = sum(float(a["billed_gpu_hours"]) for a in allocations.values())
+    return Overhead(len(allocations), round(allocated, 6), round(charged, 6))
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """One budget of the sweep file: its limit, what is spent and what is left."""
+
+    name: str  # its key under ``budget``
+    unit: str
+    limit: float | str
+    spent: float
+    left: float | None  # None: not known yet (a duration before the first trial)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.left is not None and self.left <= 0
+
+    def line(self) -> str:
+        left = "not started" if self.left is None else f"{max(self.left, 0):g} {self.unit} left"
+        return f"{self.name}: {self.spent:g} of {self.limit} {self.unit} spent, {left}"
+
+
+def _gpu_hours(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
+    limit = spec.budget.max_gpu_hours
+    if limit is None:
+        return None
+    used = spent.billed_gpu_hours
+    return BudgetState("max_gpu_hours", "GPU-hours", limit, used, round(limit - used, 6))
+
+
+def _energy(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
+    limit = spec.budget.max_energy_kwh
+    if limit is None:
+        return None
+    used = spent.energy_wh / 1000
+    return BudgetState("max_energy_kwh", "kWh", limit, round(used, 6), round(limit - used, 6))
+
+
+def _deadline(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
+    if spec.budget.deadline is None:
+        return None
+    first = spent.first_start.astimezone(UTC) if spent.first_start else None
+    ends = parse_deadline(spec.budget.deadline).ends(first)
+    used = (now - first).total_seconds() / 3600 if first else 0.0
+    left = None if ends is None else (ends - now).total_seconds() / 3600
+    rounded = None if left is None else round(left, 4)
+    return BudgetState("deadline", "hours", spec.budget.deadline, round(used, 4), rounded)
+
+
+BUDGETS: list[Callable[[SweepSpec, Totals, datetime], BudgetState | None]] = [
+    _gpu_hours,
+    _energy,
+    _deadline,
+]
+
+
+def budget_states(spec: SweepSpec, spent: Totals, now: datetime | None = None) -> list[BudgetState]:
+    """Each budget the sweep file sets, with what is spent and left."""
+    moment = now or datetime.now(UTC)
+    states = (budget(spec, spent, moment) for budget in BUDGETS)
+    return [s for s in states if s is not None]
+
+
+def has_budgets(spec: SweepSpec) -> bool:
+    """Whether the sweep sets any budget besides ``n_trials``."""
+    budget = spec.budget
+    return any(
+        v is not None for v in (budget.max_gpu_hours, budget.max_energy_kwh, budget.deadline)
+    )
+
+
+def spent_budget(spec: SweepSpec, trials: list[FrozenTrial]) -> BudgetState | None:
+    """The first budget that is spent, if any (a sweep with none set reads nothing)."""
+    if not has_budgets(spec):
+        return None
+    return next((s for s in budget_states(spec, totals(trials)) if s.exhausted), None)
+
+
+@dataclass(frozen=True)
+class SpentRecord:
+    """The budget that ended a run of the sweep, and when."""
+
+    budget: str
+    line: str
+    run: str
+    at: float
+
+
+def read_spent(study: optuna.Study) -> SpentRecord | None:
+    """The study's record of the budget that ended a run, if any."""
+    raw = study.user_attrs.get(Key.BUDGET_SPENT)
+    return SpentRecord(**json.loads(raw)) if raw else None
+
+
+def record_spent(study: optuna.Study, state: BudgetState, run: str) -> SpentRecord:
+    """Record ``state`` as the budget that ended run ``run``."""
+    record = SpentRecord(state.name, state.line(), run, time.time())
+    study.set_user_attr(Key.BUDGET_SPENT, json.dumps(asdict(record)))
+    return record

@@ -1,0 +1,98 @@
+"""Budgets on the real test cluster: its fake GPUs make billed GPU-hours measurable (trials of
+known length x GPUs), billed by the LUMI profile's rule."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from optuna.trial import TrialState
+from support.slurm import sleep_sweep, squeue_ids, start, sweeps_env, trials
+from support.specs import REPO
+from support.workflow import workflow_project
+
+from sweeps.spec.sites import read_site
+from sweeps.study.keys import Attr, Key
+
+pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
+
+LUMI_BILLING = read_site(REPO / "profiles" / "lumi" / "site.yaml")["dispatch"]["slurm"]["billing"]
+
+
+def budget_sweep(study: str, seconds: float, budget: dict[str, object], parallelism: int):  # type: ignore[no-untyped-def]
+    """Trials that sleep ``seconds`` on 8 GCDs of small-g (4 GPU-hours per hour by LUMI's rule)."""
+    return sleep_sweep(
+        study,
+        seconds,
+        budget={"n_trials": 6, "max_retries": 0, **budget},
+        parallelism=parallelism,
+        pruner=None,
+        resources={"gpus": 8, "time_min": 3, "mem_gb": 0.5},
+        dispatch={
+            "executor": "slurm",
+            "slurm": {
+                "partition": "small-g",
+                "status_interval_s": 1.0,
+                "array_window_s": 0,
+                "billing": LUMI_BILLING,
+            },
+        },
+    )
+
+
+def run(cwd: Path, study: str) -> str:
+    proc = start(cwd, "--cores", "2", env=sweeps_env())
+    output, _ = proc.communicate(timeout=500)
+    assert proc.returncode == 0, output[-4000:]
+    deadline = time.monotonic() + 30
+    while squeue_ids(f"sweeps-{study}", "PENDING,RUNNING") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not squeue_ids(f"sweeps-{study}", "PENDING,RUNNING")
+    return output
+
+
+def test_max_gpu_hours_stops_the_sweep_within_one_trials_cost(tmp_path: Path) -> None:
+    study = "budget-hours"
+    limit = 0.04  # a 15 s trial on 8 GCDs bills about 0.02 GPU-hours: two or three trials
+    cwd = workflow_project(tmp_path, budget_sweep(study, 15, {"max_gpu_hours": limit}, 1))
+    output = run(cwd, study)
+    assert output.count("sweep ended: budget max_gpu_hours:") == 1, output[-4000:]
+    ran = trials(cwd, study)
+    assert ran and all(t.state == TrialState.COMPLETE for t in ran)
+    assert len(ran) < 6  # the budget, not n_trials, ended the sweep
+    for trial in ran:  # billed by the LUMI rule: 8 GCDs x 0.5 x the job's elapsed hours
+        attrs = trial.user_attrs
+        expected = round(8 * 0.5 * attrs["slurm.run_time_s"] / 3600, 6)
+        assert attrs[Attr.BILLED_GPU_HOURS] == pytest.approx(expected)
+        assert attrs[Attr.BILLING_RULE] == "gpu_share: 8 GPU(s) x 0.5 x hours"
+    billed = [t.user_attrs[Attr.BILLED_GPU_HOURS] for t in sorted(ran, key=lambda t: t.number)]
+    assert sum(billed) >= limit
+    assert sum(billed[:-1]) < limit  # it stopped at the first trial that reached the budget
+    receipts = sorted((cwd / "results" / study / "trials").glob("*.json"))
+    assert len(receipts) == 6
+    assert sum('"NOT_RUN"' in r.read_text() for r in receipts) == 6 - len(ran)
+    assert Key.BUDGET_SPENT in trials_study_attrs(cwd, study)
+
+
+def test_deadline_with_cancel_ends_the_trials_in_flight(tmp_path: Path) -> None:
+    study = "budget-deadline"
+    budget = {"deadline": "25s", "on_exhausted": "cancel"}
+    cwd = workflow_project(tmp_path, budget_sweep(study, 300, budget, 1))
+    output = run(cwd, study)
+    assert output.count("sweep ended: budget deadline:") == 1, output[-4000:]
+    assert "trials in flight are cancelled" in output
+    ran = trials(cwd, study)
+    first = min(t.datetime_start for t in ran if t.datetime_start)
+    assert all(t.datetime_start <= first + timedelta(seconds=25) for t in ran)  # none after
+    assert all(t.state == TrialState.FAIL and t.system_attrs.get(Key.RETRYABLE) for t in ran)
+    assert all("cancelled: budget deadline spent" in t.user_attrs["fail_reason"] for t in ran)
+    assert all(t.datetime_complete <= first + timedelta(seconds=90) for t in ran)  # type: ignore[operator]
+
+
+def trials_study_attrs(cwd: Path, study: str) -> dict[str, object]:
+    import optuna
+
+    storage = f"sqlite:///{cwd}/results/{study}/study.db"
+    return optuna.load_study(study_name=study, storage=storage).user_attrs

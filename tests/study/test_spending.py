@@ -1,0 +1,101 @@
+"""What a sweep spent, from its trials' recorded figures, against the budgets of its file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import optuna
+import pytest
+from support.specs import base_spec
+
+from sweeps.spec.errors import SpecError
+from sweeps.spec.load import spec_from_dict
+from sweeps.study.keys import Attr
+from sweeps.study.spending import budget_states, spent_budget, totals
+
+
+def trial(attrs: dict[str, Any]) -> optuna.trial.FrozenTrial:
+    return optuna.trial.create_trial(value=1.0, params={}, distributions={}, user_attrs=attrs)
+
+
+def _started(attrs: dict[str, Any], started: datetime) -> optuna.trial.FrozenTrial:
+    """A trial that started at ``started`` (naive local time, as Optuna records it)."""
+    frozen = trial(attrs)
+    frozen.datetime_start = started
+    return frozen
+
+
+def spec_with(**budget: Any):  # type: ignore[no-untyped-def]
+    return spec_from_dict(base_spec(budget={"n_trials": 10, **budget}))
+
+
+def test_totals_sum_what_the_trials_recorded() -> None:
+    trials = [
+        trial({Attr.BILLED_GPU_HOURS: 0.5, Attr.ENERGY_WH: 100.0, "slurm.queue_wait_s": 60}),
+        trial({Attr.BILLED_GPU_HOURS: 0.25, "slurm.queue_wait_s": 30}),
+        trial({Attr.ENERGY_NOT_MEASURED: "no counter"}),
+    ]
+    spent = totals(trials)
+    assert (spent.billed_gpu_hours, spent.trials_billed) == (0.75, 2)
+    assert (spent.energy_wh, spent.trials_measured) == (100.0, 1)
+    assert spent.queue_wait_s == 90
+
+
+def test_gpu_hours_budget_is_spent_once_billed_hours_reach_it() -> None:
+    spec = spec_with(max_gpu_hours=1.0)
+    half = trial({Attr.BILLED_GPU_HOURS: 0.5})
+    assert spent_budget(spec, [half]) is None
+    state = spent_budget(spec, [half, half])
+    assert state is not None and state.name == "max_gpu_hours"
+    assert state.line() == "max_gpu_hours: 1 of 1.0 GPU-hours spent, 0 GPU-hours left"
+
+
+def test_energy_budget_reads_the_recorded_energy() -> None:
+    spec = spec_with(max_energy_kwh=0.5)
+    trials = [trial({Attr.ENERGY_WH: 300.0})]
+    assert spent_budget(spec, trials) is None
+    state = spent_budget(spec, [*trials, trial({Attr.ENERGY_WH: 250.0})])
+    assert state is not None and (state.name, state.spent) == ("max_energy_kwh", 0.55)
+
+
+def test_a_duration_deadline_counts_from_the_first_trial_start() -> None:
+    spec = spec_with(deadline="2h")
+    now = datetime.now(UTC)
+    assert budget_states(spec, totals([]))[0].left is None  # not started: not counting yet
+    recent = _started({}, (now - timedelta(hours=1)).astimezone().replace(tzinfo=None))
+    state = budget_states(spec, totals([recent]), now)[0]
+    assert state.left == pytest.approx(1.0, abs=1e-3) and not state.exhausted
+    old = _started({}, (now - timedelta(hours=3)).astimezone().replace(tzinfo=None))
+    assert budget_states(spec, totals([recent, old]), now)[0].exhausted
+
+
+def test_a_wall_clock_deadline_is_spent_once_it_passed() -> None:
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    assert spent_budget(spec_with(deadline=past), []) is not None
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert spent_budget(spec_with(deadline=future), []) is None
+
+
+def test_no_budget_set_reads_nothing() -> None:
+    assert spent_budget(spec_with(), [trial({Attr.BILLED_GPU_HOURS: 1e9})]) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("deadline", "soon", "must be an ISO time"),
+        ("deadline", "0h", "a duration must be positive"),
+        ("max_gpu_hours", -1, "greater than 0"),
+        ("max_energy_kwh", True, "must be a number, not the boolean true"),
+        ("on_exhausted", "stop", "'finish' or 'cancel'"),
+    ],
+)
+def test_bad_budgets_are_refused_naming_file_key_and_value(
+    key: str, value: Any, message: str
+) -> None:
+    with pytest.raises(SpecError) as err:
+        spec_from_dict(base_spec(budget={"n_trials": 4, key: value}), source="sweep.yaml")
+    text = str(err.value)
+    assert text.startswith("sweep.yaml: invalid sweep")
+    assert f"budget.{key} = {value!r}" in text and message in text
