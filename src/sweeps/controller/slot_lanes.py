@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-MAX_SLOTS_PER_LANE = 256
+MAX_SLOTS_PER_LANE = 64
 
 
 def lane_count(n_trials: int, in_flight: int) -> int:
