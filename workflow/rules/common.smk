@@ -43,6 +43,7 @@ CONTROLLERS = config.get("controllers", "processes")
 
 if CONTROLLERS == "threads":
     from sweeps.controller.interrupt import relay_sigint
+    from sweeps.controller.lane_job import run_lane_job
     from sweeps.controller.slot_job import run_slot_job
     from sweeps.controller.study_job import run_study_job
 

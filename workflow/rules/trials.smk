@@ -1,17 +1,28 @@
-# One Snakemake job per trial slot. A slot with a receipt is done; re-running a slot whose
-# trial already ended only rewrites the receipt from the study, so nothing is run twice.
+# Trial slots. A slot with a receipt is done; re-running a slot whose trial already ended only
+# rewrites the receipt from the study, so nothing is run twice.
 #
-# The slot's controller runs as a process (`sweeps trial`, the default) or, with
-# `--config controllers=threads` and `--force-use-threads`, as a thread of this Snakemake
+# Non-reproducible sweeps run their slots in a fixed number of lane jobs (rules lane_0 ..
+# lane_<L-1>, L = trials in flight, see sweeps/controller/slot_lanes.py): each lane's outputs
+# are its slots' receipts, and it runs them one after another in one controller, so the DAG
+# has L jobs whatever the budget and each slot after a lane's first costs a warm controller.
+# Reproducible sweeps keep one job per slot (rule `trial`): each waits for its batch.
+#
+# Controllers run as processes (`sweeps lane` / `sweeps trial`, the default) or, with
+# `--config controllers=threads` and `--force-use-threads`, as threads of this Snakemake
 # process: 17x less submit-host memory with 32 trials in flight (benchmarks/submit_host.py).
+
+from sweeps.controller.slot_lanes import lane_count, lane_slots
 
 TRIAL_RECEIPT = str(PATHS.trial_receipt("{slot}"))
 TRIAL_LOG = f"{PATHS.logs}/trial-{{slot}}.log"
 # Trials that run on this machine take its cores; cluster jobs take none of them.
 TRIAL_THREADS = SPEC.resources.cpus if BACKEND.runs_on_submit_host else 1
+LANES = lane_count(
+    SPEC.budget.n_trials, int(workflow.global_resources["sweep_trials"].value)
+)
 
 
-if CONTROLLERS == "threads":
+if SPEC.reproducible and CONTROLLERS == "threads":
 
     rule trial:
         input:
@@ -34,7 +45,7 @@ if CONTROLLERS == "threads":
                 SPEC, int(wildcards.slot), Path(output[0]), Path(log[0]), FORCE_FLAG
             )
 
-else:
+elif SPEC.reproducible:
 
     rule trial:
         input:
@@ -55,6 +66,53 @@ else:
         shell:
             f"{SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} "
             "--receipt {output} --log {log}"
+
+elif CONTROLLERS == "threads":
+    for LANE in range(LANES):
+
+        rule:
+            name:
+                f"lane_{LANE}"
+            input:
+                ancient(STUDY_RECEIPT),
+            output:
+                trial_receipts(lane_slots(LANE, LANES, SPEC.budget.n_trials)),
+            log:
+                f"{PATHS.logs}/lane-{LANE}.log",
+            localrule: True
+            conda:
+                "../envs/sweeps.yaml"
+            threads: TRIAL_THREADS
+            resources:
+                sweep_trials=1,
+            params:
+                lane=LANE,
+            run:
+                run_lane_job(SPEC, params.lane, LANES, Path(log[0]), FORCE_FLAG)
+
+else:
+    for LANE in range(LANES):
+
+        rule:
+            name:
+                f"lane_{LANE}"
+            input:
+                ancient(STUDY_RECEIPT),
+            output:
+                trial_receipts(lane_slots(LANE, LANES, SPEC.budget.n_trials)),
+            log:
+                f"{PATHS.logs}/lane-{LANE}.log",
+            localrule: True
+            conda:
+                "../envs/sweeps.yaml"
+            threads: TRIAL_THREADS
+            resources:
+                sweep_trials=1,
+            params:
+                lane=LANE,
+            shell:
+                f"{SWEEPS} lane {SPEC_ARGS} {FORCE} --lane {{params.lane}} --lanes {LANES} "
+                "--log {log}"
 
 
 # `snakemake trials`: run every trial slot, without the report.
