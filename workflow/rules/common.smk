@@ -4,11 +4,13 @@ import shlex
 import sys
 from pathlib import Path
 
+from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.modes import check_dispatch
 from sweeps.dispatch import backend_for
 from sweeps.spec import load_spec
 from sweeps.spec.paths import SweepPaths
 from sweeps.spec.sites import read_sites, resolve_site
+from sweeps.storage.proxy import ProxyError
 from sweeps.storage.reach import StorageUnreachable, check_reachable
 
 # A profile's relative `site` path is found beside its config file; `site_overrides` (a path)
@@ -28,6 +30,13 @@ except StorageUnreachable as err:
     print(f"error: {err}", file=sys.stderr)
     sys.exit(1)
 BACKEND = backend_for(SPEC)
+# Many processes on a database server: one proxy holds the connections (storage_proxy).
+if workflow.is_main_process and not workflow.dryrun:
+    try:
+        start_storage_proxy(SPEC, BACKEND)
+    except ProxyError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
 PATHS = SweepPaths.of(SPEC)
 RESULTS = str(PATHS.root)
 SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"

@@ -70,6 +70,7 @@ _TRANSIENT = (
     "lock wait timeout",
     "ssl syscall",
     "no route to host",
+    "statuscode.unavailable",  # the storage proxy is restarting or not yet listening
 )
 
 
@@ -233,7 +234,10 @@ class RetryingStorage(BaseStorage):
             return self.policy.call(
                 "create_new_trial", lambda: self.backend.create_new_trial(study_id, template_trial)
             )
-        token = uuid.uuid4().hex
+        # A template that carries a token already (a proxy's client made it) keeps it, so the
+        # client's retry and the proxy's own find the same trial.
+        given = template_trial.system_attrs.get(TOKEN) if template_trial is not None else None
+        token = given if isinstance(given, str) else uuid.uuid4().hex
         template = _with_token(template_trial, token)
         tried = False
 
