@@ -23,7 +23,7 @@ class StorageProxy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     mode: ProxyMode = "auto"
-    connections: Int = Field(default=4, ge=1, le=64)
+    connections: Int = Field(default=4, ge=2, le=64)  # Optuna's schema check takes two
     auto_above: Int = Field(default=32, ge=1)
     host: str | None = Field(default=None, min_length=1)
 

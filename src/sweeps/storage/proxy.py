@@ -37,6 +37,7 @@ PROXY_ENV = "SWEEPS_STORAGE_PROXY"
 TOKEN_ENV = "SWEEPS_STORAGE_PROXY_TOKEN"
 TOKEN_HEADER = "sweeps-proxy-token"
 START_TIMEOUT_S = 60.0
+MIN_CONNECTIONS = 2
 WATCH_EVERY_S = 1.0
 # Optuna's proxy serves RDB storages only (optuna/optuna#6084: no JournalStorage).
 PROXIED_BACKENDS = frozenset({"sqlite", "postgresql", "mysql"})
@@ -129,6 +130,11 @@ def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
         raise ProxyError(
             f"storage_proxy: Optuna's gRPC proxy cannot serve {redact_url(url)!r} "
             f"(a {backend_of(url)} storage); use a database storage or storage_proxy: off"
+        )
+    if connections < MIN_CONNECTIONS:
+        raise ProxyError(
+            f"storage_proxy.connections: at least {MIN_CONNECTIONS}, got {connections} "
+            "(opening Optuna's schema takes two at once)"
         )
     if not grpc_installed():
         raise ProxyError(

@@ -69,14 +69,12 @@ def serve(storage: BaseStorage, bind: str, token: str, connections: int) -> tupl
     return server, address
 
 
-def _watch(pid: int, stop: Callable[[], None]) -> None:
-    while True:
+def _watch(parent: int, stop: Callable[[], None]) -> None:
+    """Call ``stop`` once ``parent`` has ended (this process is handed to another parent the
+    moment it does, even while ``parent`` waits to be reaped)."""
+    while os.getppid() == parent:
         time.sleep(WATCH_EVERY_S)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            stop()
-            return
+    stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sweeps.storage.proxy")
     parser.add_argument("--bind", required=True)
     parser.add_argument("--connections", type=int, required=True)
-    parser.add_argument("--watch", type=int)
+    parser.add_argument("--watch", type=int, help="stop when this parent process ends")
     args = parser.parse_args(argv)
     given = json.loads(sys.stdin.readline())
     url, token = given["url"], given["token"]
