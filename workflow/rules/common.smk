@@ -33,7 +33,9 @@ BACKEND = backend_for(SPEC)
 # Many processes on a database server: one proxy holds the connections (storage_proxy).
 if workflow.is_main_process and not workflow.dryrun:
     try:
-        start_storage_proxy(SPEC, BACKEND)
+        PROXY = start_storage_proxy(SPEC, BACKEND)
+        if PROXY is not None:
+            print(f"note: {PROXY.describe()}", file=sys.stderr)
     except ProxyError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)

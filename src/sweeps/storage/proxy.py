@@ -98,11 +98,20 @@ class RunningProxy:
     address: str
     token: str
     process: subprocess.Popen[str]
+    connections: int
     socket_dir: Path | None = None
 
     def environment(self) -> dict[str, str]:
         """The variables that send a process's storage calls for ``url`` to this proxy."""
         return {PROXY_ENV: f"{_digest(self.url)}@{self.address}", TOKEN_ENV: self.token}
+
+    def describe(self) -> str:
+        """One line for the user: what is proxied, where, with how many connections."""
+        where = "a private Unix socket" if self.socket_dir else self.address
+        return (
+            f"storage proxy for {redact_url(self.url)} on {where}, "
+            f"at most {self.connections} database connections"
+        )
 
     def stop(self) -> None:
         """Stop the proxy (it finishes the calls in progress) and remove its socket."""
@@ -167,7 +176,7 @@ def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
             f"the storage proxy for {redact_url(url)} did not start (exit status "
             f"{process.returncode}; its error is printed above)"
         )
-    return RunningProxy(url, line, token, process, socket_dir)
+    return RunningProxy(url, line, token, process, connections, socket_dir)
 
 
 __all__ = [
