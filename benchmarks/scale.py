@@ -317,8 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=SUPPRESS)
     parser.add_argument("--start-up-only", action="store_true", help=SUPPRESS)
     parser.add_argument(
-        "--lanes", default=None, help="instead: concurrent lanes, e.g. 8,64,256, with and "
-        "without the storage proxy (see _lanes.py)"
+        "--lanes",
+        default=None,
+        help="instead: concurrent lanes, e.g. 8,64,256, with and "
+        "without the storage proxy (see _lanes.py)",
     )
     parser.add_argument("--lane-trials", type=int, default=512, help="trials per --lanes cell")
     args = parser.parse_args(argv)
