@@ -11,6 +11,8 @@ connections are sampled from ``pg_stat_activity`` every 50 ms.
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 import statistics
 import tempfile
@@ -113,58 +115,64 @@ def _trial(study: optuna.Study) -> None:
     study.tell(trial, 1.0)
 
 
-def run(url: str, role: str | None, lanes: int, trials: int, proxied: bool) -> dict[str, Any]:
-    """``trials`` trials over ``lanes`` lanes at once: per-trial ms (median over all trials,
-    each lane's wall time per trial), trials per second, peak connections of ``role``."""
+def run(
+    url: str, role: str | None, lanes: int, trials: int, proxied: bool, deadline_s: float
+) -> dict[str, Any]:
+    """``trials`` trials over ``lanes`` lanes started at once, each lane opening its storage
+    first (as a new process does): per-trial ms (median), trials per second and peak
+    connections of ``role``. No lane starts a trial, or retries, after ``deadline_s``."""
     per_lane = max(1, trials // lanes)
     study_name = f"lanes-{lanes}-{int(proxied)}-{secrets.token_hex(3)}"
     proxy = start_proxy(url, None, PROXY_CONNECTIONS) if proxied else None
+    os.environ["SWEEPS_STORAGE_RETRY_S"] = str(deadline_s)
 
     def storage() -> RetryingStorage:
         if proxy is not None:
             return RetryingStorage(connect(proxy.address, proxy.token))
         return RetryingStorage(open_plain_storage(url))
 
+    opened: list[RetryingStorage] = []
+    times: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
     try:
         optuna.create_study(study_name=study_name, storage=storage())
-        storages = [storage() for _ in range(lanes)]  # opened before the clock starts
-        times: list[float] = []
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-        barrier = threading.Barrier(lanes + 1)
+        started = time.perf_counter()
 
         def lane(i: int) -> None:
-            study = optuna.load_study(
-                study_name=study_name,
-                storage=storages[i],
-                sampler=optuna.samplers.RandomSampler(seed=i),
-            )
-            barrier.wait()
-            for _ in range(per_lane):
-                start = time.perf_counter()
-                try:
-                    _trial(study)
-                except BaseException as err:
-                    with lock:
-                        errors.append(err)
-                    return
+            try:
+                mine = storage()
                 with lock:
-                    times.append(time.perf_counter() - start)
+                    opened.append(mine)
+                study = optuna.load_study(
+                    study_name=study_name,
+                    storage=mine,
+                    sampler=optuna.samplers.RandomSampler(seed=i),
+                )
+                for _ in range(per_lane):
+                    if time.perf_counter() - started > deadline_s:
+                        raise TimeoutError(f"no time left after {deadline_s:.0f} s")
+                    begin = time.perf_counter()
+                    _trial(study)
+                    with lock:
+                        times.append(time.perf_counter() - begin)
+            except BaseException as err:
+                with lock:
+                    errors.append(err)
 
         threads = [threading.Thread(target=lane, args=(i,)) for i in range(lanes)]
         with peak_sampler(role) as peak:
             for thread in threads:
                 thread.start()
-            barrier.wait()
-            started = time.perf_counter()
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - started
     finally:
+        os.environ.pop("SWEEPS_STORAGE_RETRY_S", None)
         if proxy is not None:
             proxy.stop()
-        for opened in storages if "storages" in locals() else []:
-            rdb = rdb_under(opened.backend)
+        for one in opened:
+            rdb = rdb_under(one.backend)
             if rdb is not None:
                 rdb.engine.dispose()
         wait_idle(role)
@@ -173,12 +181,20 @@ def run(url: str, role: str | None, lanes: int, trials: int, proxied: bool) -> d
         "lanes": lanes,
         "proxy": proxied,
         "trials": done,
+        "wanted": per_lane * lanes,
         "errors": len(errors),
-        "first_error": str(errors[0]).splitlines()[0][:120] if errors else "",
+        "first_error": _first_line(errors[0]) if errors else "",
         "trial_ms": 1000 * statistics.median(times) if times else float("nan"),
         "trials_per_s": done / wall if wall else float("nan"),
+        "wall_s": wall,
         "peak_connections": peak[0] if role else None,
     }
+
+
+def _first_line(err: BaseException) -> str:
+    cause = err.__cause__ or err
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:100] if lines else ''}"
 
 
 BACKENDS = {"postgresql": limited_postgres, "sqlite": sqlite_file}
@@ -186,26 +202,30 @@ BACKENDS = {"postgresql": limited_postgres, "sqlite": sqlite_file}
 
 def lanes_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| backend | lanes | proxy | trials done | errors | ms per trial (median) | trials/s "
-        "| peak connections |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "| backend | lanes | proxy | trials done / wanted | lanes failed | ms per trial (median) "
+        "| trials/s | wall s | peak connections |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         peak = "-" if r["peak_connections"] is None else str(r["peak_connections"])
         lines.append(
-            f"| {r['backend']} | {r['lanes']} | {'yes' if r['proxy'] else 'no'} | {r['trials']} "
-            f"| {r['errors']} | {r['trial_ms']:.0f} | {r['trials_per_s']:.1f} | {peak} |"
+            f"| {r['backend']} | {r['lanes']} | {'yes' if r['proxy'] else 'no'} "
+            f"| {r['trials']} / {r['wanted']} | {r['errors']} | {r['trial_ms']:.0f} "
+            f"| {r['trials_per_s']:.1f} | {r['wall_s']:.0f} | {peak} |"
         )
     return "\n".join(lines)
 
 
-def measure_lanes(backends: list[str], lanes: list[int], trials: int) -> list[dict[str, Any]]:
+def measure_lanes(
+    backends: list[str], lanes: list[int], trials: int, deadline_s: float
+) -> list[dict[str, Any]]:
+    logging.getLogger("sweeps.storage").setLevel(logging.ERROR)  # retries are counted, not shown
     rows = []
     for backend in backends:
         with BACKENDS[backend]() as (url, role):
             for n in lanes:
                 for proxied in (False, True):
-                    row = {"backend": backend, **run(url, role, n, trials, proxied)}
-                    print(lanes_table([row]).splitlines()[-1], flush=True)
+                    row = {"backend": backend, **run(url, role, n, trials, proxied, deadline_s)}
+                    print(lanes_table([row]).splitlines()[-1], row["first_error"], flush=True)
                     rows.append(row)
     return rows

@@ -323,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
         "without the storage proxy (see _lanes.py)",
     )
     parser.add_argument("--lane-trials", type=int, default=512, help="trials per --lanes cell")
+    parser.add_argument(
+        "--lane-deadline-s", type=float, default=120, help="no --lanes trial starts after this"
+    )
     args = parser.parse_args(argv)
     if args.start_up_only:
         start_up_only()
@@ -343,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
         lanes = [int(n) for n in args.lanes.split(",")]
         trials = 256 if args.quick else args.lane_trials
-        rows = measure_lanes(args.backends.split(","), lanes, trials)
+        rows = measure_lanes(args.backends.split(","), lanes, trials, args.lane_deadline_s)
         print(lanes_table(rows))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n")
