@@ -167,3 +167,21 @@ def test_trial_processes_need_no_password_behind_the_proxy(
     assert ran.stdout.strip() == "2"
     assert server.password not in ran.stdout + ran.stderr
     assert PROXY_ENV in env
+
+
+def test_a_proxy_for_compute_nodes_listens_on_the_host_name_behind_the_token(
+    tmp_path: Path,
+) -> None:
+    """The address Slurm jobs get: this host's name and a free port."""
+    import socket
+
+    host = socket.gethostname()
+    proxy = start_proxy(_sqlite(tmp_path), host, 2)
+    try:
+        assert proxy.address.startswith(f"{host}:")
+        assert proxy.socket_dir is None
+        assert connect(proxy.address, proxy.token).get_all_studies() == []
+        with pytest.raises(grpc.RpcError):
+            connect(proxy.address, "").get_all_studies()
+    finally:
+        proxy.stop()
