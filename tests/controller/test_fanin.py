@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from support.specs import base_spec
 
-from sweeps.controller.fanin import clients_in_flight, proxy_host, proxy_wanted, start_for_sweep
+from sweeps.controller.fanin import (
+    clients_in_flight,
+    dry_run,
+    proxy_host,
+    proxy_wanted,
+    start_for_sweep,
+)
 from sweeps.dispatch import backend_for
 from sweeps.spec import SweepSpec
 from sweeps.spec.load import spec_from_dict
@@ -86,3 +92,17 @@ def test_a_sweep_starts_one_proxy_and_its_processes_inherit_it(
         assert start_for_sweep(sweep, backend_for(sweep)) is None  # a child run reuses it
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize(
+    ("argv", "dry"),
+    [
+        (["snakemake", "-n"], True),
+        (["snakemake", "--cores", "2", "-np"], True),
+        (["snakemake", "--dry-run"], True),
+        (["snakemake", "--cores", "2"], False),
+        (["snakemake", "-c", "2", "--config", "controllers=threads"], False),
+    ],
+)
+def test_a_dry_run_starts_no_proxy(argv: list[str], dry: bool) -> None:
+    assert dry_run(argv) is dry

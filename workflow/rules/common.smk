@@ -4,6 +4,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.modes import check_dispatch
 from sweeps.dispatch import backend_for
@@ -30,15 +31,16 @@ except StorageUnreachable as err:
     print(f"error: {err}", file=sys.stderr)
     sys.exit(1)
 BACKEND = backend_for(SPEC)
-# Many processes on a database server: one proxy holds the connections (storage_proxy).
-if workflow.is_main_process and not workflow.dryrun:
+# Many processes on a database server: one proxy holds the connections (storage_proxy); the
+# processes started later inherit it. (A module's `onstart:` never runs, so it starts here.)
+if workflow.is_main_process and not dry_run(sys.argv):
     try:
         PROXY = start_storage_proxy(SPEC, BACKEND)
-        if PROXY is not None:
-            print(f"note: {PROXY.describe()}", file=sys.stderr)
     except ProxyError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)
+    if PROXY is not None:
+        print(f"note: {PROXY.describe()}", file=sys.stderr)
 PATHS = SweepPaths.of(SPEC)
 RESULTS = str(PATHS.root)
 SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"

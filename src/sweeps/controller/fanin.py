@@ -56,6 +56,16 @@ def proxy_host(spec: SweepSpec, backend: Backend) -> str | None:
     return spec.storage_proxy.host or socket.gethostname()
 
 
+DRY_RUN_FLAGS = frozenset({"-n", "--dry-run", "--dryrun"})
+
+
+def dry_run(argv: list[str]) -> bool:
+    """Whether the Snakemake command line asks for a dry run (``-n``, also bundled as in
+    ``-np``); Snakemake itself knows only after loading the workflow, too late here."""
+    bundled = (a[1:] for a in argv if a.startswith("-") and not a.startswith("--"))
+    return bool(DRY_RUN_FLAGS.intersection(argv)) or any(f.isalpha() and "n" in f for f in bundled)
+
+
 def start_for_sweep(spec: SweepSpec, backend: Backend) -> RunningProxy | None:
     """Start the sweep's proxy and point this process's environment (so every process it
     starts) at it; None when the setting wants none or a proxy is inherited already."""
@@ -69,4 +79,4 @@ def start_for_sweep(spec: SweepSpec, backend: Backend) -> RunningProxy | None:
     return running
 
 
-__all__ = ["clients_in_flight", "proxy_host", "proxy_wanted", "start_for_sweep"]
+__all__ = ["clients_in_flight", "dry_run", "proxy_host", "proxy_wanted", "start_for_sweep"]
