@@ -69,7 +69,7 @@ def open_plain_storage(
 def open_proxied_storage(url: str, connections: int) -> RetryingStorage:
     """What a storage proxy serves: the database behind ``url`` through at most
     ``connections`` connections, with our retries (a new trial keeps its client's token)."""
-    return RetryingStorage(open_plain_storage(url, pool_size=connections))
+    return RetryingStorage(open_plain_storage(url, pool_size=connections), keep_given_token=True)
 
 
 SCHEMA_RACE_TRIES = 5
