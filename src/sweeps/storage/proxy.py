@@ -38,7 +38,6 @@ TOKEN_ENV = "SWEEPS_STORAGE_PROXY_TOKEN"
 TOKEN_HEADER = "sweeps-proxy-token"
 START_TIMEOUT_S = 60.0
 MIN_CONNECTIONS = 2
-WATCH_EVERY_S = 1.0
 # Optuna's proxy serves RDB storages only (optuna/optuna#6084: no JournalStorage).
 PROXIED_BACKENDS = frozenset({"sqlite", "postgresql", "mysql"})
 

@@ -24,6 +24,8 @@ from optuna.storages import BaseStorage
 from sweeps.storage.open import open_proxied_storage
 from sweeps.storage.optuna_internals import proxy_servicer_on
 from sweeps.storage.proxy import TOKEN_HEADER, ProxyError
+from sweeps.storage.credentials import expand_url
+from sweeps.storage.reach import hide_secrets
 from sweeps.storage.urls import redact_url
 
 WATCH_EVERY_S = 1.0
@@ -77,6 +79,14 @@ def _watch(parent: int, stop: Callable[[], None]) -> None:
     stop()
 
 
+def _shown(err: Exception, url: str) -> str:
+    """``err`` as one may print it: a driver that echoes the URL shows no password."""
+    try:
+        return hide_secrets(str(err), expand_url(url), url)
+    except Exception:  # the password could not even be expanded: nothing to hide
+        return str(err)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the storage named on standard input until SIGTERM or the watched process ends."""
     parser = argparse.ArgumentParser(prog="python -m sweeps.storage.proxy")
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         storage = open_proxied_storage(url, args.connections)
         server, address = serve(storage, args.bind, token, args.connections)
     except Exception as err:
-        print(f"error: storage proxy for {redact_url(url)}: {err}", file=sys.stderr, flush=True)
+        print(f"error: storage proxy for {redact_url(url)}: {_shown(err, url)}", file=sys.stderr)
         return 1
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
