@@ -21,10 +21,10 @@ from typing import Any
 
 from optuna.storages import BaseStorage
 
+from sweeps.storage.credentials import expand_url
 from sweeps.storage.open import open_proxied_storage
 from sweeps.storage.optuna_internals import proxy_servicer_on
 from sweeps.storage.proxy import TOKEN_HEADER, ProxyError
-from sweeps.storage.credentials import expand_url
 from sweeps.storage.reach import hide_secrets
 from sweeps.storage.urls import redact_url
 
