@@ -163,7 +163,9 @@ def test_through_the_proxy_256_lanes_finish_every_trial_on_a_few_connections(
         finally:
             proxy.stop()
     assert not errors, errors[:3]
-    trials = optuna.load_study(study_name=study_name, storage=_direct(url)).get_trials()
+    direct = optuna.storages.RDBStorage(expand_url(url))
+    trials = optuna.load_study(study_name=study_name, storage=direct).get_trials()
+    direct.engine.dispose()  # later tests count this role's connections
     told = sorted(v for lane_values in results for v in lane_values)
     assert len(trials) == LANES * TRIALS_PER_LANE
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
@@ -172,7 +174,3 @@ def test_through_the_proxy_256_lanes_finish_every_trial_on_a_few_connections(
     assert all(t.intermediate_values == {0: 0.5} for t in trials)
     assert 1 <= peak[0] <= PROXY_CONNECTIONS, f"peak {peak[0]} connections"
     print(f"{LANES} lanes x {TRIALS_PER_LANE} trials in {elapsed:.1f} s, peak {peak[0]} conns")
-
-
-def _direct(url: str) -> optuna.storages.RDBStorage:
-    return optuna.storages.RDBStorage(expand_url(url))
