@@ -104,7 +104,8 @@ def test_the_proxy_ends_with_the_process_that_started_it(tmp_path: Path) -> None
     """A sweep killed with SIGKILL leaves no proxy behind."""
     code = (
         "import os, sys; from sweeps.storage.proxy import start_proxy; "
-        f"p = start_proxy({_sqlite(tmp_path)!r}, None, 2); print(p.process.pid, flush=True); "
+        f"p = start_proxy({_sqlite(tmp_path)!r}, None, 2); "
+        "print(p.process.pid, p.socket_dir, flush=True); "
         "os._exit(0)"
     )
     started = subprocess.run(
@@ -116,6 +117,7 @@ def test_the_proxy_ends_with_the_process_that_started_it(tmp_path: Path) -> None
         time.sleep(0.1)
     status = Path(f"/proc/{pid}/status")
     assert not status.exists() or "zombie" in status.read_text()
+    assert not Path(started.stdout.split()[1]).exists()  # nor its socket's directory
 
 
 def test_open_storage_goes_through_the_proxy_only_for_the_storage_it_serves(

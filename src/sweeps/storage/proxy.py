@@ -38,6 +38,7 @@ TOKEN_ENV = "SWEEPS_STORAGE_PROXY_TOKEN"
 TOKEN_HEADER = "sweeps-proxy-token"
 START_TIMEOUT_S = 60.0
 MIN_CONNECTIONS = 2
+SOCKET_DIR_PREFIX = "sweeps-proxy-"
 # Optuna's proxy serves RDB storages only (optuna/optuna#6084: no JournalStorage).
 PROXIED_BACKENDS = frozenset({"sqlite", "postgresql", "mysql"})
 
@@ -151,7 +152,7 @@ def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
         )
     socket_dir = None
     if host is None:
-        socket_dir = Path(tempfile.mkdtemp(prefix="sweeps-proxy-"))  # mode 0700
+        socket_dir = Path(tempfile.mkdtemp(prefix=SOCKET_DIR_PREFIX))  # mode 0700
         bind = f"unix:{socket_dir / 'proxy.sock'}"
     else:
         bind = f"{host}:0"

@@ -8,6 +8,7 @@ once it listens and serves until SIGTERM, SIGINT or the end of the watched proce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hmac
 import json
 import os
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from optuna.storages import BaseStorage
@@ -24,7 +26,7 @@ from optuna.storages import BaseStorage
 from sweeps.storage.credentials import expand_url
 from sweeps.storage.open import open_proxied_storage
 from sweeps.storage.optuna_internals import proxy_servicer_on
-from sweeps.storage.proxy import TOKEN_HEADER, ProxyError
+from sweeps.storage.proxy import SOCKET_DIR_PREFIX, TOKEN_HEADER, ProxyError
 from sweeps.storage.reach import hide_secrets
 from sweeps.storage.urls import redact_url
 
@@ -111,7 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     print(address, flush=True)
     done.wait()
     server.stop(grace=5).wait()
+    _remove_socket(args.bind)
     return 0
+
+
+def _remove_socket(bind: str) -> None:
+    """Remove a Unix socket and the private directory made for it (its starter may be gone)."""
+    if not bind.startswith("unix:"):
+        return
+    path = Path(bind.removeprefix("unix:"))
+    path.unlink(missing_ok=True)
+    if path.parent.name.startswith(SOCKET_DIR_PREFIX):
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
 
 
 __all__ = ["main", "serve"]
