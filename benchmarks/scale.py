@@ -19,6 +19,10 @@ Ratios are against plain on the same row and against the first (smallest) row of
 
     python benchmarks/scale.py [--quick] [--sizes 100,2000,10000] [--backends sqlite,postgresql]
                                [--baseline ../other-checkout/src]
+    python benchmarks/scale.py --lanes 8,64,256 [--quick] [--backends sqlite,postgresql]
+
+``--lanes`` measures instead many lanes on one study at once, with and without the storage
+proxy: per-trial ms, trials per second and peak connections (``_lanes.py``).
 
 One study per backend grows through the sizes (each size's measured trials stay in it: a few
 dozen). With ``--baseline``, each size is measured with the other checkout's code first, then
@@ -312,6 +316,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one-slot", nargs=2, metavar=("SPEC", "SLOT"), help=SUPPRESS)
     parser.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=SUPPRESS)
     parser.add_argument("--start-up-only", action="store_true", help=SUPPRESS)
+    parser.add_argument(
+        "--lanes",
+        default=None,
+        help="instead: concurrent lanes, e.g. 8,64,256, with and "
+        "without the storage proxy (see _lanes.py)",
+    )
+    parser.add_argument("--lane-trials", type=int, default=512, help="trials per --lanes cell")
+    parser.add_argument(
+        "--lane-deadline-s", type=float, default=120, help="no --lanes trial starts after this"
+    )
     args = parser.parse_args(argv)
     if args.start_up_only:
         start_up_only()
@@ -326,6 +340,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.cell:
         spec, url, slot, k = args.cell
         print(json.dumps(cell(Path(spec), url, int(slot), int(k))))
+        return 0
+    if args.lanes:
+        from _lanes import lanes_table, measure_lanes
+
+        lanes = [int(n) for n in args.lanes.split(",")]
+        trials = 256 if args.quick else args.lane_trials
+        rows = measure_lanes(args.backends.split(","), lanes, trials, args.lane_deadline_s)
+        print(lanes_table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
         return 0
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     k = 5 if args.quick else args.trials

@@ -136,3 +136,34 @@ def test_changed_spec_is_refused_on_resume(backend: Backend, unique_study: str, 
     assert "sampler.name: 'RandomSampler' -> 'TPESampler'" in str(err.value)
     prepare_study(changed, force=True)  # explicitly forced: adopted
     prepare_study(changed)  # and now it matches
+
+
+def test_a_process_holds_few_lock_connections_however_many_threads_lock(
+    backend: Backend,
+) -> None:
+    """32 controller threads each take a different slot's mutex at once: a server-backed
+    mutex holds a connection, and the process never holds more than LOCK_CONNECTIONS."""
+    import threading
+
+    from sweeps.storage.mutex import LOCK_CONNECTIONS, ON_A_CONNECTION, storage_mutex
+    from sweeps.storage.urls import backend_of
+
+    if backend_of(backend.url) not in ON_A_CONNECTION:
+        pytest.skip("a file lock holds no connection")
+    inside, peak, lock = [0], [0], threading.Lock()
+
+    def claim(slot: int) -> None:
+        with storage_mutex(backend.url, f"study:bounded:slot:{slot}"):
+            with lock:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+            time.sleep(0.2)
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=claim, args=(slot,)) for slot in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert peak[0] == LOCK_CONNECTIONS

@@ -93,3 +93,32 @@ def test_trials_tagged_reads_the_tagged_trials(tmp_path: Path) -> None:
     assert rdb is not None
     assert [t.number for t in trials_tagged(rdb, study_id_of(study), "tag", 1)] == [1, 3]
     assert trials_tagged(rdb, study_id_of(study), "tag", 2) == []
+
+
+def test_the_grpc_proxy_client_talks_over_the_channel_given(tmp_path: Path) -> None:
+    """Optuna's servicer on a server of ours, its client on a channel of ours."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import grpc
+    from optuna.storages import GrpcStorageProxy
+
+    from sweeps.storage.optuna_internals import grpc_proxy_client, proxy_servicer_on
+
+    server = grpc.server(ThreadPoolExecutor(max_workers=2))
+    proxy_servicer_on(server, cached(RDBStorage(f"sqlite:///{tmp_path}/s.db")))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    made: list[grpc.Channel] = []
+
+    def channel() -> grpc.Channel:
+        made.append(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        return made[-1]
+
+    try:
+        client = grpc_proxy_client(channel)
+        assert isinstance(client, GrpcStorageProxy)
+        optuna.create_study(study_name="s", storage=client).ask()
+        assert len(made) == 1
+        assert [s.study_name for s in client.get_all_studies()] == ["s"]
+    finally:
+        server.stop(None)

@@ -70,3 +70,19 @@ def test_the_deadline_ends_retrying(tmp_path: Path) -> None:
     storage = RetryingStorage(flaky, RetryPolicy(deadline_s=0.5))  # type: ignore[arg-type]
     with pytest.raises(OperationalError, match="server closed"):
         storage.get_all_studies()
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_proxy_keeps_its_clients_token_so_a_lost_reply_creates_no_duplicate(
+    tmp_path: Path, keep: bool
+) -> None:
+    """Client retry layer -> a reply lost on the way back -> the proxy's own retry layer: the
+    client finds the trial the proxy created only if the proxy kept the client's token."""
+    real = open_plain_storage(f"sqlite:///{tmp_path}/s.db")
+    proxy_side = RetryingStorage(real, RetryPolicy(deadline_s=5), keep_given_token=keep)
+    lost_reply = Flaky(proxy_side, {"create_new_trial": 1}, after_commit=True)
+    client = RetryingStorage(lost_reply, RetryPolicy(deadline_s=5))  # type: ignore[arg-type]
+    study = optuna.create_study(storage=client)
+    study.tell(study.ask(), 1.0)
+    created = optuna.load_study(study_name=study.study_name, storage=real).get_trials()
+    assert len(created) == (1 if keep else 2)

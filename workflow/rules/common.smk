@@ -5,11 +5,14 @@ import sys
 from pathlib import Path
 
 from sweeps.controller.budget import forget_not_run
+from sweeps.controller.fanin import dry_run
+from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.modes import check_dispatch
 from sweeps.dispatch import backend_for
 from sweeps.spec import load_spec
 from sweeps.spec.paths import SweepPaths
 from sweeps.spec.sites import read_sites, resolve_site
+from sweeps.storage.proxy import ProxyError
 from sweeps.storage.reach import StorageUnreachable, check_reachable
 
 # A profile's relative `site` path is found beside its config file; `site_overrides` (a path)
@@ -29,6 +32,16 @@ except StorageUnreachable as err:
     print(f"error: {err}", file=sys.stderr)
     sys.exit(1)
 BACKEND = backend_for(SPEC)
+# Many processes on a database server: one proxy holds the connections (storage_proxy); the
+# processes started later inherit it. (A module's `onstart:` never runs, so it starts here.)
+if workflow.is_main_process and not dry_run(sys.argv):
+    try:
+        PROXY = start_storage_proxy(SPEC, BACKEND)
+    except ProxyError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
+    if PROXY is not None:
+        print(f"note: {PROXY.describe()}", file=sys.stderr)
 PATHS = SweepPaths.of(SPEC)
 # Slots a spent budget ended are looked at again: their trials start if budget is left now.
 forget_not_run(SPEC)

@@ -92,6 +92,11 @@ class DispatchMode:
         """Whether a RUNNING trial's work goes on without its controller."""
         return False
 
+    def study_clients(self, spec: SweepSpec, in_flight: int) -> int:
+        """How many processes besides the controllers use the study with ``in_flight``
+        trials in flight: one trial job each."""
+        return in_flight
+
 
 @dataclass
 class JobRun:
@@ -209,6 +214,12 @@ class WarmMode(DispatchMode):
 
     def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
         return lane_alive(spec, trial.system_attrs.get(Key.LANE_HEARTBEAT))
+
+    def study_clients(self, spec: SweepSpec, in_flight: int) -> int:
+        """Every lane of every worker job."""
+        warm = spec.dispatch.warm
+        gpus = warm.gpus_per_worker if warm.gpus_per_worker is not None else spec.resources.gpus
+        return warm.workers * max(gpus, 1) * warm.trials_per_gpu
 
 
 MODES: dict[str, DispatchMode] = {mode.name: mode for mode in (JobMode(), WarmMode())}

@@ -19,6 +19,7 @@ from pydantic import (
 from sweeps.spec.billing import Billing
 from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.numbers import Float, Int
+from sweeps.spec.proxy import StorageProxy
 from sweeps.spec.warm import WarmWorkers
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -292,6 +293,7 @@ class SweepSpec(_Strict):
     study: str
     description: str = ""
     storage: str = "sqlite:///results/{study}/study.db"  # in SweepPaths.root
+    storage_proxy: StorageProxy = Field(default_factory=StorageProxy)
     objective: ObjectiveSpec
     directions: list[Literal["minimize", "maximize"]] = Field(min_length=1)
     metrics: list[str] | None = None
@@ -352,6 +354,16 @@ class SweepSpec(_Strict):
             if set(params) != set(self.space):
                 raise ValueError(
                     f"replay[{slot}] names {sorted(params)}, the space has {sorted(self.space)}"
+                )
+        if self.storage_proxy.mode == "grpc":
+            from sweeps.storage.proxy import PROXIED_BACKENDS
+            from sweeps.storage.urls import backend_of
+
+            backend = backend_of(self.storage_url)
+            if backend not in PROXIED_BACKENDS:
+                raise ValueError(
+                    f"storage_proxy.mode 'grpc': Optuna's gRPC proxy cannot serve a {backend} "
+                    "storage; use a database storage (sqlite, postgresql, mysql) or mode 'off'"
                 )
         if len(self.replay) > self.budget.n_trials:
             raise ValueError(f"replay lists {len(self.replay)} trials, n_trials is smaller")

@@ -8,6 +8,8 @@
   GPU job, or a trial between two epochs, holds none: hundreds of trial processes fit under a
   small ``max_connections``, and a brief excess is retried, not failed.
   ``SWEEPS_STORAGE_POOL=null`` opens a connection per call instead (slower, never idle).
+  So a process holds at most 3 connections (1 with ``null``), plus one per mutex it holds.
+- A storage proxy (:mod:`sweeps.storage.proxy`): a fixed pool of ``connections``, no overflow.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ from sweeps.storage.urls import Backend
 SQLITE_BUSY_TIMEOUT_S = 60
 CONNECT_TIMEOUT_S = 10
 POOL_RECYCLE_S = 300
+PROXY_POOL_TIMEOUT_S = 300
 
 
-def engine_kwargs(backend: Backend, pool: str | None = None) -> dict[str, Any]:
-    """``create_engine`` keyword arguments for ``backend`` (``pool``: ``queue`` or ``null``)."""
+def engine_kwargs(
+    backend: Backend, pool: str | None = None, pool_size: int | None = None
+) -> dict[str, Any]:
+    """``create_engine`` keyword arguments for ``backend`` (``pool``: ``queue`` or ``null``;
+    ``pool_size``: a fixed pool of that many connections and no overflow, for a storage proxy)."""
     if backend == "sqlite":
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
     pool = pool or os.environ.get("SWEEPS_STORAGE_POOL", "queue")
@@ -40,7 +46,10 @@ def engine_kwargs(backend: Backend, pool: str | None = None) -> dict[str, Any]:
     if backend == "postgresql":
         connect_args["application_name"] = "sweeps"
     kwargs: dict[str, Any] = {"connect_args": connect_args, "pool_pre_ping": True}
-    if pool == "null":
+    if pool_size is not None:
+        kwargs.update(pool_size=pool_size, max_overflow=0, pool_recycle=POOL_RECYCLE_S)
+        kwargs["pool_timeout"] = PROXY_POOL_TIMEOUT_S
+    elif pool == "null":
         kwargs["poolclass"] = NullPool
     else:
         kwargs.update(pool_size=1, max_overflow=2, pool_recycle=POOL_RECYCLE_S, pool_timeout=30)

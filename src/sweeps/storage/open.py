@@ -14,6 +14,7 @@ from optuna.storages.journal import JournalFileBackend, JournalStorage
 from sweeps.storage.credentials import expand_url
 from sweeps.storage.engines import engine_kwargs, release_when_idle
 from sweeps.storage.optuna_internals import cached
+from sweeps.storage.proxy import connect_from_env
 from sweeps.storage.reach import check_reachable, was_reached
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
 from sweeps.storage.urls import backend_of, journal_path, sqlite_path
@@ -29,13 +30,21 @@ def open_storage(url: str) -> RetryingStorage:
     return RetryingStorage(open_plain_storage(url), tokens=backend_of(url) != "journal")
 
 
-def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStorage:
+def open_plain_storage(
+    url: str, policy: RetryPolicy | None = None, pool_size: int | None = None
+) -> BaseStorage:
     """Optuna's own storage for ``url`` with our engine settings, without the retry layer.
 
+    Where the sweep started a storage proxy for ``url`` (:mod:`sweeps.storage.proxy`), a
+    client of that proxy: this process opens no database connection and needs no password.
     A storage this process (or the sweep that started it) never reached is tried once:
     :class:`StorageUnreachable` at once if that fails. One reached before is waited for while
-    it is down (``policy`` bounds how long).
+    it is down (``policy`` bounds how long). ``pool_size``: see :func:`engine_kwargs`.
     """
+    if pool_size is None:
+        client = connect_from_env(url)
+        if client is not None:
+            return client
     if not was_reached(url):
         check_reachable(url)
     backend = backend_of(url)
@@ -48,12 +57,19 @@ def open_plain_storage(url: str, policy: RetryPolicy | None = None) -> BaseStora
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     real = expand_url(url)
-    kwargs = engine_kwargs(backend)
+    kwargs = engine_kwargs(backend, pool_size=pool_size)
     # Creating the schema connects: a server that is restarting is waited for, too.
     rdb = (policy or RetryPolicy()).call("connect", lambda: _create_rdb(real, kwargs))
-    release_when_idle(rdb.engine)
+    if pool_size is None:  # a proxy keeps its few connections
+        release_when_idle(rdb.engine)
     # RDBStorage keeps the URL with its password; nothing of ours prints or pickles it.
     return cached(rdb)
+
+
+def open_proxied_storage(url: str, connections: int) -> RetryingStorage:
+    """What a storage proxy serves: the database behind ``url`` through at most
+    ``connections`` connections, with our retries (a new trial keeps its client's token)."""
+    return RetryingStorage(open_plain_storage(url, pool_size=connections), keep_given_token=True)
 
 
 SCHEMA_RACE_TRIES = 5
@@ -100,4 +116,4 @@ def close_storage() -> None:
     open_storage.cache_clear()
 
 
-__all__ = ["close_storage", "open_plain_storage", "open_storage"]
+__all__ = ["close_storage", "open_plain_storage", "open_proxied_storage", "open_storage"]

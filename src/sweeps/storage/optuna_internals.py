@@ -5,23 +5,28 @@ slot controllers create tagged trials through the storage API), write several at
 transaction, read only the trials that carry a system attribute (a slot's trials, without
 reading the whole study), wrap an RDB storage in Optuna's own cache layer, hand the finished
 trials that layer holds to a later process (they never change again, and reading them all
-costs seconds in a large study), or say which attributes ``optuna.Trial.__init__`` sets (the
-trial handle, an ``optuna.Trial``, sets them on first use).
+costs seconds in a large study), say which attributes ``optuna.Trial.__init__`` sets (the
+trial handle, an ``optuna.Trial``, sets them on first use), or put Optuna's gRPC storage proxy
+behind a server and a channel of our own (its public API binds no token and no interceptor).
 Each such use is a name here; ``tests/storage/test_optuna_internals.py`` checks them against
 the installed Optuna.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages._cached_storage import _CachedStorage
 from optuna.study._frozen import FrozenStudy
 from optuna.trial import FrozenTrial
+
+if TYPE_CHECKING:
+    import grpc
 
 CHECKED_WITH = "5.0"  # the Optuna release these internals were last checked against
 
@@ -32,7 +37,9 @@ __all__ = [
     "FrozenStudy",
     "cached",
     "finished_in_cache",
+    "grpc_proxy_client",
     "has_read_trials",
+    "proxy_servicer_on",
     "rdb_under",
     "seed_cache",
     "storage_of",
@@ -190,3 +197,29 @@ def seed_cache(storage: BaseStorage, known: FinishedTrials) -> bool:
         info.unfinished_trial_ids = set(known.unfinished_ids)
         info.last_finished_trial_id = known.last_finished_id
     return True
+
+
+def proxy_servicer_on(server: grpc.Server, storage: BaseStorage) -> None:
+    """Serve ``storage`` on ``server`` as ``optuna.storages.run_grpc_proxy_server`` does."""
+    from optuna.storages._grpc.auto_generated import api_pb2_grpc
+    from optuna.storages._grpc.servicer import OptunaStorageProxyService
+
+    api_pb2_grpc.add_StorageServiceServicer_to_server(OptunaStorageProxyService(storage), server)
+
+
+def grpc_proxy_client(channel: Callable[[], grpc.Channel]) -> BaseStorage:
+    """Optuna's ``GrpcStorageProxy`` talking over the channels ``channel()`` makes (e.g. ones
+    that add a token); a new one after unpickling, as Optuna's own does."""
+    from optuna.storages import GrpcStorageProxy
+    from optuna.storages._grpc.auto_generated import api_pb2_grpc
+    from optuna.storages._grpc.client import GrpcClientCache
+
+    class _Client(GrpcStorageProxy):
+        def _setup(self) -> None:
+            self._channel = channel()
+            self._stub = api_pb2_grpc.StorageServiceStub(self._channel)
+            self._cache = GrpcClientCache(self._stub)
+
+    with warnings.catch_warnings():  # experimental since Optuna 4.2: said once, in the docs
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _Client()

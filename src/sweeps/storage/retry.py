@@ -70,6 +70,7 @@ _TRANSIENT = (
     "lock wait timeout",
     "ssl syscall",
     "no route to host",
+    "statuscode.unavailable",  # the storage proxy is restarting or not yet listening
 )
 
 
@@ -175,13 +176,20 @@ class RetryingStorage(BaseStorage):
     """An Optuna storage that retries its backend's transient errors."""
 
     def __init__(
-        self, backend: BaseStorage, policy: RetryPolicy | None = None, tokens: bool = True
+        self,
+        backend: BaseStorage,
+        policy: RetryPolicy | None = None,
+        tokens: bool = True,
+        keep_given_token: bool = False,
     ) -> None:
         """``tokens``: tag new trials so a retried create is found, not repeated (needed where a
-        commit's acknowledgement can be lost: database servers and SQLite, not the journal)."""
+        commit's acknowledgement can be lost: database servers and SQLite, not the journal).
+        ``keep_given_token``: a template that carries a token keeps it (a storage proxy: its
+        client tagged the trial, and the client's retry and the proxy's find the same one)."""
         self.backend = backend
         self.policy = policy or RetryPolicy()
         self.tokens = tokens
+        self.keep_given_token = keep_given_token
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         method = getattr(self.backend, name)
@@ -233,7 +241,9 @@ class RetryingStorage(BaseStorage):
             return self.policy.call(
                 "create_new_trial", lambda: self.backend.create_new_trial(study_id, template_trial)
             )
-        token = uuid.uuid4().hex
+        given = template_trial.system_attrs.get(TOKEN) if template_trial is not None else None
+        keep = self.keep_given_token and isinstance(given, str)
+        token = given if keep and isinstance(given, str) else uuid.uuid4().hex
         template = _with_token(template_trial, token)
         tried = False
 

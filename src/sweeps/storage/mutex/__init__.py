@@ -4,13 +4,17 @@ Each storage kind has its module: PostgreSQL advisory locks, MariaDB/MySQL ``GET
 file lock next to a SQLite database or a journal file. :data:`KINDS` maps a backend to its
 implementation; adding a storage kind is one module and one line there.
 
-Locks are held briefly (a slot controller deciding what to do); they are never nested.
+Locks are held briefly (a slot controller deciding what to do); they are never nested, so a
+process may bound how many it holds at once (``SWEEPS_LOCK_CONNECTIONS``, default 4).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
+import os
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 from sweeps.storage.mutex import files, mysql, postgresql
@@ -26,9 +30,20 @@ KINDS: dict[Backend, Mutex] = {
 }
 
 
-def storage_mutex(url: str, name: str) -> AbstractContextManager[None]:
+# Kinds whose mutex holds a database connection: a process (controllers as threads) holds at
+# most LOCK_CONNECTIONS of them at once, whatever the number of its controllers.
+ON_A_CONNECTION: frozenset[Backend] = frozenset({"postgresql", "mysql"})
+LOCK_CONNECTIONS = int(os.environ.get("SWEEPS_LOCK_CONNECTIONS", 4))
+_connections = threading.BoundedSemaphore(LOCK_CONNECTIONS)
+
+
+@contextlib.contextmanager
+def storage_mutex(url: str, name: str) -> Iterator[None]:
     """Hold the mutex ``name`` of the storage at ``url`` (secrets unexpanded) for the block."""
-    return KINDS[backend_of(url)](url, lock_id(url, name))
+    backend = backend_of(url)
+    bounded = _connections if backend in ON_A_CONNECTION else contextlib.nullcontext()
+    with bounded, KINDS[backend](url, lock_id(url, name)):
+        yield
 
 
 def lock_id(url: str, name: str) -> str:
@@ -37,4 +52,4 @@ def lock_id(url: str, name: str) -> str:
     return hashlib.sha256(f"{redact_url(url)}|{name}".encode()).hexdigest()[:40]
 
 
-__all__ = ["KINDS", "lock_id", "storage_mutex"]
+__all__ = ["KINDS", "LOCK_CONNECTIONS", "lock_id", "storage_mutex"]
