@@ -36,10 +36,12 @@ FIELDS = (
     "End",
     "ElapsedRaw",
     "ExitCode",
+    "ConsumedEnergyRaw",
 )
 _GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
 _BILLING = re.compile(r"(?:^|,)billing=(\d+(?:\.\d+)?)")
 _NODES = re.compile(r"(?:^|,)node=(\d+)")
+_NOT_GATHERED = 2**63  # sacct prints NO_VAL64 (2**64 - 2) where a job's energy is unknown
 _COLLAPSED = re.compile(r"^(\d+)_\[([\d,-]+)(?:%\d+)?\]$")
 
 
@@ -64,6 +66,7 @@ class JobInfo:
     requeues: int = 0
     billing: float | None = None  # the billing TRES, where accounting records it
     nodes: int = 1
+    energy_j: float | None = None  # ConsumedEnergyRaw, where the site's accounting gathers it
 
     @property
     def active(self) -> bool:
@@ -203,8 +206,19 @@ def parse_sacct(text: str) -> dict[str, JobInfo]:
             requeues=len(rows) - 1,
             billing=float(billing.group(1)) if billing else None,
             nodes=int(nodes.group(1)) if nodes else 1,
+            energy_j=consumed_energy_j(last["ConsumedEnergyRaw"]),
         )
     return infos
+
+
+def consumed_energy_j(cell: str) -> float | None:
+    """A job's ``ConsumedEnergyRaw`` in joules; None where accounting gathers no energy (an
+    empty cell, 0 with ``AcctGatherEnergyType=acct_gather_energy/none``, or NO_VAL)."""
+    try:
+        joules = float(cell)
+    except ValueError:
+        return None
+    return joules if 0 < joules < _NOT_GATHERED else None
 
 
 class StatusBoard:

@@ -19,7 +19,7 @@ import submitit
 from sweeps.dispatch.backend import Backend, JobHandle, JobStatus
 from sweeps.dispatch.slurm.accounting import SacctError, StatusBoard, job_record
 from sweeps.dispatch.slurm.billing import cost_facts
-from sweeps.dispatch.slurm.facts import running_job, slurm_facts
+from sweeps.dispatch.slurm.facts import running_job, slurm_facts, with_accounted_energy
 from sweeps.dispatch.slurm.limits import read_limits
 from sweeps.dispatch.slurm.outcomes import meaning
 from sweeps.dispatch.slurm.script import check_slurm, sbatch_parameters, slurm_executor
@@ -67,7 +67,8 @@ class SlurmBackend(Backend):
         outcome = slurm_outcome(handle.job, watch)
         if watch.info is not None:
             billing = handle.spec.dispatch.slurm.billing
-            outcome.facts = {**outcome.facts, "cost": cost_facts(watch.info, billing)}
+            facts = {**outcome.facts, "cost": cost_facts(watch.info, billing)}
+            outcome.facts = with_accounted_energy(facts, watch.info)
         return outcome
 
     def reattach(self, spec: SweepSpec, folder: Path, job_id: str) -> submitit.Job[Any] | None:

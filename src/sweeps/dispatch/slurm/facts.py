@@ -6,6 +6,10 @@ import os
 from typing import Any
 
 from sweeps.dispatch.slurm.accounting import JobInfo
+from sweeps.study.keys import Attr
+
+SLURM_ENERGY_SOURCE = "slurm ConsumedEnergyRaw"
+"""The energy source named on a trial whose figure is Slurm's accounting of its job."""
 
 
 def slurm_facts(info: JobInfo) -> dict[str, Any]:
@@ -25,6 +29,19 @@ def slurm_facts(info: JobInfo) -> dict[str, Any]:
         facts["array_index"] = info.array_index
     if info.queue_wait_s is not None:
         facts["queue_wait_s"] = info.queue_wait_s
+    if info.energy_j is not None:
+        facts["energy_wh"] = round(info.energy_j / 3600, 6)
+    return facts
+
+
+def with_accounted_energy(facts: dict[str, Any], info: JobInfo) -> dict[str, Any]:
+    """The trial's facts, with Slurm's ``ConsumedEnergyRaw`` as its energy where the job itself
+    measured none (no counter readable in the job, or a job that died before reporting)."""
+    if info.energy_j is None or Attr.ENERGY_WH in facts:
+        return facts
+    facts = {k: v for k, v in facts.items() if k != Attr.ENERGY_NOT_MEASURED}
+    facts[Attr.ENERGY_WH] = round(info.energy_j / 3600, 6)
+    facts[Attr.ENERGY_SOURCE] = SLURM_ENERGY_SOURCE
     return facts
 
 
