@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import optuna
 import pytest
-from storage.test_proxy_fanin import peak_connections
-from support.databases import PASSWORD_ENV, Server
+from support.databases import PASSWORD_ENV, Server, peak_connections
 from support.slurm import sleep_sweep, start, sweeps_env
 from support.workflow import workflow_project
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import optuna
 import pytest
 from sqlalchemy import create_engine
-from support.databases import PASSWORD_ENV, Server, connection_limit
+from support.databases import PASSWORD_ENV, Server, connection_limit, peak_connections
 
 from sweeps.storage.credentials import expand_url
 from sweeps.storage.engines import engine_kwargs
@@ -42,34 +41,6 @@ def postgres(servers: dict[str, Server | str], monkeypatch: pytest.MonkeyPatch) 
         pytest.skip(server)
     monkeypatch.setenv(PASSWORD_ENV, server.password)
     return server
-
-
-@contextmanager
-def peak_connections(user: str) -> Iterator[list[int]]:
-    """Sample the connections ``user`` holds every 50 ms; the list holds the peak after."""
-    import psycopg
-
-    peak = [0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        with psycopg.connect(
-            host="127.0.0.1", user="postgres", dbname="test", autocommit=True
-        ) as conn:
-            while not stop.is_set():
-                row = conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (user,)
-                ).fetchone()
-                peak[0] = max(peak[0], int(row[0]) if row else 0)
-                stop.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        yield peak
-    finally:
-        stop.set()
-        sampler.join(10)
 
 
 def run_lanes(lane: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -186,3 +187,31 @@ def _wait(ready, what: str, timeout_s: float = 90) -> None:  # type: ignore[no-u
 def in_ci() -> bool:
     """CI must have the servers: there a missing one fails instead of skipping."""
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@contextmanager
+def peak_connections(user: str) -> Iterator[list[int]]:
+    """Sample the connections ``user`` holds every 50 ms; the list holds the peak after."""
+    import psycopg
+
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        with psycopg.connect(
+            host="127.0.0.1", user="postgres", dbname="test", autocommit=True
+        ) as conn:
+            while not stop.is_set():
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (user,)
+                ).fetchone()
+                peak[0] = max(peak[0], int(row[0]) if row else 0)
+                stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        sampler.join(10)

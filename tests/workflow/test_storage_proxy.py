@@ -7,8 +7,7 @@ from pathlib import Path
 
 import optuna
 import pytest
-from storage.test_proxy_fanin import peak_connections
-from support.databases import PASSWORD_ENV, Server
+from support.databases import PASSWORD_ENV, Server, peak_connections
 from support.specs import base_spec
 from support.workflow import objectives_env, run_snakemake, workflow_project
 
