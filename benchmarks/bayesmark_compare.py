@@ -92,7 +92,9 @@ def main() -> int:
         print(f"{problem}: not run: {why}", file=sys.stderr)
     runnable = [p for p in chosen if p not in refused]
     if args.report:
-        runnable = [p for p in runnable if len(read_log(args.logs / f"{p}.jsonl", 0)) >= args.n_random]
+        runnable = [
+            p for p in runnable if len(read_log(args.logs / f"{p}.jsonl", 0)) >= args.n_random
+        ]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(run_one, p, args, baseline) for p in runnable]
         results = [f.result() for f in futures]
@@ -102,8 +104,10 @@ def main() -> int:
         print(f"\nreproduce: {sum(passed(r) for r in results)} of {len(results)} run")
         for problem in not_run:
             reason = refused.get(problem, "not run yet")
-            print(f"- {problem}: {reason}; run: python benchmarks/bayesmark_compare.py "
-                  f"--problems {problem}")
+            print(
+                f"- {problem}: {reason}; run: python benchmarks/bayesmark_compare.py "
+                f"--problems {problem}"
+            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps([as_json(r) for r in results], indent=2) + "\n")
     return 0 if all(passed(r) for r in results) else 1

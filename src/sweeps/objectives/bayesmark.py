@@ -131,11 +131,23 @@ MODELS: dict[str, dict[str, tuple[str, dict[str, Any], Space]]] = {
         ),
     },
     "MLP-adam": {
-        CLF: ("sklearn.neural_network:MLPClassifier", {"solver": "adam", "early_stopping": True}, MLP_ADAM),
-        REG: ("sklearn.neural_network:MLPRegressor", {"solver": "adam", "early_stopping": True}, MLP_ADAM),
+        CLF: (
+            "sklearn.neural_network:MLPClassifier",
+            {"solver": "adam", "early_stopping": True},
+            MLP_ADAM,
+        ),
+        REG: (
+            "sklearn.neural_network:MLPRegressor",
+            {"solver": "adam", "early_stopping": True},
+            MLP_ADAM,
+        ),
     },
     "MLP-sgd": {
-        CLF: ("sklearn.neural_network:MLPClassifier", {**_SGD, "nesterovs_momentum": True}, MLP_SGD),
+        CLF: (
+            "sklearn.neural_network:MLPClassifier",
+            {**_SGD, "nesterovs_momentum": True},
+            MLP_SGD,
+        ),
         REG: (
             "sklearn.neural_network:MLPRegressor",
             {"activation": "tanh", **_SGD, "nesterovs_momentum": True},
@@ -149,11 +161,19 @@ MODELS: dict[str, dict[str, tuple[str, dict[str, Any], Space]]] = {
     # penalty="l1"/"l2" as l1_ratio 1/0 (penalty is deprecated); multi_class="ovr" by
     # OneVsRestClassifier (liblinear refuses multiclass), which fits the same per-class models.
     "lasso": {
-        CLF: ("sklearn.linear_model:LogisticRegression", {"l1_ratio": 1.0, "solver": "liblinear"}, LOGISTIC),
+        CLF: (
+            "sklearn.linear_model:LogisticRegression",
+            {"l1_ratio": 1.0, "solver": "liblinear"},
+            LOGISTIC,
+        ),
         REG: (f"{_COMPAT}:NormalizedLasso", {}, LASSO_REG),
     },
     "linear": {
-        CLF: ("sklearn.linear_model:LogisticRegression", {"l1_ratio": 0.0, "solver": "liblinear"}, LOGISTIC),
+        CLF: (
+            "sklearn.linear_model:LogisticRegression",
+            {"l1_ratio": 0.0, "solver": "liblinear"},
+            LOGISTIC,
+        ),
         REG: (f"{_COMPAT}:NormalizedRidge", {"solver": "auto"}, RIDGE_REG),
     },
 }
@@ -307,7 +327,11 @@ def evaluate(params: dict[str, Any], model: str, dataset: str, metric: str) -> f
     x, y = split(dataset)
     scorer_name = METRICS[DATASETS[dataset].kind][metric]
     scorer = _load(scorer_name) if ":" in scorer_name else get_scorer(scorer_name)
-    folds = stratified_folds(y, CV_SPLITS) if DATASETS[dataset].kind == CLF else kfold(len(y), CV_SPLITS)
+    folds = (
+        stratified_folds(y, CV_SPLITS)
+        if DATASETS[dataset].kind == CLF
+        else kfold(len(y), CV_SPLITS)
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
         warnings.filterwarnings("ignore", category=FutureWarning)  # deprecated, same model

@@ -88,7 +88,7 @@ def neg_log_loss(estimator: Any, x: np.ndarray, y: np.ndarray) -> float:
     return -log_loss(y, estimator.predict_proba(x), estimator.classes_)
 
 
-class _Normalized(RegressorMixin, BaseEstimator):  # type: ignore[misc]
+class _Normalized(RegressorMixin, BaseEstimator):
     """A linear model fitted as 0.20 fitted it with ``normalize=True``."""
 
     def _inner(self) -> Any:
@@ -175,7 +175,7 @@ class NormalizedRidge(_Normalized):
         return self
 
 
-class RealAdaBoost(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class RealAdaBoost(ClassifierMixin, BaseEstimator):
     """0.20's ``AdaBoostClassifier()`` (SAMME.R on ``DecisionTreeClassifier(max_depth=1)``).
 
     ``sklearn/ensemble/weight_boosting.py`` at 0.20.2: ``fit`` with ``_boost_real`` per
@@ -230,7 +230,9 @@ class RealAdaBoost(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 def _samme_proba(tree: Any, n_classes: int, x: np.ndarray) -> np.ndarray:
     proba = np.clip(tree.predict_proba(x), np.finfo(float).eps, None)
     log_proba = np.log(proba)
-    return np.asarray((n_classes - 1) * (log_proba - log_proba.sum(axis=1, keepdims=True) / n_classes))
+    return np.asarray(
+        (n_classes - 1) * (log_proba - log_proba.sum(axis=1, keepdims=True) / n_classes)
+    )
 
 
 def _xlogy(coding: np.ndarray, proba: np.ndarray) -> np.ndarray:

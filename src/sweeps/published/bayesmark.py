@@ -189,8 +189,10 @@ def append_log(path: Path, seed: int, draw: int, params: dict[str, Any], loss: f
     """Append one evaluation as a JSON line, flushed before the next evaluation starts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     row = {"seed": seed, "draw": draw, "params": params, "loss": loss}
-    with path.open("a") as out:
-        out.write(json.dumps(row) + "\n")
+    with path.open("a+b") as out:
+        out.seek(0, 2)
+        cut = out.tell() > 0 and (out.seek(-1, 2), out.read(1))[1] != b"\n"
+        out.write(b"\n" * cut + (json.dumps(row) + "\n").encode())
 
 
 def signature_points(problem: str) -> list[dict[str, Any]]:
@@ -207,7 +209,10 @@ def signature_points(problem: str) -> list[dict[str, Any]]:
     high = [_warped(swept[k], "high") for k in keys]
     draws = np.random.RandomState(0).uniform(low, high, size=(5, len(names)))
     return [
-        {k: (math.exp(v) if swept[k].get("log") else float(v)) for k, v in zip(keys, row, strict=True)}
+        {
+            k: (math.exp(v) if swept[k].get("log") else float(v))
+            for k, v in zip(keys, row, strict=True)
+        }
         for row in draws
     ]
 
