@@ -16,7 +16,7 @@ from support.published import PUBLISHED
 from support.specs import REPO
 
 from sweeps.cli import main
-from sweeps.objectives.bayesmark import BOSTON_ENV, problem
+from sweeps.objectives.bayesmark import BOSTON, DIABETES, problem
 from sweeps.published.bayesmark import (
     BASELINE,
     read_log,
@@ -47,7 +47,7 @@ def test_losses_equal_the_published_signature(name: str) -> None:
 
 
 @needs_published
-@pytest.mark.skipif(not os.environ.get(BOSTON_ENV), reason=f"{BOSTON_ENV} not set")
+@pytest.mark.skipif(not os.environ.get(BOSTON.env), reason=f"{BOSTON.env} not set")
 @pytest.mark.parametrize("name", BOSTON_EXACT)
 def test_boston_losses_equal_the_published_signature(name: str) -> None:
     assert PUBLISHED is not None
@@ -87,10 +87,35 @@ def test_validate_refuses_an_unknown_problem(
 def test_validate_refuses_boston_without_its_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(BOSTON_ENV, raising=False)
+    monkeypatch.delenv(BOSTON.env, raising=False)
     assert main(["validate", "published:bayesmark-kNN_boston_mae"]) != 0
     err = capsys.readouterr().err
-    assert "removed from scikit-learn 1.2" in err and BOSTON_ENV in err
+    assert "removed from scikit-learn 1.2" in err and BOSTON.env in err and BOSTON.sha256 in err
+    wrong = tmp_path / "boston.csv"
+    wrong.write_text("506,13\n")
+    monkeypatch.setenv(BOSTON.env, str(wrong))  # a file that is not the one: still refused
+    assert main(["validate", "published:bayesmark-kNN_boston_mae"]) != 0
+    assert "removed from scikit-learn 1.2" in capsys.readouterr().err
+
+
+def test_validate_prints_that_diabetes_is_approximate(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DIABETES.env, raising=False)
+    assert main(["validate", "published:bayesmark-kNN_diabetes_mse"]) == 0
+    out = capsys.readouterr().out
+    assert "note: problem 'kNN_diabetes_mse' is approximate" in out
+    assert "bp and s5" in out and DIABETES.env in out
+
+
+@needs_published
+@pytest.mark.skipif(not os.environ.get(DIABETES.env), reason=f"{DIABETES.env} not set")
+@pytest.mark.parametrize("name", ["linear_diabetes_mse", "SVM_diabetes_mse"])
+def test_old_diabetes_losses_equal_the_published_signature(name: str) -> None:
+    assert PUBLISHED is not None
+    published = read_signature(PUBLISHED / "bbo-challenge-baselines" / BASELINE, name)
+    ours = [problem(point, name) for point in signature_points(name)]
+    assert ours == pytest.approx(published, rel=1e-9, abs=1e-12)
 
 
 def test_validate_accepts_a_problem_refused_before(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,8 +18,8 @@ import numpy as np
 import optuna
 
 from sweeps.job.seeding import seed_everything
+from sweeps.objectives.bayesmark import approximate, problems
 from sweeps.objectives.bayesmark import problem as evaluate_problem
-from sweeps.objectives.bayesmark import problems
 from sweeps.published.bayesmark_sweeps import sweep_path
 from sweeps.published.stats import bootstrap_ci, expected_best
 from sweeps.spec import load_spec
@@ -253,7 +253,7 @@ def markdown_table(results: list[ProblemResult]) -> str:
     ]
     for r in results:
         cells = [
-            r.problem,
+            r.problem + (" (approximate data)" if approximate(r.problem.split("_")[1]) else ""),
             str(r.n_random),
             f"{r.median:.6f} [{r.median_ci[0]:.6f}, {r.median_ci[1]:.6f}]",
             f"{r.published.clip:.6f}",

@@ -27,13 +27,6 @@ HEADER = """\
 # units, exactly as bayesmark's random search draws them. Compare with the published baselines:
 #   python benchmarks/bayesmark_compare.py --problems {name}
 """
-# Data sets whose current scikit-learn copy is not the one the challenge used, and how it differs.
-APPROXIMATE_DATA = {
-    "diabetes": (
-        "approximate: scikit-learn 1.1 recomputed load_diabetes' scaled features from the raw "
-        "data; they differ from the challenge's (scikit-learn 0.20) by up to 1e-4 absolute"
-    ),
-}
 
 
 def sweep_path(name: str) -> Path:
@@ -44,10 +37,10 @@ def sweep_text(name: str) -> str:
     """The sweep file of one problem."""
     model, dataset, _ = parse_problem(name)
     description = f"Bayesmark {name}: random-search baseline of the NeurIPS 2020 BBO challenge"
-    if dataset in APPROXIMATE_DATA:
-        description += f" ({APPROXIMATE_DATA[dataset]})"
-    elif DATASETS[dataset].unavailable:
-        description += f" (needs the {dataset} data set: see sweeps.objectives.bayesmark)"
+    data = DATASETS[dataset]
+    if data.old_copy is not None:
+        scope = "approximate without" if data.loader else "needs"
+        description += f" ({scope} {data.old_copy.env}: see sweeps.objectives.bayesmark)"
     spec: dict[str, Any] = {
         "study": f"bayesmark-{name}",
         "description": description,
