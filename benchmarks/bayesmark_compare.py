@@ -73,6 +73,28 @@ def run_one(problem: str, args: argparse.Namespace, baseline: Path) -> ProblemRe
     return result
 
 
+def report(chosen: list[str], results: list[ProblemResult], refused: dict[str, str]) -> str:
+    """Every chosen problem in table order: its results, or why it has none and how to run it."""
+    header, rule, *lines = markdown_table(results).splitlines()
+    rows = dict(zip([r.problem for r in results], lines, strict=True))
+    width = rule.count("|") - 1
+    out = [header, rule]
+    for problem in chosen:
+        if problem in rows:
+            out.append(rows[problem])
+            continue
+        why = "refused: " + refused[problem] if problem in refused else "not run yet"
+        command = f"`python benchmarks/bayesmark_compare.py --problems {problem}`"
+        out.append(f"| {problem} | {why}; {command} |" + " |" * (width - 2))
+    reproduced = sum(passed(r) for r in results)
+    out.append("")
+    out.append(
+        f"Reproduce: {reproduced} of {len(results)} run ({len(chosen)} problems; "
+        f"{len(chosen) - len(results) - len(refused)} not run yet, {len(refused)} refused)."
+    )
+    return "\n".join(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=default_published())
@@ -98,16 +120,7 @@ def main() -> int:
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(run_one, p, args, baseline) for p in runnable]
         results = [f.result() for f in futures]
-    print(markdown_table(results))
-    not_run = [p for p in chosen if p not in runnable]
-    if args.report:
-        print(f"\nreproduce: {sum(passed(r) for r in results)} of {len(results)} run")
-        for problem in not_run:
-            reason = refused.get(problem, "not run yet")
-            print(
-                f"- {problem}: {reason}; run: python benchmarks/bayesmark_compare.py "
-                f"--problems {problem}"
-            )
+    print(report(chosen, results, refused) if args.report else markdown_table(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps([as_json(r) for r in results], indent=2) + "\n")
     return 0 if all(passed(r) for r in results) else 1
