@@ -20,8 +20,8 @@ import optuna
 from sweeps.job.seeding import seed_everything
 from sweeps.objectives.bayesmark import approximate, problems
 from sweeps.objectives.bayesmark import problem as evaluate_problem
-from sweeps.published.bayesmark_sweeps import sweep_path
 from sweeps.published.stats import bootstrap_ci, expected_best
+from sweeps.shipped import published_sweeps
 from sweeps.spec import load_spec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import distributions
@@ -88,7 +88,8 @@ def read_published(path: Path, problem: str) -> Published:
 
 
 def sweep_file(problem: str) -> Path:
-    return sweep_path(problem)
+    """The shipped sweep file of a problem (package data, or the checkout's config/)."""
+    return published_sweeps()[f"bayesmark-{problem}"]
 
 
 Store = Callable[[int, dict[str, Any], float], None]
