@@ -176,3 +176,22 @@ def test_benchmark_sample_runs_stops_and_resumes(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert read_log(log, 0) == {json.loads(x)["draw"]: json.loads(x)["loss"] for x in lines}
     assert json.loads(out.read_text()) == list(results.values())
+
+
+def test_benchmark_problem_filter_is_globs_over_the_names() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bayesmark_compare", REPO / "benchmarks/bayesmark_compare.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.select(["kNN_iris_*"]) == ["kNN_iris_acc", "kNN_iris_nll"]
+    assert len(bench.select(["*_digits_*", "MLP-*"])) == 18 + 24 - 4
+    with pytest.raises(SystemExit, match="'XGB_\\*' matches none of the 108"):
+        bench.select(["XGB_*"])
+    table = bench.report(["kNN_iris_acc", "kNN_boston_mae"], [], {"kNN_boston_mae": "no data"})
+    assert "| kNN_iris_acc | not run yet; `python benchmarks/bayesmark_compare.py" in table
+    assert "| kNN_boston_mae | refused: no data;" in table
+    assert "Reproduce: 0 of 0 run (2 problems; 1 not run yet, 1 refused)." in table
