@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 from support.published import PUBLISHED
 
-from sweeps.objectives.bayesmark import model_params, problem, sweep_space
+from sweeps.objectives.bayesmark import SVM as SVM_SPACE
+from sweeps.objectives.bayesmark import TREE, model_params, problem, sweep_space
 from sweeps.published.bayesmark import (
     BASELINE,
     PROBLEMS,
@@ -32,13 +34,18 @@ def test_expected_best_matches_brute_force() -> None:
 
 
 def test_spaces_are_bayesmarks_in_warped_coordinates() -> None:
-    space = sweep_space("DT")
+    space = sweep_space(TREE)
     assert space["max_depth"] == {"type": "float", "low": 1.0, "high": 15.0}
     assert space["logit_max_features"]["low"] == pytest.approx(math.log(0.01 / 0.99))
     assert space["logit_min_samples_leaf"]["high"] == pytest.approx(math.log(0.49 / 0.51))
-    assert sweep_space("SVM")["gamma"] == {"type": "float", "low": 1e-4, "high": 1e-3, "log": True}
+    assert sweep_space(SVM_SPACE)["gamma"] == {
+        "type": "float",
+        "low": 1e-4,
+        "high": 1e-3,
+        "log": True,
+    }
     params = model_params(
-        "DT",
+        TREE,
         {
             "max_depth": 14.6,
             "logit_min_samples_split": 0.0,
@@ -54,9 +61,17 @@ def test_spaces_are_bayesmarks_in_warped_coordinates() -> None:
 
 
 def test_every_problem_has_a_valid_sweep_file() -> None:
+    assert len(PROBLEMS) == 108
     for name in PROBLEMS:
         spec = load_spec(sweep_file(name))
         assert spec.objective.args == {"problem": name} and spec.budget.n_trials == 15
+
+
+@pytest.mark.skipif(PUBLISHED is None, reason="published baselines not present")
+def test_the_problems_are_those_of_the_published_baseline() -> None:
+    assert PUBLISHED is not None
+    data = json.loads((PUBLISHED / "bbo-challenge-baselines" / BASELINE).read_text())["data"]
+    assert list(PROBLEMS) == data["coords"]["function"]["data"]
 
 
 def test_knn_wine_loss_is_negated_cv_accuracy() -> None:

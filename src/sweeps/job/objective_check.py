@@ -9,12 +9,30 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sweeps.job.command import command_argv, workdir
 from sweeps.job.runner import import_objective, takes_handle
 from sweeps.job.task import TrialTask
 from sweeps.spec import SweepSpec
+
+ArgsCheck = Callable[[dict[str, Any]], str | None]
+F = TypeVar("F", bound=Callable[..., Any])
+_ARGS_CHECKS: dict[Callable[..., Any], ArgsCheck] = {}
+
+
+def checks_args(check: ArgsCheck) -> Callable[[F], F]:
+    """Register ``check`` for an objective function: it is given the sweep's ``objective.args``
+    at ``validate`` and before submitting, raises ``ValueError`` on ones it refuses and may
+    return a note to print (an approximation, say)."""
+
+    def register(objective: F) -> F:
+        _ARGS_CHECKS[objective] = check
+        return objective
+
+    return register
 
 
 def check_objective(spec: SweepSpec, must_import: bool) -> str | None:
@@ -50,7 +68,13 @@ def check_objective(spec: SweepSpec, must_import: bool) -> str | None:
         raise ValueError(
             f"objective.args = {args!r}: {name} cannot be called with them: {err}"
         ) from None
-    return None
+    check = _ARGS_CHECKS.get(objective)
+    if check is None:
+        return None
+    try:
+        return check(dict(args))
+    except ValueError as err:
+        raise ValueError(f"objective.args = {args!r}: {err}") from None
 
 
 def check_command(spec: SweepSpec, must_find: bool) -> str | None:

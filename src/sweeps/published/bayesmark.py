@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,23 +18,19 @@ import numpy as np
 import optuna
 
 from sweeps.job.seeding import seed_everything
+from sweeps.objectives.bayesmark import approximate, problems
 from sweeps.objectives.bayesmark import problem as evaluate_problem
 from sweeps.published.stats import bootstrap_ci, expected_best
+from sweeps.shipped import published_sweeps
 from sweeps.spec import load_spec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import distributions
 
-PROBLEMS = (
-    "SVM_wine_acc",
-    "kNN_wine_acc",
-    "kNN_breast_acc",
-    "DT_wine_nll",
-    "RF_breast_acc",
-    "linear_breast_nll",
-)
+PROBLEMS = tuple(problems())
 # Problems whose median single random loss is expected to equal the published clip exactly.
-EXACT_CLIP = frozenset(PROBLEMS) - {"linear_breast_nll"}
-SWEEPS = Path(__file__).resolve().parents[3] / "config" / "sweeps" / "published"
+EXACT_CLIP = frozenset(
+    {"SVM_wine_acc", "kNN_wine_acc", "kNN_breast_acc", "DT_wine_nll", "RF_breast_acc"}
+)
 CHECKPOINTS = (1, 5, 10)
 # The reference baseline: 100 iterations x batch 1, the largest pool of batch-1 random search.
 BASELINE = "baseline-100-1.json"
@@ -91,22 +88,43 @@ def read_published(path: Path, problem: str) -> Published:
 
 
 def sweep_file(problem: str) -> Path:
-    return SWEEPS / f"bayesmark-{problem}.yaml"
+    """The shipped sweep file of a problem (package data, or the checkout's config/)."""
+    return published_sweeps()[f"bayesmark-{problem}"]
 
 
-def sample_losses(problem: str, n: int, seed: int, sampler: str | None = None) -> list[float]:
-    """``n`` evaluations asked by the sweep's sampler (or ``sampler``), in order."""
+Store = Callable[[int, dict[str, Any], float], None]
+
+
+def sample_losses(
+    problem: str,
+    n: int,
+    seed: int,
+    sampler: str | None = None,
+    done: dict[int, float] | None = None,
+    store: Store | None = None,
+) -> list[float]:
+    """``n`` evaluations asked by the sweep's sampler (or ``sampler``), in order.
+
+    ``done`` holds losses already evaluated (by draw number): they are told, not recomputed,
+    so a random search resumes with the same draws; ``store`` is called with each new one.
+    """
     spec = load_spec(sweep_file(problem))
     dists = distributions(spec)
     args = spec.objective.args
     chosen = _sampler(sampler or spec.sampler.name, seed)
     study = optuna.create_study(direction="minimize", sampler=chosen)
+    done = done or {}
     losses = []
     for _ in range(n):
         trial = study.ask(dists)
-        # As the sweep runner does: trees and forests are unseeded in bayesmark.
-        seed_everything(derive_seed(seed, trial.number))
-        loss = evaluate_problem(dict(trial.params), **args)
+        if trial.number in done:
+            loss = done[trial.number]
+        else:
+            # As the sweep runner does: trees and forests are unseeded in bayesmark.
+            seed_everything(derive_seed(seed, trial.number))
+            loss = evaluate_problem(dict(trial.params), **args)
+            if store is not None:
+                store(trial.number, dict(trial.params), loss)
         study.tell(trial, loss)
         losses.append(loss)
     return losses
@@ -129,9 +147,13 @@ def compare_problem(
     tpe_seeds: int,
     seed: int = 0,
     resamples: int = 2000,
+    log: Path | None = None,
 ) -> ProblemResult:
-    """Run the comparison for one problem."""
-    losses = np.asarray(sample_losses(problem, n_random, seed))
+    """Run the comparison for one problem; with ``log``, every random evaluation is appended
+    to that JSON-lines file as it finishes and the ones already there are reused."""
+    done = read_log(log, seed) if log is not None else {}
+    store = (lambda i, p, loss: append_log(log, seed, i, p, loss)) if log is not None else None
+    losses = np.asarray(sample_losses(problem, n_random, seed, done=done, store=store))
     result = ProblemResult(
         problem, n_random, float(np.median(losses)), published, median_ci(losses)
     )
@@ -147,6 +169,63 @@ def compare_problem(
         ]
         result.tpe_best15 = float(np.mean(bests))
     return result
+
+
+def read_log(path: Path, seed: int) -> dict[int, float]:
+    """Losses by draw number from an evaluation log (lines of other seeds are skipped)."""
+    if not path.is_file():
+        return {}
+    done: dict[int, float] = {}
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short when a run was stopped
+            continue
+        if row.get("seed") == seed:
+            done[int(row["draw"])] = float(row["loss"])
+    return done
+
+
+def append_log(path: Path, seed: int, draw: int, params: dict[str, Any], loss: float) -> None:
+    """Append one evaluation as a JSON line, flushed before the next evaluation starts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row = {"seed": seed, "draw": draw, "params": params, "loss": loss}
+    with path.open("a+b") as out:
+        out.seek(0, 2)
+        cut = out.tell() > 0 and (out.seek(-1, 2), out.read(1))[1] != b"\n"
+        out.write(b"\n" * cut + (json.dumps(row) + "\n").encode())
+
+
+def signature_points(problem: str) -> list[dict[str, Any]]:
+    """Bayesmark's signature inputs (``signatures.get_func_signature``) in sweep coordinates:
+    five ``RandomState(0).uniform`` draws in the warped bounds, parameters in sorted order."""
+    from sweeps.objectives.bayesmark import parse_problem, space_of, sweep_space
+
+    model, dataset, _ = parse_problem(problem)
+    space = space_of(model, dataset)
+    swept = sweep_space(space)
+    names = sorted(space)
+    keys = [f"logit_{n}" if space[n].warp == "logit" else n for n in names]
+    low = [_warped(swept[k], "low") for k in keys]
+    high = [_warped(swept[k], "high") for k in keys]
+    draws = np.random.RandomState(0).uniform(low, high, size=(5, len(names)))
+    return [
+        {
+            k: (math.exp(v) if swept[k].get("log") else float(v))
+            for k, v in zip(keys, row, strict=True)
+        }
+        for row in draws
+    ]
+
+
+def read_signature(path: Path, problem: str) -> list[float]:
+    """The published signature losses of a problem (bayesmark's five fixed points)."""
+    losses: list[float] = json.loads(path.read_text())["meta"]["signature"][problem]
+    return losses
+
+
+def _warped(param: dict[str, Any], end: str) -> float:
+    return math.log(param[end]) if param.get("log") else float(param[end])
 
 
 def median_ci(losses: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -170,12 +249,12 @@ def markdown_table(results: list[ProblemResult]) -> str:
     lines = [
         "| problem | n | median loss (95% CI) | published clip | in CI | = clip | "
         + " | ".join(f"E[best@{n}] (95% CI) vs published" for n in CHECKPOINTS)
-        + " | random E[best@15] | TPE mean best@15 | TPE wins |",
-        "|" + " --- |" * (6 + len(CHECKPOINTS) + 3),
+        + " | random E[best@15] | TPE mean best@15 | TPE wins | verdict |",
+        "|" + " --- |" * (6 + len(CHECKPOINTS) + 4),
     ]
     for r in results:
         cells = [
-            r.problem,
+            r.problem + (" (approximate data)" if approximate(r.problem.split("_")[1]) else ""),
             str(r.n_random),
             f"{r.median:.6f} [{r.median_ci[0]:.6f}, {r.median_ci[1]:.6f}]",
             f"{r.published.clip:.6f}",
@@ -193,6 +272,7 @@ def markdown_table(results: list[ProblemResult]) -> str:
         cells.append(f"{r.random_best15:.4f}")
         cells.append("-" if r.tpe_best15 is None else f"{r.tpe_best15:.4f}")
         cells.append("-" if r.tpe_beats_random is None else _mark(r.tpe_beats_random))
+        cells.append("reproduces" if passed(r) else "differs")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
