@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +74,18 @@ def user_errors(func: Any) -> Any:
         return result
 
     return wrapper
+
+
+def run_controller(
+    work: Callable[[], object], stopped: tuple[type[BaseException], ...], prefix: str
+) -> int:
+    """Run a controller job (a slot, a lane): 130 on Ctrl-C; one line on ``prefix`` and exit 1
+    when it stops with one of ``stopped`` (the traceback is in the trial log); else 0."""
+    try:
+        work()
+    except KeyboardInterrupt:
+        return 130
+    except stopped as err:
+        print(f"{prefix}: {err}", file=sys.stderr, flush=True)
+        return 1
+    return 0

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from sweeps.cli.common import add_force_option, add_spec_options, spec_from_args, user_errors
+from sweeps.cli.common import (
+    add_force_option,
+    add_spec_options,
+    run_controller,
+    spec_from_args,
+    user_errors,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,11 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.controller.lane_job import LaneFailed, run_lane_job
 
     spec = spec_from_args(args)
-    try:
-        run_lane_job(spec, args.lane, args.lanes, log=args.log, force=args.force)
-    except KeyboardInterrupt:
-        return 130
-    except LaneFailed as err:
-        print(f"sweeps lane: {err}", file=sys.stderr, flush=True)
-        return 1
-    return 0
+    return run_controller(
+        lambda: run_lane_job(spec, args.lane, args.lanes, log=args.log, force=args.force),
+        (LaneFailed,),
+        "sweeps lane",
+    )

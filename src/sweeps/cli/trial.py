@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from sweeps.cli.common import add_force_option, add_spec_options, spec_from_args, user_errors
+from sweeps.cli.common import (
+    add_force_option,
+    add_spec_options,
+    run_controller,
+    spec_from_args,
+    user_errors,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,11 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.controller.stopped import ControllerStopped
 
     spec = spec_from_args(args)
-    try:
-        run_slot_job(spec, args.slot, args.receipt, log=args.log, force=args.force)
-    except KeyboardInterrupt:
-        return 130
-    except (ControllerStopped, OSError) as err:  # one line; the traceback is in the trial log
-        print(f"sweeps trial: slot {args.slot}: {err}", file=sys.stderr, flush=True)
-        return 1
-    return 0
+    return run_controller(
+        lambda: run_slot_job(spec, args.slot, args.receipt, log=args.log, force=args.force),
+        (ControllerStopped, OSError),
+        f"sweeps trial: slot {args.slot}",
+    )
