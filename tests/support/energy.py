@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
-from types import TracebackType
+
+from sweeps.study.background import BackgroundLoop
 
 MAX_UJ = 262_143_328_850  # a real package zone's max_energy_range_uj
 
 
-class AdvancingRapl:
+class AdvancingRapl(BackgroundLoop):
     """``with AdvancingRapl(root, watts):`` a writer thread moves ``energy_uj`` on as a CPU
     drawing ``watts`` would, every ``tick_s``, wrapping at ``max_energy_range_uj``."""
 
@@ -24,24 +24,10 @@ class AdvancingRapl:
         (self.zone / "max_energy_range_uj").write_text(f"{MAX_UJ}\n")
         self._began = time.monotonic()
         self._write(start_uj)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._advance, daemon=True)
+        super().__init__("advancing-rapl")
 
-    def __enter__(self) -> AdvancingRapl:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _advance(self) -> None:
-        while not self._stop.wait(self.tick_s):
+    def run(self) -> None:
+        while not self.done.wait(self.tick_s):
             joules = self.watts * (time.monotonic() - self._began)
             self._write(int(self.start_uj + joules * 1e6) % MAX_UJ)
 
