@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 SRC = REPO / "src" / "sweeps"
 ADAPTERS = {
     "optuna": SRC / "storage" / "optuna_internals.py",
-    "submitit": SRC / "dispatch" / "submitit_internals.py",
+    "submitit": SRC / "run" / "executors" / "submitit_internals.py",
 }
 PRIVATE_ATTRIBUTES = {"_storage", "_study_id", "_trial_id", "_backend"}
 

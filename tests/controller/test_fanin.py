@@ -15,7 +15,7 @@ from sweeps.controller.fanin import (
     proxy_wanted,
     start_for_sweep,
 )
-from sweeps.dispatch import backend_for
+from sweeps.run.executors import backend_for
 from sweeps.spec import SweepSpec
 from sweeps.spec.load import spec_from_dict
 from sweeps.storage.proxy import PROXY_ENV, TOKEN_ENV, proxy_target

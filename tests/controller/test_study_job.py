@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sweeps.controller.study_job import run_study_job
+from sweeps.run.strategies.warm.pool import WorkerPool
 from sweeps.study import StudyMismatch, load_study
-from sweeps.warm.pool import WorkerPool
 
 WARM = {
     "poll_interval_s": 0.1,

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from support.specs import base_spec
 
-from sweeps.controller.modes import DispatchConfigError, check_dispatch
+from sweeps.run.strategies import DispatchConfigError, check_dispatch
 from sweeps.spec import load_spec
 
 

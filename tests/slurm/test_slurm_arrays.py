@@ -25,9 +25,9 @@ from support.slurm import squeue_ids
 from support.specs import base_spec
 
 from sweeps.controller.slot import run_slot, trial_task
-from sweeps.dispatch import make_executor, reattach
-from sweeps.dispatch.arrays import submit_batch
 from sweeps.job.runner import run_trial
+from sweeps.run.executors import make_executor, reattach
+from sweeps.run.executors.arrays import submit_batch
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.storage.optuna_internals import storage_of
 from sweeps.study import prepare_study

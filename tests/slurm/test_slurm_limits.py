@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sweeps.dispatch import backend_for
-from sweeps.dispatch.slurm.limits import read_limits
+from sweeps.run.executors import backend_for
+from sweeps.run.executors.slurm.limits import read_limits
 from sweeps.spec import spec_from_dict
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]

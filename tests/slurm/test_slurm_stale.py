@@ -10,7 +10,7 @@ import pytest
 from optuna.trial import TrialState
 from support.slurm import slurm_sweep
 
-from sweeps.controller.modes import mode_for
+from sweeps.run.strategies import strategy_for
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
@@ -36,7 +36,7 @@ def test_a_stale_trial_whose_job_still_runs_is_kept(workdir) -> None:  # type: i
 
     def sweep() -> list[int]:
         return fail_stale_trials(
-            study, grace_s=60, still_running=lambda t: mode_for(spec).still_running(spec, t)
+            study, grace_s=60, still_running=lambda t: strategy_for(spec).still_running(spec, t)
         )
 
     try:
@@ -45,7 +45,7 @@ def test_a_stale_trial_whose_job_still_runs_is_kept(workdir) -> None:  # type: i
     finally:
         subprocess.run(["scancel", job_id], check=False)
     deadline = time.monotonic() + 30
-    while mode_for(spec).still_running(spec, storage.get_trial(trial_id_of(trial))):
+    while strategy_for(spec).still_running(spec, storage.get_trial(trial_id_of(trial))):
         assert time.monotonic() < deadline, "the cancelled job never ended in sacct"
         time.sleep(1)
     assert sweep() == [trial.number]

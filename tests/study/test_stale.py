@@ -18,7 +18,7 @@ from support.databases import Backend
 from support.specs import base_spec
 
 from sweeps.cli import main
-from sweeps.controller.modes import mode_for
+from sweeps.run.strategies import strategy_for
 from sweeps.spec import spec_from_dict
 from sweeps.storage import open_storage
 from sweeps.storage.open import close_storage
@@ -102,7 +102,7 @@ def test_status_reports_a_dead_controllers_trial_without_touching_the_study(
     assert database.read_bytes() == before  # read-only: nothing written to the study
     study = load_study(spec)
     assert study.trials[trial.number].state == TrialState.RUNNING
-    mode = mode_for(spec)
+    mode = strategy_for(spec)
     failed = fail_stale_trials(study, still_running=lambda t: mode.still_running(spec, t))
     assert failed == [trial.number]
     frozen = load_study(spec).trials[trial.number]

@@ -1,11 +1,11 @@
-"""Run in separate processes by tests/warm/test_queue.py: claim until the queue is empty."""
+"""Run in separate processes by tests/worker/test_queue.py: claim until the queue is empty."""
 
 from __future__ import annotations
 
 import os
 
 from sweeps.storage import open_storage
-from sweeps.warm.queue import claim_published_trial
+from sweeps.worker.queue import claim_published_trial
 
 
 def claim_all(url: str, study: str, key: str) -> list[int]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import submitit
 
-from sweeps.dispatch import Backend
+from sweeps.run.executors import Backend
 from sweeps.spec import SweepSpec
 
 

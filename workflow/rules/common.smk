@@ -7,8 +7,8 @@ from pathlib import Path
 from sweeps.controller.budget import forget_not_run
 from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
-from sweeps.controller.modes import check_dispatch
-from sweeps.dispatch import backend_for
+from sweeps.run.strategies import check_dispatch
+from sweeps.run.executors import backend_for
 from sweeps.spec import load_spec
 from sweeps.spec.paths import SweepPaths
 from sweeps.spec.sites import read_sites, resolve_site
@@ -56,8 +56,9 @@ CONTROLLERS = config.get("controllers", "processes")
 
 if CONTROLLERS == "threads":
     from sweeps.controller.interrupt import relay_sigint
-    from sweeps.controller.lane_job import run_lane_job
-    from sweeps.controller.slot_job import run_slot_job
+    from sweeps.controller.lanes import run_lane_job
+    from sweeps.controller.progress import report_slot
+    from sweeps.controller.slot import run_slot
     from sweeps.controller.study_job import run_study_job
 
     relay_sigint()  # Ctrl-C also stops the controller threads (they cancel their jobs)

@@ -2,7 +2,7 @@
 # rewrites the receipt from the study, so nothing is run twice.
 #
 # Non-reproducible sweeps run their slots in a fixed number of lane jobs (rules lane_0 ..
-# lane_<L-1>, L = trials in flight, see sweeps/controller/slot_lanes.py): each lane's outputs
+# lane_<L-1>, L = trials in flight, see sweeps/controller/lanes.py): each lane's outputs
 # are its slots' receipts, and it runs them one after another in one controller, so the DAG
 # has L jobs whatever the budget and each slot after a lane's first costs a warm controller.
 # Reproducible sweeps keep one job per slot (rule `trial`): each waits for its batch.
@@ -11,7 +11,7 @@
 # `--config controllers=threads` and `--force-use-threads`, as threads of this Snakemake
 # process: 17x less submit-host memory with 32 trials in flight (benchmarks/submit_host.py).
 
-from sweeps.controller.slot_lanes import lane_count, lane_slots
+from sweeps.controller.lanes import lane_count, lane_slots
 
 TRIAL_RECEIPT = str(PATHS.trial_receipt("{slot}"))
 TRIAL_LOG = f"{PATHS.logs}/trial-{{slot}}.log"
@@ -41,9 +41,8 @@ if SPEC.reproducible and CONTROLLERS == "threads":
         resources:
             sweep_trials=1,
         run:
-            run_slot_job(
-                SPEC, int(wildcards.slot), Path(output[0]), Path(log[0]), FORCE_FLAG
-            )
+            receipt = run_slot(SPEC, int(wildcards.slot), Path(output[0]), FORCE_FLAG)
+            report_slot(SPEC, receipt, Path(log[0]))
 
 elif SPEC.reproducible:
 

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
-    from sweeps.controller.lane_job import LaneFailed, run_lane_job
+    from sweeps.controller.lanes import LaneFailed, run_lane_job
 
     spec = spec_from_args(args)
     return run_controller(

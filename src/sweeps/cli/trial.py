@@ -26,12 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
-    from sweeps.controller.slot_job import run_slot_job
+    from sweeps.controller.progress import report_slot
+    from sweeps.controller.slot import run_slot
     from sweeps.controller.stopped import ControllerStopped
 
     spec = spec_from_args(args)
     return run_controller(
-        lambda: run_slot_job(spec, args.slot, args.receipt, log=args.log, force=args.force),
+        lambda: report_slot(
+            spec, run_slot(spec, args.slot, args.receipt, force=args.force), args.log
+        ),
         (ControllerStopped, OSError),
         f"sweeps trial: slot {args.slot}",
     )

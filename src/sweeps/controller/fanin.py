@@ -14,8 +14,8 @@ import os
 import socket
 from collections.abc import Callable
 
-from sweeps.controller.modes import mode_for
-from sweeps.dispatch.backend import Backend
+from sweeps.run.executors.base import Backend
+from sweeps.run.strategies import strategy_for
 from sweeps.spec import SweepSpec
 from sweeps.spec.proxy import ProxyMode
 from sweeps.storage.proxy import RunningProxy, grpc_installed, proxy_target, start_proxy
@@ -29,7 +29,7 @@ def clients_in_flight(spec: SweepSpec, backend: Backend) -> int:
     """How many processes may use the study at once: a controller per trial in flight, and
     what its dispatch mode runs (a trial job each, or every lane of the warm workers)."""
     in_flight = backend.trials_in_flight(spec)
-    return in_flight + mode_for(spec).study_clients(spec, in_flight)
+    return in_flight + strategy_for(spec).study_clients(spec, in_flight)
 
 
 WANTED: dict[ProxyMode, Callable[[SweepSpec, Backend], bool]] = {

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import optuna
 
 from sweeps.controller.receipts import NOT_RUN, Receipt
 from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
+from sweeps.study import load_study
+from sweeps.study.kept import keep_finished
+
+
+def report_slot(spec: SweepSpec, receipt: Receipt, log: Path | None = None) -> None:
+    """After a slot ends: print its progress line (and append it to ``log``), and keep the
+    finished trials so the next slot's process reads only newer ones."""
+    study = load_study(spec, check=False)
+    line = progress_line(study, spec, receipt)
+    print(line, file=sys.stderr, flush=True)
+    keep_finished(study, spec)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as out:
+            out.write(line + "\n")
 
 
 def progress_line(study: optuna.Study, spec: SweepSpec, receipt: Receipt) -> str:

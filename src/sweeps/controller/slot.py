@@ -18,7 +18,6 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.controller.budget import BudgetSpent, cancel_reason, end_slot, refuse_if_spent
 from sweeps.controller.interrupt import STOP, sigterm_as_interrupt
-from sweeps.controller.modes import DispatchMode, Running, mode_for
 from sweeps.controller.receipts import Receipt, write_receipt
 from sweeps.controller.stopped import Attempt, stops_cleanly
 from sweeps.controller.streak import (
@@ -28,8 +27,8 @@ from sweeps.controller.streak import (
     refuse_if_stopped,
     stopped_line,
 )
-from sweeps.dispatch import backend_for
 from sweeps.job.task import TrialOutcome, TrialTask
+from sweeps.run.strategies import Running, Strategy, strategy_for
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.spec.seeds import derive_seed
@@ -59,27 +58,27 @@ def run_slot(spec: SweepSpec, slot: int, receipt_path: Path, force: bool = False
     """Bring slot ``slot`` to a final trial and write its receipt."""
     if not 0 <= slot < spec.budget.n_trials:
         raise ValueError(f"slot {slot} is outside the budget (n_trials={spec.budget.n_trials})")
-    mode = mode_for(spec)
-    with mode.announce(spec):  # e.g. controllers starting together submit one job array
-        return _run_slot(spec, mode, slot, receipt_path, force)
+    strategy = strategy_for(spec)
+    with strategy.announce(spec):  # e.g. controllers starting together submit one job array
+        return _run_slot(spec, strategy, slot, receipt_path, force)
 
 
 def _run_slot(
-    spec: SweepSpec, mode: DispatchMode, slot: int, receipt_path: Path, force: bool
+    spec: SweepSpec, strategy: Strategy, slot: int, receipt_path: Path, force: bool
 ) -> Receipt:
     study = load_study(spec, force=force, stream=slot)
     fail_stale_trials(
-        study, still_running=lambda t: mode.still_running(spec, t), url=spec.storage_url
+        study, still_running=lambda t: strategy.still_running(spec, t), url=spec.storage_url
     )
     try:
-        return _attempts(spec, mode, study, slot, receipt_path, force)
+        return _attempts(spec, strategy, study, slot, receipt_path, force)
     except BudgetSpent as spent:  # no new trial starts, or its trial was cancelled
         return end_slot(spec, study, slot, spent, receipt_path)
 
 
 def _attempts(
     spec: SweepSpec,
-    mode: DispatchMode,
+    strategy: Strategy,
     study: optuna.Study,
     slot: int,
     receipt_path: Path,
@@ -89,34 +88,34 @@ def _attempts(
         try:
             plan, trial = _claim(spec, study, slot)
         except BudgetSpent:
-            mode.withdraw()
+            strategy.withdraw()
             raise
         if plan.action == "done":
             assert plan.trial is not None
-            mode.withdraw()
+            strategy.withdraw()
             receipt = Receipt.from_trial(spec.study, slot, plan.trial)
             write_receipt(receipt, receipt_path)
             return receipt
         if trial is None:  # another run's controller works on the slot's trial
             assert plan.trial is not None
-            mode.withdraw()
+            strategy.withdraw()
             _follow(spec, study, slot, plan.trial)
             continue
         attempt = Attempt(trial)
-        with stops_cleanly(spec, study, attempt):
+        with stops_cleanly(spec, strategy, study, attempt):
             if plan.action == "running":  # taken over from a controller that went silent
                 assert plan.trial is not None
-                attempt.running = mode.reattach(spec, study, plan.trial)
+                attempt.running = strategy.reattach(spec, study, plan.trial)
                 if attempt.running is None:
                     why = "its controller died before the trial ended"
                     fail_retryable(storage_of(study), trial_id_of(plan.trial), why)
                     continue
-                mode.withdraw()
+                strategy.withdraw()
                 _notice(f"slot {slot} re-attaches to {attempt.running.where}")
             else:
                 task = trial_task(spec, trial, slot, plan.attempt)
-                attempt.running = mode.start(spec, study, trial, task)
-            outcome = _await(spec, study, trial, attempt.running)
+                attempt.running = strategy.start(spec, study, trial, task)
+            outcome = _await(spec, strategy, study, trial, attempt.running)
             return _conclude(spec, study, slot, trial, outcome, plan.attempt, receipt_path, force)
 
 
@@ -186,7 +185,11 @@ def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) ->
 
 
 def _await(
-    spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, running: Running
+    spec: SweepSpec,
+    strategy: Strategy,
+    study: optuna.Study,
+    trial: optuna.Trial,
+    running: Running,
 ) -> TrialOutcome:
     """Wait for the attempt while beating the trial's heartbeat; stop it on an interrupt,
     once this run stopped on same-cause failures, or once a budget is spent (``on_exhausted:
@@ -194,7 +197,7 @@ def _await(
     with (
         Heartbeat(storage_of(study), trial_id_of(trial)),
         StopWatch(study, spent=lambda: cancel_reason(spec, study)) as watch,
-        _on_interrupt(spec, study, trial, running, watch),
+        _on_interrupt(spec, strategy, study, trial, running, watch),
     ):
         return running.wait(watch.event)
 
@@ -202,6 +205,7 @@ def _await(
 @contextlib.contextmanager
 def _on_interrupt(
     spec: SweepSpec,
+    strategy: Strategy,
     study: optuna.Study,
     trial: optuna.Trial,
     running: Running,
@@ -227,7 +231,7 @@ def _on_interrupt(
             raise SweepStopped(
                 stopped_line(f"trial {trial.number} cancelled ({done}), marked for a retry")
             ) from None
-        if backend_for(spec).keeps_jobs_on_interrupt(spec):
+        if strategy.keeps_work_on_interrupt(spec):
             _notice(f"trial {trial.number} interrupted; {running.keep()}")
             raise
         done = running.cancel()

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import optuna
 
-from sweeps.controller.modes import Running
-from sweeps.dispatch import backend_for
+from sweeps.run.strategies import Running, Strategy
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
@@ -31,7 +30,9 @@ class Attempt:
 
 
 @contextlib.contextmanager
-def stops_cleanly(spec: SweepSpec, study: optuna.Study, attempt: Attempt) -> Iterator[None]:
+def stops_cleanly(
+    spec: SweepSpec, strategy: Strategy, study: optuna.Study, attempt: Attempt
+) -> Iterator[None]:
     """Turn an unexpected error into :class:`ControllerStopped`, after stopping the attempt's
     work and marking its trial retryable where that is still possible (a sweep that keeps jobs
     on interrupt keeps them here too, for a re-run to re-attach)."""
@@ -43,13 +44,15 @@ def stops_cleanly(spec: SweepSpec, study: optuna.Study, attempt: Attempt) -> Ite
         cause = " ".join(f"{type(err).__name__}: {err}".split())
         number = attempt.trial.number
         _log_traceback(spec, number)
-        done = _leave_trial(spec, study, attempt, cause)
+        done = _leave_trial(spec, strategy, study, attempt, cause)
         raise ControllerStopped(f"trial {number} stopped: {cause}; {done}") from err
 
 
-def _leave_trial(spec: SweepSpec, study: optuna.Study, attempt: Attempt, cause: str) -> str:
+def _leave_trial(
+    spec: SweepSpec, strategy: Strategy, study: optuna.Study, attempt: Attempt, cause: str
+) -> str:
     """Stop the attempt's work and fail its trial for a retry; say what was done."""
-    if attempt.running is not None and backend_for(spec).keeps_jobs_on_interrupt(spec):
+    if attempt.running is not None and strategy.keeps_work_on_interrupt(spec):
         return f"{attempt.running.keep()}; a re-run re-attaches to it"
     done = []
     if attempt.running is not None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sweeps.controller.modes import check_dispatch, mode_for
+from sweeps.run.strategies import check_dispatch, strategy_for
 from sweeps.spec import SweepSpec
 from sweeps.storage import open_storage, redact_url
 from sweeps.study import prepare_study
@@ -25,13 +25,13 @@ def run_study_job(
     """
     check_dispatch(spec)
     open_storage(spec.storage_url)  # an unreachable storage is reported before any submission
-    mode = mode_for(spec)
-    started = mode.before_study(spec)
+    strategy = strategy_for(spec)
+    started = strategy.before_study(spec)
     try:
         study = prepare_study(spec, force=force)
     except BaseException:
         if started:
-            mode.undo_before_study(spec)
+            strategy.undo_before_study(spec)
         raise
     info = {
         "study": spec.study,

@@ -15,7 +15,7 @@ from support.energy import MAX_UJ, AdvancingRapl
 
 from sweeps.job.runner import run_trial
 from sweeps.study.keys import Attr
-from sweeps.warm.energy_spans import DeviceSpans
+from sweeps.worker.energy_spans import DeviceSpans
 
 WATTS = 36.0  # 0.01 Wh per second
 

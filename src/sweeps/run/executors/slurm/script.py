@@ -1,0 +1,111 @@
+"""Slurm execution: each trial attempt is a Slurm job submitted by submitit's SlurmExecutor.
+
+The job's flags come from the sweep's ``resources`` and its ``dispatch.slurm`` settings (which a
+profile's site file usually provides). submitit's default ``--wckey`` is never sent.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import submitit
+
+from sweeps.run.executors.slurm.requeue import TrialSlurmExecutor, signal_delay_s
+from sweeps.run.executors.submitit_internals import SUBMIT_MODULE, sbatch_script
+from sweeps.spec import SweepSpec
+from sweeps.spec.model import SlurmSettings
+from sweeps.spec.paths import SweepPaths
+
+
+class SlurmConfigError(ValueError):
+    """The Slurm settings cannot produce a valid job (raised before anything is submitted)."""
+
+
+def job_name(spec: SweepSpec) -> str:
+    """The Slurm job name of the sweep's trials (``squeue -n`` finds them all)."""
+    return f"sweeps-{spec.study}"
+
+
+def resolve_account(settings: SlurmSettings) -> str | None:
+    """The account to charge: the settings' own, else ``$SBATCH_ACCOUNT``."""
+    return settings.account or os.environ.get("SBATCH_ACCOUNT") or None
+
+
+def check_slurm(spec: SweepSpec) -> None:
+    """Fail early, naming the setting, when the sweep's Slurm settings cannot work here."""
+    settings = spec.dispatch.slurm
+    if settings.require_account and not resolve_account(settings):
+        raise SlurmConfigError(
+            "dispatch.slurm.account: this site requires a Slurm account (e.g. project_465000123);"
+            " set it in the profile's site.yaml or export SBATCH_ACCOUNT"
+        )
+    if settings.mem_per_gpu and _gpus(spec) == 0:
+        raise SlurmConfigError(
+            f"dispatch.slurm.mem_per_gpu: {settings.mem_per_gpu!r} needs GPUs, but the trial asks"
+            " for none (resources.gpus or dispatch.slurm.gpus_per_node)"
+        )
+
+
+def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
+    """submitit SlurmExecutor parameters for one trial of ``spec``."""
+    settings, resources = spec.dispatch.slurm, spec.resources
+    gpus = _gpus(spec)
+    params: dict[str, Any] = {
+        "job_name": job_name(spec),
+        "time": resources.time_min,
+        "nodes": resources.nodes,
+        "ntasks_per_node": 1,
+        "cpus_per_task": settings.cpus_per_task or resources.cpus,
+        "signal_delay_s": signal_delay_s(resources.time_min),
+        "wckey": None,  # submitit's default --wckey=submitit breaks some sites
+        "partition": settings.partition,
+        "account": resolve_account(settings),
+        "setup": list(settings.setup) or None,
+        "additional_parameters": dict(settings.additional) or None,
+    }
+    if gpus and settings.gpu_flag == "gpus-per-node":
+        params["gpus_per_node"] = gpus
+    elif gpus:
+        params["additional_parameters"] = {"gpus": gpus, **(params["additional_parameters"] or {})}
+    if settings.mem_per_gpu:
+        params["mem_per_gpu"] = settings.mem_per_gpu
+    elif settings.mem_per_cpu:
+        params["mem_per_cpu"] = settings.mem_per_cpu
+    else:
+        params["mem"] = f"{round(resources.mem_gb * 1024)}M"
+    return params
+
+
+def slurm_executor(
+    spec: SweepSpec, folder: Path, requeueable: bool = True
+) -> submitit.SlurmExecutor:
+    """A SlurmExecutor for the sweep's trials (raises :class:`SlurmConfigError` first);
+    ``requeueable``: jobs run trial tasks that may be requeued at their time limit."""
+    check_slurm(spec)
+    if shutil.which("sbatch") is None:
+        raise SlurmConfigError("dispatch.executor: 'slurm' but no sbatch on this machine's PATH")
+    kind = TrialSlurmExecutor if requeueable else submitit.SlurmExecutor
+    executor = kind(
+        folder=folder, max_num_timeout=spec.budget.max_retries, python=spec.dispatch.slurm.python
+    )
+    executor.update_parameters(**sbatch_parameters(spec))
+    return executor
+
+
+def render_script(spec: SweepSpec, folder: Path | None = None) -> str:
+    """The sbatch script a trial of ``spec`` would be submitted with (nothing is submitted)."""
+    check_slurm(spec)
+    folder = (folder or SweepPaths.of(spec).jobs).absolute()
+    python = spec.dispatch.slurm.python or shlex.quote(sys.executable)
+    command = f"{python} -u -m {SUBMIT_MODULE} {shlex.quote(str(folder))}"
+    return sbatch_script(command, folder, sbatch_parameters(spec))
+
+
+def _gpus(spec: SweepSpec) -> int:
+    gpus = spec.dispatch.slurm.gpus_per_node
+    return spec.resources.gpus if gpus is None else gpus

@@ -1,0 +1,81 @@
+"""Warm workers (``dispatch.mode: warm``), the controller's side: trials run one after another
+in the lanes of a few long-lived worker jobs (:mod:`sweeps.worker`). The controller publishes
+each trial (:mod:`.publish`), starting worker jobs as needed (:mod:`.pool`), and
+awaits the outcome a lane records."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from sweeps.job.task import TrialOutcome, TrialTask
+from sweeps.run.strategies.base import Running, Strategy
+from sweeps.run.strategies.warm.pool import WorkerPool
+from sweeps.run.strategies.warm.publish import await_outcome, lane_alive, publish_trial
+from sweeps.spec import SweepSpec
+from sweeps.storage.optuna_internals import trial_id_of
+from sweeps.study.keys import Key
+from sweeps.worker.lanes import lane_bindings
+
+
+@dataclass
+class WarmRun:
+    """An attempt published for the sweep's warm workers."""
+
+    spec: SweepSpec
+    study: optuna.Study
+    trial_id: int
+    pool: WorkerPool
+
+    @property
+    def where(self) -> str:
+        return "its trial on the warm workers"
+
+    def wait(self, stop: threading.Event | None) -> TrialOutcome:
+        return await_outcome(self.spec, self.study, self.trial_id, self.pool, stop)
+
+    def cancel(self) -> str:
+        cancelled = self.pool.cancel()
+        if cancelled:
+            return f"cancelled warm worker jobs {', '.join(sorted(cancelled))}"
+        return "asked the warm workers to stop"
+
+    def keep(self) -> str:
+        return "warm workers left running (on_interrupt: keep)"
+
+
+class WarmWorkers(Strategy):
+    """Trials run one after another in the lanes of a few long-lived worker jobs."""
+
+    name = "warm"
+
+    def check(self, spec: SweepSpec) -> None:
+        lane_bindings(spec)  # refuses trials of several GPUs or nodes
+
+    def before_study(self, spec: SweepSpec) -> list[str]:
+        return WorkerPool(spec).provide(lambda: min(spec.parallelism, spec.budget.n_trials))
+
+    def undo_before_study(self, spec: SweepSpec) -> None:
+        WorkerPool(spec).cancel()
+
+    def start(
+        self, spec: SweepSpec, study: optuna.Study, trial: optuna.Trial, task: TrialTask
+    ) -> Running:
+        pool = WorkerPool(spec)
+        publish_trial(spec, study, trial, task, pool)
+        return WarmRun(spec, study, trial_id_of(trial), pool)
+
+    def reattach(self, spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> Running | None:
+        return WarmRun(spec, study, trial_id_of(trial), WorkerPool(spec))
+
+    def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
+        return lane_alive(spec, trial.system_attrs.get(Key.LANE_HEARTBEAT))
+
+    def study_clients(self, spec: SweepSpec, in_flight: int) -> int:
+        """Every lane of every worker job."""
+        warm = spec.dispatch.warm
+        gpus = warm.gpus_per_worker if warm.gpus_per_worker is not None else spec.resources.gpus
+        return warm.workers * max(gpus, 1) * warm.trials_per_gpu

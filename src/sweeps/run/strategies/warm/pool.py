@@ -1,0 +1,125 @@
+"""The sweep's warm worker jobs: started when published trials need lanes, stopped at the end.
+
+``<id>.json`` in the workers' folder is written when a worker job is submitted; the worker
+touches ``<id>.beat`` while it runs and removes both when it exits. A lock file serialises the
+decision to start workers between the sweep's controllers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from optuna.storages import BaseStorage
+
+from sweeps.run.executors import backend_for, make_executor
+from sweeps.spec import SweepSpec
+from sweeps.spec.paths import SweepPaths
+from sweeps.storage.locks import file_lock
+from sweeps.worker.lanes import lane_bindings, worker_gpus
+from sweeps.worker.queue import published, spec_key
+from sweeps.worker.wakeups import ask_to_stop, clear_stop, stop_requested
+from sweeps.worker.worker import run_worker
+
+
+class WorkerPool:
+    """The sweep's warm worker jobs, as recorded in its workers' folder."""
+
+    def __init__(self, spec: SweepSpec) -> None:
+        self.spec = spec
+        self.folder = SweepPaths.of(spec).workers
+        self.lanes = len(lane_bindings(spec))
+
+    def ensure(self, storage: BaseStorage, study_id: int) -> list[str]:
+        """Start worker jobs until the published trials have lanes (at most ``workers``)."""
+        return self.provide(lambda: len(published(storage, study_id, spec_key(self.spec))))
+
+    def provide(self, demand: Callable[[], int]) -> list[str]:
+        """Start worker jobs until ``demand()`` trials have lanes (at most ``workers``)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        started = []
+        with file_lock(self.folder / ".lock"):
+            live = self.live()
+            want = min(self.spec.dispatch.warm.workers, math.ceil(demand() / self.lanes))
+            if want > len(live):
+                started = self._start(want - len(live))
+        return started
+
+    def live(self) -> list[str]:
+        """Ids of workers running or still starting; records of dead ones are removed."""
+        warm = self.spec.dispatch.warm
+        alive = []
+        for record_file in self.folder.glob("w*.json"):
+            try:
+                record = json.loads(record_file.read_text())
+            except (OSError, ValueError):
+                continue
+            beat = self.folder / f"{record['worker']}.beat"
+            ended = Path(record["result"]).exists()
+            if beat.exists():
+                fresh = time.time() - beat.stat().st_mtime < warm.heartbeat_timeout_s
+            else:
+                fresh = time.time() - record["submitted_at"] < warm.start_timeout_s
+            if fresh and not ended:
+                alive.append(record["worker"])
+            else:
+                record_file.unlink(missing_ok=True)
+                beat.unlink(missing_ok=True)
+        return alive
+
+    def stop(self) -> None:
+        """Ask the sweep's workers to exit once their current trials end."""
+        ask_to_stop(self.folder)
+
+    def cancel(self) -> list[str]:
+        """Stop the workers now: ask them to stop and cancel their jobs where the executor can;
+        return the job ids (none when another controller of the sweep already did: every
+        interrupted controller calls this)."""
+        if stop_requested(self.folder):
+            return []
+        self.stop()
+        job_ids = []
+        for record_file in self.folder.glob("w*.json"):
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                job_ids.append(str(json.loads(record_file.read_text())["job_id"]))
+        return backend_for(self.spec).cancel(job_ids)
+
+    def _start(self, count: int) -> list[str]:
+        """Submit ``count`` worker jobs: one job array when there are several."""
+        clear_stop(self.folder)
+        worker_ids = [f"w{uuid.uuid4().hex[:10]}" for _ in range(count)]
+        executor = make_executor(worker_job_spec(self.spec), requeueable=False)
+        batch = executor.batch() if count > 1 else contextlib.nullcontext()
+        with batch:
+            jobs = [executor.submit(run_worker, self.spec, w, str(self.folder)) for w in worker_ids]
+        for worker_id, job in zip(worker_ids, jobs, strict=True):
+            record = {
+                "worker": worker_id,
+                "job_id": str(job.job_id),
+                "submitted_at": time.time(),
+                "result": str(job.paths.result_pickle),
+                "lanes": self.lanes,
+            }
+            (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
+        return worker_ids
+
+
+def worker_job_spec(spec: SweepSpec) -> SweepSpec:
+    """The spec whose resources describe a worker job: all its lanes, for ``warm.time_min``."""
+    lanes = len(lane_bindings(spec))
+    res = spec.resources
+    resources = res.model_copy(
+        update={
+            "gpus": worker_gpus(spec),
+            "cpus": res.cpus * lanes,
+            "mem_gb": res.mem_gb * lanes,
+            "time_min": spec.dispatch.warm.time_min,
+            "tasks_per_node": 1,  # one worker process; it starts its lanes itself
+        }
+    )
+    return spec.model_copy(update={"resources": resources})

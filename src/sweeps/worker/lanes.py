@@ -1,0 +1,212 @@
+"""A warm worker's lanes: forked processes that each run one trial after another.
+
+A lane claims WAITING trials of its sweep, beats :attr:`Key.LANE_HEARTBEAT` on the trial it
+runs and records the outcome there for the trial's controller, which alone tells the study. A
+lane that dies takes only its trial down (its controller sees the heartbeat stop and retries
+the slot). Lanes exit after ``idle_timeout_s`` without work, once the sweep's budget is spent,
+when the stop file appears, or when the worker job has no time left for another trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import BaseStorage
+
+from sweeps.job.devices import bind_env, visible_devices
+from sweeps.job.runner import import_objective, run_trial
+from sweeps.job.task import TrialOutcome
+from sweeps.run.executors.registry import backend_for
+from sweeps.spec import SweepSpec
+from sweeps.storage import open_storage
+from sweeps.storage.optuna_internals import trial_id_of
+from sweeps.study.heartbeat import Heartbeat
+from sweeps.study.keys import Key
+from sweeps.study.slots import slots_done
+from sweeps.study.spending import spent_budget
+from sweeps.worker.energy_spans import shared_device_spans
+from sweeps.worker.queue import claim_published_trial, outcome_record, spec_key, task_from_record
+from sweeps.worker.wakeups import doorbell_mtime, flag_outcome, stop_requested, wait_for_doorbell
+
+JOB_ID_VAR = "SWEEPS_WORKER_JOB_ID"
+DEADLINE_VAR = "SWEEPS_WORKER_DEADLINE"
+BUDGET_CHECK_S = 2.0  # an idle lane checks this often whether the sweep's budget is spent
+
+
+def worker_gpus(spec: SweepSpec) -> int:
+    """GPUs one worker job holds."""
+    warm = spec.dispatch.warm
+    return spec.resources.gpus if warm.gpus_per_worker is None else warm.gpus_per_worker
+
+
+def lane_bindings(spec: SweepSpec, env: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """One environment update per lane: ``trials_per_gpu`` lanes on each of the worker's GPUs."""
+    if spec.resources.gpus > 1 or spec.resources.nodes > 1:
+        raise ValueError(
+            f"dispatch.mode: warm runs trials of at most one GPU on one node; the sweep asks for "
+            f"resources.gpus={spec.resources.gpus}, resources.nodes={spec.resources.nodes} "
+            "(use dispatch.mode: job for multi-GPU trials)"
+        )
+    per_gpu = spec.dispatch.warm.trials_per_gpu
+    gpus = worker_gpus(spec)
+    if gpus == 0:
+        return [{} for _ in range(per_gpu)]
+    devices = visible_devices(env, count=gpus)[:gpus]
+    return [bind_env([device], env) for device in devices for _ in range(per_gpu)]
+
+
+def lane_dirs(spec: SweepSpec, worker_id: str, lane: int) -> dict[str, str]:
+    """A lane's own copy of each directory variable in ``dispatch.warm.per_lane_dirs`` (caches
+    that concurrent processes must not share, e.g. MIOpen's on LUMI)."""
+    base = Path(tempfile.gettempdir())
+    dirs = {}
+    for var in spec.dispatch.warm.per_lane_dirs:
+        shared = os.environ.get(var) or str(base / f"{var.lower()}-{worker_id}")
+        dirs[var] = f"{shared}-lane{lane}"
+    return dirs
+
+
+def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
+    """Claim and run trials until idle for ``idle_timeout_s`` (or told to stop); return how many."""
+    warm = spec.dispatch.warm
+    storage = open_storage(spec.storage_url)
+    study_id = _study_id(storage, spec.study, warm.start_timeout_s)
+    key = spec_key(spec)
+    who = {
+        "worker": worker_id,
+        "lane": lane,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "job_id": os.environ.get(JOB_ID_VAR, ""),
+    }
+    with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
+        if spec.objective.function is not None:  # a command objective starts its own process
+            import_objective(spec.objective.function)  # pay imports before the first claim
+    parent = os.getppid()
+    deadline = float(os.environ.get(DEADLINE_VAR, "inf"))
+    ran = 0
+    idle_since = checked = time.monotonic()
+    bell = doorbell_mtime(registry)
+    spans = shared_device_spans(spec, registry, worker_id)
+    while os.getppid() == parent:
+        if time.time() + spec.resources.time_min * 60 > deadline:
+            print(f"sweeps worker {worker_id} lane {lane}: no time left for a trial", flush=True)
+            break
+        trial = claim_published_trial(storage, study_id, key, spec.storage_url, who)
+        if trial is None:
+            now = time.monotonic()
+            if now - idle_since > warm.idle_timeout_s or stop_requested(registry):
+                break
+            if now - checked > BUDGET_CHECK_S:
+                checked = now
+                if _budget_spent(spec, storage, study_id):
+                    break
+            bell = wait_for_doorbell(registry, bell, warm.poll_s)
+            continue
+        trial_id = trial_id_of(trial)
+        task = task_from_record(spec, trial.system_attrs[Key.WARM_TASK])
+        beat = Heartbeat(
+            storage, trial_id, warm.heartbeat_s, Key.LANE_HEARTBEAT, on_finished=_interrupt_self
+        )
+        if spans is not None:
+            spans.mark(task.number, "start", time.time())
+        try:
+            with beat:
+                outcome = run_trial(task, spans.share(task.number) if spans else None)
+        except KeyboardInterrupt:
+            if not storage.get_trial(trial_id).state.is_finished():
+                raise  # a real interrupt, not the heartbeat's
+            idle_since = time.monotonic()
+            continue  # its controller gave up on it: free the lane for the next trial
+        finally:
+            if spans is not None:
+                spans.mark(task.number, "end", time.time())
+        _add_lane_facts(spec, outcome, worker_id, lane, trial.system_attrs[Key.WARM_TASK])
+        with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
+            storage.set_trial_system_attr(trial_id, Key.WARM_OUTCOME, outcome_record(outcome))
+            flag_outcome(registry, trial_id)
+        ran += 1
+        idle_since = time.monotonic()
+    return ran
+
+
+def _add_lane_facts(
+    spec: SweepSpec, outcome: TrialOutcome, worker_id: str, lane: int, record: dict[str, Any]
+) -> None:
+    """Which worker and lane ran the trial and, inside a cluster job, that job's facts: the
+    lane's share of the worker's GPUs and its GPU-hours, the queue wait (published to
+    claimed), and its billed share of the worker's allocation (``cost.*``)."""
+    outcome.facts.update({"worker": worker_id, "lane": lane})
+    backend = backend_for(spec)
+    run_s = float(outcome.facts.get("runtime_s", 0.0))
+    gpus = spec.resources.gpus / spec.dispatch.warm.trials_per_gpu if worker_gpus(spec) else 0
+    job_id = os.environ.get(JOB_ID_VAR, "")
+    groups = backend.job_facts(spec, job_id, gpus, worker_gpus(spec), run_s)
+    if groups is None:
+        return
+    published_at = record.get("published_at")
+    if published_at:
+        wait = round(max(0.0, time.time() - run_s - float(published_at)), 3)
+        groups[backend.name]["queue_wait_s"] = wait
+    outcome.facts.update(groups)
+
+
+def _interrupt_self() -> None:
+    """Its controller has told the trial (gave up on it, or was interrupted): stop the
+    objective rather than finish work nobody will read."""
+    os.kill(os.getpid(), signal.SIGINT)  # wakes a sleeping main thread too
+
+
+def _study_id(storage: BaseStorage, name: str, timeout_s: float) -> int:
+    """The study's id, waiting for the workflow's first job to create it (workers may be
+    submitted before it has)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return storage.get_study_id_from_name(name)
+        except KeyError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
+    """Every trial slot of the sweep has ended, or a budget is spent: no trial will come."""
+    trials = storage.get_all_trials(study_id, deepcopy=False)
+    done = slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
+    return done or spent_budget(spec, trials) is not None
+
+
+def lane_main(
+    spec: SweepSpec, worker_id: str, lane: int, binding: dict[str, str], folder: Path
+) -> None:
+    """A forked lane: bind its device and caches, log to its own file, run trials, exit."""
+    _die_with_parent()
+    os.environ.update({**lane_dirs(spec, worker_id, lane), **binding})
+    os.environ["SWEEPS_LANE"] = str(lane)
+    log = os.open(folder / f"{worker_id}.lane{lane}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the heartbeat's stop signal
+    torch = sys.modules.get("torch")
+    if torch is not None:  # imported before the fork: apply this lane's thread share
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    ran = run_lane(spec, worker_id, lane, folder)
+    print(f"sweeps worker {worker_id} lane {lane}: ran {ran} trials; exiting", flush=True)
+    sys.exit(0)
+
+
+def _die_with_parent() -> None:
+    """Lanes must not outlive a killed worker job (Linux: PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)

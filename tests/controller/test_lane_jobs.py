@@ -1,0 +1,106 @@
+"""Which slots each lane job runs, and a lane job's bookkeeping around its slots' controllers.
+
+The slot controller is replaced by a stand-in that succeeds, stops or stops the sweep on
+chosen slots: what is tested is what the lane does with each outcome, and the real controller
+behind it is tested in test_slot.py and, inside lanes, by tests/workflow/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sweeps.controller import lanes
+from sweeps.controller.lanes import (
+    MAX_SLOTS_PER_LANE,
+    LaneFailed,
+    lane_count,
+    lane_slots,
+    run_lane_job,
+)
+from sweeps.controller.stopped import ControllerStopped
+from sweeps.controller.streak import SweepStopped
+
+
+def stand_in(ran: list[int], raises: dict[int, Exception]) -> Any:
+    def run_slot(spec: Any, slot: int, receipt: Path, **_: Any) -> Path:
+        ran.append(slot)
+        if slot in raises:
+            raise raises[slot]
+        receipt.parent.mkdir(parents=True, exist_ok=True)
+        receipt.write_text("{}")
+        return receipt
+
+    return run_slot
+
+
+def no_report(spec: Any, receipt: Any, log: Any = None) -> None:
+    """The progress line needs a study; the stand-in slots have none."""
+
+
+def test_a_stopped_slot_does_not_stop_the_lane_which_fails_at_its_end(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, spec = make_spec(budget={"n_trials": 10})
+    ran: list[int] = []
+    raises = {4: ControllerStopped("trial 2 stopped: OSError: disk full; marked for a retry")}
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", stand_in(ran, raises))
+    with pytest.raises(LaneFailed, match="lane 0: 1 slot"):
+        run_lane_job(spec, 0, 2)
+    assert ran == [0, 2, 4, 6, 8]  # the slots after the stopped one still ran
+    assert "sweeps lane: slot 4: trial 2 stopped: OSError: disk full" in capsys.readouterr().err
+
+
+def test_a_stopped_sweep_ends_the_lane_at_once(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _, spec = make_spec(budget={"n_trials": 10})
+    ran: list[int] = []
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", stand_in(ran, {4: SweepStopped("stopped")}))
+    with pytest.raises(LaneFailed, match="the sweep stopped at slot 4"):
+        run_lane_job(spec, 1, 3, log=tmp_path / "lane.log")
+    assert ran == [1, 4]  # lane 1 of 3 owns slots 1, 4, 7: slot 7 never ran
+    assert "slot 4: stopped" in (tmp_path / "lane.log").read_text()
+
+
+def test_a_lane_of_finished_slots_passes(make_spec: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, spec = make_spec(budget={"n_trials": 5})
+    ran: list[int] = []
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", stand_in(ran, {}))
+    run_lane_job(spec, 0, 1)
+    assert ran == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("n_trials", "in_flight", "lanes"),
+    [(20, 2, 2), (3, 8, 3), (1, 1, 1), (10_000, 64, 157), (10_000, 2, 157), (1000, 256, 256)],
+)
+def test_lanes_are_the_trials_in_flight_capped_by_the_budget_and_bounded_in_size(
+    n_trials: int, in_flight: int, lanes: int
+) -> None:
+    assert lane_count(n_trials, in_flight) == lanes
+    sizes = [len(lane_slots(k, lanes, n_trials)) for k in range(lanes)]
+    assert max(sizes) <= max(MAX_SLOTS_PER_LANE, -(-n_trials // in_flight))
+    assert min(sizes) >= 1
+
+
+def test_every_slot_is_in_exactly_one_lane() -> None:
+    lanes = lane_count(1001, 4)
+    slots = [s for k in range(lanes) for s in lane_slots(k, lanes, 1001)]
+    assert sorted(slots) == list(range(1001))
+    assert list(lane_slots(1, 4, 10)) == [1, 5, 9]  # in order, one after another
+
+
+@pytest.mark.parametrize(("lane", "lanes"), [(-1, 4), (4, 4)])
+def test_a_lane_outside_the_lanes_is_refused(lane: int, lanes: int) -> None:
+    with pytest.raises(ValueError, match=f"lane {lane} is outside 0..3"):
+        lane_slots(lane, lanes, 10)
+
+
+def test_no_lanes_for_an_empty_budget() -> None:
+    with pytest.raises(ValueError, match="n_trials >= 1"):
+        lane_count(0, 2)

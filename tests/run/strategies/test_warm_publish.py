@@ -1,0 +1,198 @@
+"""Warm workers end to end: controllers as real processes, workers as LocalExecutor jobs."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.controller.slot import run_slot
+from sweeps.run.strategies.warm.pool import WorkerPool, worker_job_spec
+from sweeps.spec import SweepSpec
+from sweeps.study import load_study, prepare_study
+from sweeps.study.keys import Key
+from sweeps.worker.lanes import lane_bindings
+
+WARM = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 3, "poll_s": 0.05}
+
+
+@pytest.fixture
+def started() -> Iterator[list[WorkerPool]]:
+    """Stop the workers a test started (they would otherwise idle out on their own)."""
+    pools: list[WorkerPool] = []
+    yield pools
+    for pool in pools:
+        pool.stop()
+        deadline = time.monotonic() + 30
+        while pool.live() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def warm_spec(make_spec, workers: int, per_gpu: int = 1, idle_s: float = 3, **overrides: Any):  # type: ignore[no-untyped-def]
+    dispatch = {
+        "poll_interval_s": 0.1,
+        "mode": "warm",
+        "warm": {**WARM, "workers": workers, "trials_per_gpu": per_gpu, "idle_timeout_s": idle_s},
+    }
+    path, spec = make_spec(dispatch=dispatch, **overrides)
+    prepare_study(spec)
+    return path, spec
+
+
+def run_controllers(spec: SweepSpec, slots: range, parallel: int) -> None:
+    """Run slots ``parallel`` at a time, as Snakemake would (threads here: cheaper than
+    processes on a small CI machine; the controller code is the same)."""
+    with ThreadPoolExecutor(parallel) as pool:
+        receipts = [
+            pool.submit(run_slot, spec, slot, Path(f"results/t/trials/{slot}.json"))
+            for slot in slots
+        ]
+        for receipt in receipts:
+            receipt.result(timeout=120)
+
+
+def finals(trials: list[FrozenTrial]) -> dict[int, FrozenTrial]:
+    """The final trial of each slot (the slot's newest trial)."""
+    by_slot: dict[int, FrozenTrial] = {}
+    for trial in trials:
+        by_slot[trial.system_attrs[Key.SLOT]] = trial
+    return by_slot
+
+
+def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    n = 10
+    _, spec = warm_spec(
+        make_spec,
+        workers=2,
+        idle_s=30,
+        objective={
+            "function": "support.objectives:fail_or_sleep",
+            "args": {"fail_slot": -1, "seconds": 0.3},
+        },
+        budget={"n_trials": n},
+    )
+    started.append(WorkerPool(spec))
+    run_controllers(spec, range(n), parallel=4)
+    trials = load_study(spec).trials
+    assert len(trials) == n and all(t.state == TrialState.COMPLETE for t in trials)
+    workers = {t.user_attrs["worker"] for t in trials}
+    assert 1 <= len(workers) <= 2
+    pids = {t.user_attrs["pid"] for t in trials}
+    assert len(pids) <= 2 < n  # each lane process ran several trials
+    assert all(t.user_attrs["dispatch"] == "warm" for t in trials)
+    for t in trials:  # each trial was claimed and run exactly once
+        assert Path(t.user_attrs["log_file"]).read_text().count("running with") == 1
+
+
+def test_killed_worker_takes_down_only_its_trial(make_spec, started, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The controllers' own heartbeats (frequent here) must not pass for the dead lane's.
+    monkeypatch.setenv("SWEEPS_HEARTBEAT_S", "0.3")
+    n = 6
+    _, spec = warm_spec(
+        make_spec,
+        workers=2,
+        objective={"function": "support.objectives:die_once_in_slot", "args": {"slot": 1}},
+        budget={"n_trials": n, "max_retries": 2},
+    )
+    started.append(WorkerPool(spec))
+    run_controllers(spec, range(n), parallel=3)
+    trials = load_study(spec).trials
+    assert len(trials) == n + 1  # one retry, nothing else run twice
+    final = finals(trials)
+    assert sorted(final) == list(range(n))
+    assert all(t.state == TrialState.COMPLETE for t in final.values())
+    (lost,) = [t for t in trials if t.state == TrialState.FAIL]
+    assert lost.system_attrs[Key.SLOT] == 1 and lost.system_attrs[Key.RETRYABLE]
+    assert "no heartbeat" in lost.user_attrs["fail_reason"]
+    assert final[1].system_attrs[Key.ATTEMPT] == 1 and final[1].params == lost.params
+
+
+def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    """Three lanes in one worker job; the failing trial does not disturb its neighbours."""
+    _, spec = warm_spec(
+        make_spec,
+        workers=1,
+        per_gpu=3,
+        objective={
+            "function": "support.objectives:fail_or_sleep",
+            "args": {"fail_slot": 0, "seconds": 2.0},
+        },
+        budget={"n_trials": 3},
+    )
+    started.append(WorkerPool(spec))
+    run_controllers(spec, range(3), parallel=3)
+    final = finals(load_study(spec).trials)
+    assert final[0].state == TrialState.FAIL
+    assert "packed trial failed on purpose" in final[0].user_attrs["fail_reason"]
+    assert not final[0].system_attrs.get(Key.RETRYABLE)
+    ok = [final[1], final[2]]
+    assert all(t.state == TrialState.COMPLETE for t in ok)
+    assert len({t.user_attrs["worker"] for t in final.values()}) == 1
+    assert len({t.user_attrs["lane"] for t in final.values()}) == 3
+    # The two good trials overlapped in time: they ran side by side.
+    starts = sorted(t.intermediate_values[0] for t in ok)
+    assert starts[1] - starts[0] < 1.5
+    # With nothing left to do, the lanes and then the worker exit after idle_timeout_s.
+    pool = WorkerPool(spec)
+    deadline = time.monotonic() + 30
+    while pool.live() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pool.live() == []
+    assert not (pool.folder / "STOP").exists()
+
+
+def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """LUMI standard-g: one worker job, 8 GCDs, each lane bound to its own (or k per GCD)."""
+    _, spec = make_spec(
+        resources={"gpus": 1, "time_min": 2},
+        dispatch={"mode": "warm", "warm": {"gpus_per_worker": 8, "trials_per_gpu": 2}},
+    )
+    lumi = {"ROCR_VISIBLE_DEVICES": "0,1,2,3,4,5,6,7"}
+    lanes = lane_bindings(spec, lumi)
+    assert len(lanes) == 16
+    assert [b["ROCR_VISIBLE_DEVICES"] for b in lanes] == [str(i // 2) for i in range(16)]
+    job = worker_job_spec(spec)
+    assert (job.resources.gpus, job.resources.cpus) == (8, 16)
+    assert job.resources.time_min == spec.dispatch.warm.time_min
+
+
+def test_interrupted_controller_stops_workers_and_abandons_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]
+    path, spec = warm_spec(
+        make_spec, workers=1, objective="support.objectives:long_in_slot", idle_s=20
+    )
+    started.append(WorkerPool(spec))
+    command = [sys.executable, "-m", "sweeps", "trial", "--spec", str(path), "--slot", "0"]
+    controller = subprocess.Popen([*command, "--receipt", "results/t/trials/0.json"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        trials = load_study(spec).trials
+        if (
+            trials
+            and trials[0].state == TrialState.RUNNING
+            and Key.WORKER in trials[0].system_attrs
+        ):
+            break
+        time.sleep(0.2)
+    controller.send_signal(signal.SIGTERM)  # Snakemake stopped: the controller fails its trial
+    assert controller.wait(timeout=30) == 130
+    given_up = load_study(spec).trials[0]
+    assert given_up.state == TrialState.FAIL and given_up.system_attrs[Key.RETRYABLE]
+
+    # Stopping the sweep stops its workers: the lane leaves the abandoned (long) trial at once.
+    deadline = time.monotonic() + 20
+    while WorkerPool(spec).live() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not WorkerPool(spec).live()
+
+    run_slot(spec, 1, Path("results/t/trials/1.json"))  # a re-run starts a fresh worker
+    done = load_study(spec).trials[1]
+    assert done.state == TrialState.COMPLETE
+    assert done.user_attrs["pid"] != given_up.system_attrs[Key.WORKER]["pid"]
