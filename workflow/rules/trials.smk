@@ -41,7 +41,9 @@ if SPEC.reproducible and CONTROLLERS == "threads":
         resources:
             sweep_trials=1,
         run:
-            receipt = run_slot(SPEC, int(wildcards.slot), Path(output[0]), FORCE_FLAG)
+            receipt = run_slot(
+                SPEC, int(wildcards.slot), Path(output[0]), FORCE_FLAG
+            )
             report_slot(SPEC, receipt, Path(log[0]))
 
 elif SPEC.reproducible:

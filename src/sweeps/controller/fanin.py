@@ -27,7 +27,7 @@ SERVERS = frozenset({"postgresql", "mysql"})
 
 def clients_in_flight(spec: SweepSpec, backend: Backend) -> int:
     """How many processes may use the study at once: a controller per trial in flight, and
-    what its dispatch mode runs (a trial job each, or every lane of the warm workers)."""
+    what its run strategy starts (a trial job each, or every lane of the warm workers)."""
     in_flight = backend.trials_in_flight(spec)
     return in_flight + strategy_for(spec).study_clients(spec, in_flight)
 

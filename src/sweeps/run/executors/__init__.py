@@ -1,5 +1,9 @@
-"""Dispatching trial attempts as submitit jobs: one :class:`Backend` interface, a registry,
-one module (or package) per backend."""
+"""Where jobs run: one :class:`Backend` interface over submitit's executors, a registry
+(:mod:`.registry`), one module (or package) per backend (:mod:`.local`, :mod:`.slurm`).
+
+Used by the submit host (submitting, watching, cancelling jobs) and by the jobs themselves
+(a warm worker reads its own job's facts through its backend), so nothing here imports the
+strategies or the controller."""
 
 from sweeps.run.executors.arrays import announce_trial, withdraw_trial
 from sweeps.run.executors.base import Backend, JobHandle, JobStatus
