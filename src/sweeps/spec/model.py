@@ -20,6 +20,7 @@ from sweeps.spec.billing import Billing
 from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.numbers import Float, Int
 from sweeps.spec.proxy import StorageProxy
+from sweeps.spec.published import Published
 from sweeps.spec.warm import WarmWorkers
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -274,10 +275,10 @@ class SlurmSettings(_Strict):
 class Dispatch(_Strict):
     """Where trials run. ``folder`` holds submitit's pickles and logs."""
 
-    executor: str = "local"  # a registered backend (sweeps.dispatch.registry)
+    executor: str = "local"  # a registered backend (sweeps.run.executors.registry)
     folder: str | None = None
     poll_interval_s: Float = Field(default=0.5, gt=0)
-    mode: Literal["job", "warm"] = "job"
+    mode: str = "job"  # a registered run strategy (sweeps.run.strategies.registry)
     warm: WarmWorkers = Field(default_factory=WarmWorkers)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
 
@@ -308,6 +309,8 @@ class SweepSpec(_Strict):
     dispatch: Dispatch = Field(default_factory=Dispatch)
     # Published parameters to re-run: slot i runs replay[i] instead of sampling.
     replay: list[dict[str, Any]] = Field(default_factory=list)
+    # The figures a publication reports for this sweep (sweeps.spec.published); else None.
+    published: Published | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -367,7 +370,17 @@ class SweepSpec(_Strict):
                 )
         if len(self.replay) > self.budget.n_trials:
             raise ValueError(f"replay lists {len(self.replay)} trials, n_trials is smaller")
+        if self.published is not None:
+            _check_published(self.published, self)
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A sweep without published figures reads as it always did (its recorded spec)."""
+        data: dict[str, Any] = handler(self)
+        if self.published is None:
+            data.pop("published", None)
+        return data
 
     @property
     def storage_url(self) -> str:
@@ -382,3 +395,16 @@ class SweepSpec(_Strict):
     @property
     def multi_objective(self) -> bool:
         return len(self.directions) > 1
+
+
+def _check_published(published: Published, spec: SweepSpec) -> None:
+    if spec.multi_objective:
+        raise ValueError(
+            f"'published' figures compare one objective; this sweep has {len(spec.directions)}"
+        )
+    for figure in published.figures:
+        if figure.params is not None and set(figure.params) != set(spec.space):
+            raise ValueError(
+                f"published figure {figure.name!r}: 'params' names {sorted(figure.params)}, "
+                f"the space has {sorted(spec.space)}"
+            )

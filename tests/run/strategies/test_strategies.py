@@ -1,15 +1,22 @@
-"""A stale controller heartbeat fails a trial only when nothing works on it any more."""
+"""Run strategies are looked up by name in one registry (a new one is a module and one line),
+and a stale controller heartbeat fails a trial only when nothing works on it any more."""
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from optuna.trial import TrialState
+from support.inline_strategy import InlineStrategy
 
-from sweeps.run.strategies import check_dispatch, strategy_for
+from sweeps.controller.slot import run_slot
+from sweeps.controller.study_job import run_study_job
+from sweeps.run.strategies import STRATEGIES, check_dispatch, register_strategy, strategy_for
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
-from sweeps.study import prepare_study
+from sweeps.study import load_study, prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
 from sweeps.study.stale import fail_stale_trials
@@ -39,3 +46,32 @@ def test_a_sweep_its_mode_cannot_run_is_refused_naming_the_file(make_spec) -> No
     with pytest.raises(ValueError, match=r"resources\.gpus=2") as error:
         check_dispatch(spec, path)
     assert str(error.value).startswith(f"{path}: dispatch.mode: warm")
+
+
+@pytest.fixture
+def inline_strategy() -> Iterator[None]:
+    register_strategy(InlineStrategy())  # the one line a new strategy needs
+    yield
+    del STRATEGIES["inline"]
+
+
+@pytest.mark.usefixtures("inline_strategy")
+def test_a_registered_strategy_runs_a_trial_slot(make_spec) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec(dispatch={"mode": "inline"})
+    run_study_job(spec)
+    receipt = run_slot(spec, 0, Path("results/t/trials/0.json"))
+    trial = load_study(spec).trials[0]
+    assert receipt.state == "COMPLETE" and trial.state == TrialState.COMPLETE
+    assert trial.user_attrs["pid"] == os.getpid()  # it ran in this process: the inline strategy
+    assert "job_id" not in trial.user_attrs  # no executor was asked for a job
+    assert trial.intermediate_values  # reported through the study as in any job
+
+
+def test_an_unknown_mode_is_refused_naming_the_file_and_the_known_ones(make_spec) -> None:  # type: ignore[no-untyped-def]
+    path, spec = make_spec(dispatch={"mode": "wram"})
+    with pytest.raises(ValueError, match=r"dispatch.mode: 'wram' is not a known mode") as error:
+        check_dispatch(spec, path)
+    assert str(path) in str(error.value) and "known: job, warm" in str(error.value)
+    with pytest.raises(ValueError, match=r"dispatch\.mode: 'wram'"):
+        run_study_job(spec)
+    assert not Path("results/t/study.db").exists()  # refused before the study exists
