@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from optuna.trial import TrialState
 from support.energy import AdvancingRapl
-from warm.test_publish import finals, run_controllers, started, warm_spec
+from run.strategies.test_warm_publish import finals, run_controllers, started, warm_spec
 
 from sweeps.run.strategies.warm.pool import WorkerPool
 from sweeps.study import load_study
