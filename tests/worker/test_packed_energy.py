@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from optuna.trial import TrialState
-from support.energy import AdvancingRapl
 from run.strategies.test_warm_publish import finals, run_controllers, started, warm_spec
+from support.energy import AdvancingRapl
 
 from sweeps.run.strategies.warm.pool import WorkerPool
 from sweeps.study import load_study
