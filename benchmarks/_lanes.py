@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from _harness import Stopwatch, Table, median_row, timed
 
 from sweeps.storage.open import open_plain_storage
 from sweeps.storage.optuna_internals import rdb_under
@@ -137,7 +138,7 @@ def run(
     lock = threading.Lock()
     try:
         optuna.create_study(study_name=study_name, storage=storage())
-        started = time.perf_counter()
+        clock = Stopwatch()
 
         def lane(i: int) -> None:
             try:
@@ -150,12 +151,11 @@ def run(
                     sampler=optuna.samplers.RandomSampler(seed=i),
                 )
                 for _ in range(per_lane):
-                    if time.perf_counter() - started > deadline_s:
+                    if clock.seconds > deadline_s:
                         raise TimeoutError(f"no time left after {deadline_s:.0f} s")
-                    begin = time.perf_counter()
-                    _trial(study)
+                    took, _ = timed(lambda: _trial(study))
                     with lock:
-                        times.append(time.perf_counter() - begin)
+                        times.append(took)
             except BaseException as err:
                 with lock:
                     errors.append(err)
@@ -166,7 +166,7 @@ def run(
                 thread.start()
             for thread in threads:
                 thread.join()
-            wall = time.perf_counter() - started
+            wall = clock.stop()
     finally:
         os.environ.pop("SWEEPS_STORAGE_RETRY_S", None)
         if proxy is not None:
@@ -200,32 +200,52 @@ def _first_line(err: BaseException) -> str:
 BACKENDS = {"postgresql": limited_postgres, "sqlite": sqlite_file}
 
 
-def lanes_table(rows: list[dict[str, Any]]) -> str:
-    lines = [
-        "| backend | lanes | proxy | trials done / wanted | lanes failed | ms per trial (median) "
-        "| trials/s | wall s | peak connections |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
-    ]
+def lanes_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(
+        [
+            "backend",
+            "lanes",
+            "proxy",
+            "trials done / wanted",
+            "lanes failed",
+            "ms per trial (median)",
+            "trials/s",
+            "wall s",
+            "peak connections",
+        ],
+        align="lrlrrrrrr",
+    )
     for r in rows:
-        peak = "-" if r["peak_connections"] is None else str(r["peak_connections"])
-        lines.append(
-            f"| {r['backend']} | {r['lanes']} | {'yes' if r['proxy'] else 'no'} "
-            f"| {r['trials']} / {r['wanted']} | {r['errors']} | {r['trial_ms']:.0f} "
-            f"| {r['trials_per_s']:.1f} | {r['wall_s']:.0f} | {peak} |"
+        table.add(
+            r["backend"],
+            r["lanes"],
+            bool(r["proxy"]),
+            f"{r['trials']} / {r['wanted']}",
+            r["errors"],
+            f"{r['trial_ms']:.0f}",
+            f"{r['trials_per_s']:.1f}",
+            f"{r['wall_s']:.0f}",
+            r["peak_connections"],
         )
-    return "\n".join(lines)
+    return table
 
 
 def measure_lanes(
-    backends: list[str], lanes: list[int], trials: int, deadline_s: float
+    backends: list[str], lanes: list[int], trials: int, deadline_s: float, repeats: int = 1
 ) -> list[dict[str, Any]]:
+    """Every cell (backend, lanes, proxy or not) ``repeats`` times; the median of each figure
+    (the first repeat's first error)."""
     logging.getLogger("sweeps.storage").setLevel(logging.ERROR)  # retries are counted, not shown
     rows = []
     for backend in backends:
         with BACKENDS[backend]() as (url, role):
             for n in lanes:
                 for proxied in (False, True):
-                    row = {"backend": backend, **run(url, role, n, trials, proxied, deadline_s)}
-                    print(lanes_table([row]).splitlines()[-1], row["first_error"], flush=True)
-                    rows.append(row)
+                    runs = []
+                    for _ in range(repeats):
+                        run_ = run(url, role, n, trials, proxied, deadline_s)
+                        runs.append({"backend": backend, **run_})
+                        line = lanes_table(runs[-1:]).markdown().splitlines()[-1]
+                        print(line, run_["first_error"], flush=True)
+                    rows.append(median_row(runs))
     return rows

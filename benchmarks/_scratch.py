@@ -1,4 +1,4 @@
-"""What the GPU benchmarks share: a scratch folder to run in, and their table written out."""
+"""What the GPU benchmarks share: a scratch folder to run in (their tables: ``_harness``)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,3 @@ def scratch_folder(prefix: str) -> Iterator[Path]:
             yield Path(tmp)
         finally:
             close_storage()
-
-
-def emit(lines: list[str], out: Path | None) -> None:
-    """Print the table, and write it to ``out`` (a path resolved before any chdir) too."""
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if out:
-        out.write_text(text)

@@ -2,7 +2,7 @@
 TrialMeter around it, interleaved, on a RAPL tree in the real file format (a fixture tree, so
 it runs anywhere; reading sysfs files costs the same kind of syscalls).
 
-    python benchmarks/energy_overhead.py [--work-s 0.2] [--repeats 7]
+    python benchmarks/energy_overhead.py [--work-s 0.2] [--repeat 7] [--out PATH]
 
 Prints the median work time without and with the meter, their ratio (target: 1.00 within the
 noise), and the meter's own start+stop cost in microseconds.
@@ -10,12 +10,12 @@ noise), and the meter's own start+stop cost in microseconds.
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from _harness import Benchmark, Table, Timing, repeat, timed, timer
 
 from sweeps.job.energy.trial import TrialMeter
 
@@ -40,32 +40,30 @@ def work(seconds: float) -> None:
         total += sum(range(1000))
 
 
-def timed(seconds: float, metered: bool) -> float:
-    began = time.perf_counter()
-    if metered:
-        with TrialMeter():
-            work(seconds)
-    else:
+def work_s(seconds: float, metered: bool) -> float:
+    """Wall seconds of the work, with or without a meter around it."""
+    if not metered:
+        return timed(lambda: work(seconds))[0]
+    with timer() as clock, TrialMeter():
         work(seconds)
-    return time.perf_counter() - began
+    return clock.seconds
 
 
-def meter_cost_us(rounds: int = 200) -> float:
-    """The median start+stop of a meter around nothing."""
-    costs = []
-    for _ in range(rounds):
-        began = time.perf_counter()
-        with TrialMeter():
-            pass
-        costs.append(time.perf_counter() - began)
-    return statistics.median(costs) * 1e6
+def meter_around_nothing() -> None:
+    with TrialMeter():
+        pass
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work-s", type=float, default=0.2)
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    bench = Benchmark(
+        __doc__,
+        __file__,
+        repeat=7,
+        repeat_aliases=("--repeats",),
+        repeat_help="interleaved rounds of the work without and with the meter",
+    )
+    bench.add_argument("--work-s", type=float, default=0.2, help="seconds of work per round")
+    args = bench.parse(argv)
     with tempfile.TemporaryDirectory() as tmp:
         rapl_tree(Path(tmp))
         os.environ["SWEEPS_RAPL_ROOT"] = tmp
@@ -74,20 +72,35 @@ def main() -> None:
             pass
         assert probe.energy is not None, probe.reason
         plain, metered = [], []
-        for _ in range(args.repeats):
-            plain.append(timed(args.work_s, metered=False))
-            metered.append(timed(args.work_s, metered=True))
-        cost = meter_cost_us()
-    base, with_meter = statistics.median(plain), statistics.median(metered)
-    print(
-        "| trial work | without meter (median) | with meter (median) | ratio | meter start+stop |"
+        for _ in range(args.repeat):
+            plain.append(work_s(args.work_s, metered=False))
+            metered.append(work_s(args.work_s, metered=True))
+        cost = repeat(meter_around_nothing, 200)
+    base, with_meter = Timing(tuple(plain)), Timing(tuple(metered))
+    table = Table(
+        [
+            "trial work",
+            "without meter (median)",
+            "with meter (median)",
+            "ratio",
+            "meter start+stop (median)",
+            "without meter (min)",
+            "with meter (min)",
+        ]
     )
-    print("| --- | --- | --- | --- | --- |")
-    print(
-        f"| {args.work_s:.2f} s x {args.repeats} | {base:.4f} s | {with_meter:.4f} s "
-        f"| {with_meter / base:.3f} | {cost:.0f} us |"
+    table.add(
+        f"{args.work_s:.2f} s x {args.repeat}",
+        f"{base.median:.4f} s",
+        f"{with_meter.median:.4f} s",
+        f"{with_meter.median / base.median:.3f}",
+        f"{cost.median * 1e6:.0f} us",
+        f"{base.min:.4f} s",
+        f"{with_meter.min:.4f} s",
     )
+    figures = {"plain_s": plain, "metered_s": metered, "meter_start_stop_s": cost.median}
+    bench.report(table, figures=figures)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

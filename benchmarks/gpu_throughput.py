@@ -13,12 +13,13 @@ reported in seconds and as a share of a 10 s trial.
 Utilisation comes from NVML (``nvidia-ml-py``), else ``nvidia-smi``, else ``rocm-smi``.
 
     python benchmarks/gpu_throughput.py --mode gpu --out gpu-throughput.md
-    python benchmarks/gpu_throughput.py --mode cpu --trials 6 --trial-s 2
+    python benchmarks/gpu_throughput.py --mode cpu --trials 6 --trial-s 2 [--repeat 3]
+
+``--repeat N`` runs each configuration N times (a study each) and reports the median wall.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import shutil
@@ -32,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _scratch import emit, scratch_folder
+from _harness import Benchmark, Table, Timing, timed, timer
+from _scratch import scratch_folder
 
 from sweeps.controller.slot import run_slot
+from sweeps.run.strategies.warm.pool import WorkerPool
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import prepare_study
-from sweeps.warm.pool import WorkerPool
 
 REFERENCE_TRIAL_S = 10.0
 
@@ -82,10 +84,10 @@ def warm_dispatch(lanes: int, gpus: int) -> dict[str, Any]:
 def run_sequential(spec: SweepSpec, n: int) -> float:
     """Run ``n`` slots one after another in this process; return the wall time."""
     prepare_study(spec)
-    start = time.perf_counter()
-    for slot in range(n):
-        run_slot(spec, slot, Path(f"results/{spec.study}/trials/{slot}.json"))
-    return time.perf_counter() - start
+    with timer() as clock:
+        for slot in range(n):
+            run_slot(spec, slot, Path(f"results/{spec.study}/trials/{slot}.json"))
+    return clock.seconds
 
 
 def run_controllers(path: Path, n: int, parallel: int) -> float:
@@ -93,16 +95,17 @@ def run_controllers(path: Path, n: int, parallel: int) -> float:
     prepare_study(load_spec(path))
     pending = list(range(n))
     running: list[subprocess.Popen[bytes]] = []
-    start = time.perf_counter()
-    while pending or running:
-        while pending and len(running) < parallel:
-            slot = pending.pop(0)
-            command = [sys.executable, "-m", "sweeps", "trial", "--spec", str(path)]
-            command += ["--slot", str(slot), "--receipt", f"results/{path.stem}/trials/{slot}.json"]
-            running.append(subprocess.Popen(command, stderr=subprocess.DEVNULL))
-        running = [p for p in running if p.poll() is None]
-        time.sleep(0.05)
-    return time.perf_counter() - start
+    with timer() as clock:
+        while pending or running:
+            while pending and len(running) < parallel:
+                slot = pending.pop(0)
+                command = [sys.executable, "-m", "sweeps", "trial", "--spec", str(path)]
+                receipt = f"results/{path.stem}/trials/{slot}.json"
+                command += ["--slot", str(slot), "--receipt", receipt]
+                running.append(subprocess.Popen(command, stderr=subprocess.DEVNULL))
+            running = [p for p in running if p.poll() is None]
+            time.sleep(0.05)
+    return clock.seconds
 
 
 # --- GPU utilisation --------------------------------------------------------------------------
@@ -162,8 +165,11 @@ class UtilSampler:
 # --- GPU mode ---------------------------------------------------------------------------------
 
 
-def gpu_throughput(folder: Path, per_gpu: list[int], trials: int, epochs: int) -> list[str]:
-    """trials/hour and GPU utilisation for each k: fresh processes vs warm lanes."""
+def gpu_throughput(
+    folder: Path, per_gpu: list[int], trials: int, epochs: int, repeats: int = 1
+) -> Table:
+    """trials/hour and GPU utilisation for each k: fresh processes vs warm lanes (median wall
+    of ``repeats`` runs, a study each)."""
     objective = {
         "function": "sweeps.objectives.digits:train_mlp",
         "args": {
@@ -178,35 +184,57 @@ def gpu_throughput(folder: Path, per_gpu: list[int], trials: int, epochs: int) -
         "hidden": {"type": "categorical", "choices": [256]},
         "layers": {"type": "categorical", "choices": [2]},
     }
-    rows = [
-        "| trials/GPU | dispatch | trials | wall s | trials/hour | x fresh k=1 | GPU util % |",
-        "|---:|---|---:|---:|---:|---:|---:|",
-    ]
+    table = Table(
+        [
+            "trials/GPU",
+            "dispatch",
+            "trials",
+            "wall s",
+            "min wall s",
+            "trials/hour",
+            "x fresh k=1",
+            "GPU util %",
+        ],
+        align="rlrrrrrr",
+    )
     baseline: float | None = None
     for k in per_gpu:
         n = max(trials, 2 * k)
         for mode in ("fresh", "warm"):
-            extra: dict[str, Any] = {"space": space, "resources": {"gpus": 1, "time_min": 30}}
-            if mode == "warm":
-                extra["dispatch"] = warm_dispatch(k, gpus=1)
-            path = write_spec(folder, f"gpu-{mode}-{k}", objective, **extra)
-            with UtilSampler() as util:
-                wall = run_controllers(path, n, parallel=k if mode == "fresh" else k + 1)
-            if mode == "warm":
-                WorkerPool(load_spec(path)).stop()
-            per_hour = n / wall * 3600
+            walls, utils = [], []
+            for round_ in range(repeats):
+                extra: dict[str, Any] = {"space": space, "resources": {"gpus": 1, "time_min": 30}}
+                if mode == "warm":
+                    extra["dispatch"] = warm_dispatch(k, gpus=1)
+                study = f"gpu-{mode}-{k}" + (f"-{round_}" if round_ else "")
+                path = write_spec(folder, study, objective, **extra)
+                with UtilSampler() as util:
+                    walls.append(run_controllers(path, n, parallel=k if mode == "fresh" else k + 1))
+                if mode == "warm":
+                    WorkerPool(load_spec(path)).stop()
+                if util.mean is not None:
+                    utils.append(util.mean)
+            wall = Timing(tuple(walls))
+            per_hour = n / wall.median * 3600
             baseline = baseline or per_hour
-            mean = f"{util.mean:.0f}" if util.mean is not None else "n/a"
-            rows.append(
-                f"| {k} | {mode} | {n} | {wall:.1f} | {per_hour:.0f} | "
-                f"{per_hour / baseline:.2f} | {mean} |"
+            mean = f"{statistics.median(utils):.0f}" if utils else "n/a"
+            row = table.add(
+                k,
+                mode,
+                n,
+                f"{wall.median:.1f}",
+                f"{wall.min:.1f}",
+                f"{per_hour:.0f}",
+                f"{per_hour / baseline:.2f}",
+                mean,
             )
-            print(rows[-1], flush=True)
-    return rows
+            print(row, flush=True)
+    return table
 
 
-def step_times(folder: Path, steps: int = 400) -> list[str]:
-    """Time per optimiser step of the reference objective, with and without its measures."""
+def step_times(folder: Path, steps: int = 400, repeats: int = 1) -> Table:
+    """Time per optimiser step of the reference objective, with and without its measures
+    (median of ``repeats``)."""
     import torch
 
     from sweeps.job.handle import TrialHandle
@@ -231,31 +259,36 @@ def step_times(folder: Path, steps: int = 400) -> list[str]:
         ("data on device, bf16 autocast, fused AdamW", {}),
         ("... and torch.compile", {"compile": True}),
     ]
-    rows = ["| loop | ms/step | x naive |", "|---|---:|---:|"]
+    table = Table(["loop", "ms/step", "min ms/step", "x naive"], align="lrrr")
     naive: float | None = None
     for name, args in variants:
-        timings = {}
-        # Warm up (and compile), then difference a long and a short run: what remains is the
-        # cost of the extra steps alone, without data loading, model set-up or compilation.
-        for n_epochs in (2, epochs, 2 * epochs):
-            trial = create_slot_trial(study, 0, 0)
-            task = TrialTask(spec, trial_id_of(trial), trial.number, 0, 0, params, 1, str(folder))
-            start = time.perf_counter()
-            train_mlp(
-                params,
-                TrialHandle(task),
-                epochs=n_epochs,
-                batch_size=batch,
-                report_every=n_epochs,
-                checkpoint_every=0,
-                **args,
-            )
-            timings[n_epochs] = time.perf_counter() - start
-        ms = (timings[2 * epochs] - timings[epochs]) / (epochs * per_epoch) * 1000
+        per_step = []
+        for _ in range(repeats):
+            timings = {}
+            # Warm up (and compile), then difference a long and a short run: what remains is
+            # the cost of the extra steps alone, without data loading, model set-up or
+            # compilation.
+            for n_epochs in (2, epochs, 2 * epochs):
+                trial = create_slot_trial(study, 0, 0)
+                task = TrialTask(
+                    spec, trial_id_of(trial), trial.number, 0, 0, params, 1, str(folder)
+                )
+                timings[n_epochs], _ = timed(
+                    lambda task=task, n_epochs=n_epochs, args=args: train_mlp(
+                        params,
+                        TrialHandle(task),
+                        epochs=n_epochs,
+                        batch_size=batch,
+                        report_every=n_epochs,
+                        checkpoint_every=0,
+                        **args,
+                    )
+                )
+            per_step.append((timings[2 * epochs] - timings[epochs]) / (epochs * per_epoch) * 1000)
+        ms = statistics.median(per_step)
         naive = naive or ms
-        rows.append(f"| {name} | {ms:.3f} | {naive / ms:.2f} |")
-        print(rows[-1], flush=True)
-    return rows
+        print(table.add(name, f"{ms:.3f}", f"{min(per_step):.3f}", f"{naive / ms:.2f}"), flush=True)
+    return table
 
 
 # --- CPU mode ---------------------------------------------------------------------------------
@@ -288,74 +321,94 @@ def hyperqueue_wall(folder: Path, n: int, seconds: float) -> float | None:
         job = Job()
         for _ in range(n):  # one worker core: the tasks run one after another
             job.function(busy_task, args=(seconds,))
-        start = time.perf_counter()
-        client.wait_for_jobs([client.submit(job)])
-        return time.perf_counter() - start
+        return timed(lambda: client.wait_for_jobs([client.submit(job)]))[0]
 
 
-def cpu_overhead(folder: Path, n: int, seconds: float) -> list[str]:
-    """Per-trial overhead (wall per trial minus the trial's own work), one trial at a time."""
+def cpu_walls(folder: Path, n: int, seconds: float, suffix: str) -> dict[str, float | None]:
+    """One round: the wall time of ``n`` trials per dispatch, one trial at a time."""
     objective = {
         "function": "sweeps.objectives.busy:matmul_for",
         "args": {"seconds": seconds, "size": 128},
     }
     walls: dict[str, float | None] = {}
     job_dispatch = {"poll_interval_s": 0.05}
-    fresh = load_spec(write_spec(folder, "cpu-fresh", objective, dispatch=job_dispatch))
+    fresh = load_spec(write_spec(folder, f"cpu-fresh{suffix}", objective, dispatch=job_dispatch))
     walls["fresh process per trial (job mode, LocalExecutor)"] = run_sequential(fresh, n)
-    warm = load_spec(write_spec(folder, "cpu-warm", objective, dispatch=warm_dispatch(1, 0)))
+    warm_spec = write_spec(folder, f"cpu-warm{suffix}", objective, dispatch=warm_dispatch(1, 0))
+    warm = load_spec(warm_spec)
     first = run_sequential(warm, 1)  # starts the worker job: paid once per worker
-    start = time.perf_counter()
-    for slot in range(1, n + 1):
-        run_slot(warm, slot, Path(f"results/cpu-warm/trials/{slot}.json"))
-    walls["warm worker (1 lane), each trial after the first"] = time.perf_counter() - start
+    with timer() as clock:
+        for slot in range(1, n + 1):
+            run_slot(warm, slot, Path(f"results/{warm.study}/trials/{slot}.json"))
+    walls["warm worker (1 lane), each trial after the first"] = clock.seconds
     walls["warm worker, its first trial (starts the worker job)"] = first * n
     WorkerPool(warm).stop()
     walls["HyperQueue, a task per trial (no study I/O)"] = hyperqueue_wall(folder, n, seconds)
-    rows = [
-        f"| dispatch | s/trial | overhead s/trial | overhead / {REFERENCE_TRIAL_S:g} s trial |",
-        "|---|---:|---:|---:|",
-    ]
-    for name, wall in walls.items():
-        if wall is None:
-            rows.append(f"| {name} | not installed | | |")
+    return walls
+
+
+def cpu_overhead(folder: Path, n: int, seconds: float, repeats: int = 1) -> Table:
+    """Per-trial overhead (wall per trial minus the trial's own work), one trial at a time;
+    the median of ``repeats`` rounds."""
+    rounds = [cpu_walls(folder, n, seconds, f"-{r}" if r else "") for r in range(repeats)]
+    table = Table(
+        [
+            "dispatch",
+            "s/trial",
+            "overhead s/trial",
+            "min overhead s/trial",
+            f"overhead / {REFERENCE_TRIAL_S:g} s trial",
+        ],
+        align="lrrrr",
+    )
+    for name in rounds[0]:
+        walls = [w for w in (r[name] for r in rounds) if w is not None]
+        if not walls:
+            table.add(name, "not installed", "", "", "")
             continue
-        per = wall / n
+        wall = Timing(tuple(walls))
+        per = wall.median / n
         over = per - seconds
-        rows.append(f"| {name} | {per:.2f} | {over:.2f} | {100 * over / REFERENCE_TRIAL_S:.1f}% |")
-        print(rows[-1], flush=True)
-    return rows
+        row = table.add(
+            name,
+            f"{per:.2f}",
+            f"{over:.2f}",
+            f"{wall.min / n - seconds:.2f}",
+            f"{100 * over / REFERENCE_TRIAL_S:.1f}%",
+        )
+        print(row, flush=True)
+    return table
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["auto", "gpu", "cpu"], default="auto")
-    parser.add_argument("--trials", type=int, default=8, help="trials per configuration")
-    parser.add_argument("--trial-s", type=float, default=2.0, help="CPU mode: trial length")
-    parser.add_argument("--per-gpu", default="1,2,4,8", help="GPU mode: trials per GPU")
-    parser.add_argument("--epochs", type=int, default=600, help="GPU mode: epochs per trial")
-    parser.add_argument("--out", type=Path, default=None, help="also write the tables here")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    bench = Benchmark(
+        __doc__, __file__, repeat_help="runs of each configuration (a study each); medians"
+    )
+    bench.add_argument("--mode", choices=["auto", "gpu", "cpu"], default="auto")
+    bench.add_argument("--trials", type=int, default=8, help="trials per configuration")
+    bench.add_argument("--trial-s", type=float, default=2.0, help="CPU mode: trial length")
+    bench.add_argument("--per-gpu", default="1,2,4,8", help="GPU mode: trials per GPU")
+    bench.add_argument("--epochs", type=int, default=600, help="GPU mode: epochs per trial")
+    args = bench.parse(argv)
     mode = args.mode
     if mode == "auto":
         import torch
 
         mode = "gpu" if torch.cuda.is_available() else "cpu"
-    out = args.out.resolve() if args.out else None
-    lines: list[str] = [f"# gpu_throughput ({mode} mode)", ""]
+    parts: list[Table | str] = [f"{mode} mode"]
     with scratch_folder("sweeps-bench-") as folder:
         if mode == "gpu":
             import torch
 
             name = torch.cuda.get_device_name() if torch.cuda.is_available() else "none (smoke run)"
-            lines += [f"device: {name}", ""]
+            parts.append(f"device: {name}")
             per_gpu = [int(k) for k in args.per_gpu.split(",")]
-            lines += [*gpu_throughput(folder, per_gpu, args.trials, args.epochs), ""]
-            lines += step_times(folder)
+            parts.append(gpu_throughput(folder, per_gpu, args.trials, args.epochs, args.repeat))
+            parts.append(step_times(folder, repeats=args.repeat))
         else:
-            lines += [f"{args.trials} trials of {args.trial_s:g} s each, one at a time", ""]
-            lines += cpu_overhead(folder, args.trials, args.trial_s)
-    emit(lines, out)
+            parts.append(f"{args.trials} trials of {args.trial_s:g} s each, one at a time")
+            parts.append(cpu_overhead(folder, args.trials, args.trial_s, args.repeat))
+    bench.report(*parts)
     return 0
 
 

@@ -20,18 +20,19 @@ Ratios are against plain on the same row and against the first (smallest) row of
     python benchmarks/scale.py [--quick] [--sizes 100,2000,10000] [--backends sqlite,postgresql]
                                [--baseline ../other-checkout/src]
     python benchmarks/scale.py --lanes 8,64,256 [--quick] [--backends sqlite,postgresql]
+    (either: [--repeat N] [--json FILE] [--out PATH])
 
 ``--lanes`` measures instead many lanes on one study at once, with and without the storage
 proxy: per-trial ms, trials per second and peak connections (``_lanes.py``).
 
 One study per backend grows through the sizes (each size's measured trials stay in it: a few
 dozen). With ``--baseline``, each size is measured with the other checkout's code first, then
-with this one (which so sees ``2 * trials + 1`` more trials).
+with this one (which so sees ``2 * trials + 1`` more trials). ``--repeat N`` measures each
+cell N times (N times the slots; each figure's median), and each ``--lanes`` cell N times.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
@@ -40,12 +41,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from argparse import SUPPRESS
 from pathlib import Path
 
 import optuna
 import yaml
+from _harness import Benchmark, Table, median_row, timed
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState, create_trial
@@ -110,23 +111,22 @@ def plain_ms(url: str, study: str, k: int) -> list[float]:
     loaded = optuna.load_study(
         study_name=study, storage=url, sampler=optuna.samplers.TPESampler(seed=2)
     )
-    times = []
-    for _ in range(k):
-        start = time.perf_counter()
+
+    def one() -> None:
         trial = loaded.ask()
         x = trial.suggest_float("x", -5, 5)
         y = trial.suggest_int("y", 1, 64, log=True)
         z = trial.suggest_categorical("z", ["a", "b", "c"])
         loaded.tell(trial, x * x + y + (z == "a"))
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+
+    return [timed(one)[0] * 1000 for _ in range(k)]
 
 
 def install_instant_mode() -> None:
     """Make the sweep's dispatch mode end each trial at once (a near-zero objective whose own
     time is not counted): only the controller's path is left to measure."""
-    from sweeps.controller.modes import MODES, DispatchMode
     from sweeps.job.task import TrialOutcome
+    from sweeps.run.strategies import STRATEGIES, Strategy
 
     class Done:
         where = "nowhere"
@@ -143,14 +143,14 @@ def install_instant_mode() -> None:
         def keep(self) -> str:
             return "nothing to keep"
 
-    class Instant(DispatchMode):
+    class Instant(Strategy):
         name = "job"
 
         def start(self, spec, study, trial, task):  # type: ignore[no-untyped-def]
             p = task.params
             return Done(p["x"] ** 2 + math.log(p["y"]) + (p["z"] == "a"))
 
-    MODES["job"] = Instant()
+    STRATEGIES["job"] = Instant()
 
 
 def warm_ms(spec_path: Path, slots: range) -> list[float]:
@@ -162,12 +162,10 @@ def warm_ms(spec_path: Path, slots: range) -> list[float]:
     spec = load_spec(spec_path)
     receipts = spec_path.parent / "receipts"
     run_slot(spec, slots[0], receipts / f"{slots[0]}.json")  # warm: imports, connection, cache
-    times = []
-    for slot in slots[1:]:
-        start = time.perf_counter()
-        run_slot(spec, slot, receipts / f"{slot}.json")
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+    return [
+        timed(lambda slot=slot: run_slot(spec, slot, receipts / f"{slot}.json"))[0] * 1000
+        for slot in slots[1:]
+    ]
 
 
 def fresh_ms(
@@ -187,30 +185,33 @@ def fresh_ms(
             ([str(HERE / "scale.py"), "--plain-one", url, study], plain),
             ([str(HERE / "scale.py"), "--start-up-only"], bare),
         ):
-            start = time.perf_counter()
-            done = subprocess.run(
-                [sys.executable, *argv], env=env, cwd=receipts.parent, capture_output=True
+            wall, done = timed(
+                lambda argv=argv: subprocess.run(
+                    [sys.executable, *argv], env=env, cwd=receipts.parent, capture_output=True
+                )
             )
             if done.returncode:
                 raise RuntimeError(f"{argv[1:]} failed:\n{done.stderr.decode()}")
-            times.append((time.perf_counter() - start) * 1000)
+            times.append(wall * 1000)
     return trial, plain, bare
 
 
 def one_slot(spec_path: str, slot: int) -> None:
     """What ``sweeps trial`` runs for one slot (with the instant dispatch mode)."""
-    from sweeps.controller.slot_job import run_slot_job
+    from sweeps.controller.progress import report_slot
+    from sweeps.controller.slot import run_slot
     from sweeps.spec import load_spec
 
     install_instant_mode()
     spec = load_spec(spec_path)
-    run_slot_job(spec, slot, Path(spec_path).parent / "receipts" / f"{slot}.json")
+    receipt = run_slot(spec, slot, Path(spec_path).parent / "receipts" / f"{slot}.json")
+    report_slot(spec, receipt)
 
 
 def start_up_only() -> None:
     """The imports ``sweeps trial`` does before it touches the study."""
     import sweeps.cli.trial
-    import sweeps.controller.slot_job  # noqa: F401
+    import sweeps.controller.slot  # noqa: F401
     from sweeps.spec import load_spec  # noqa: F401
 
 
@@ -239,11 +240,12 @@ def cell(spec_path: Path, url: str, first_slot: int, k: int) -> dict[str, float]
 
 
 def measure(
-    backend: str, sizes: list[int], k: int, tmp: Path, versions: dict[str, str]
+    backend: str, sizes: list[int], k: int, tmp: Path, versions: dict[str, str], repeats: int = 1
 ) -> dict[str, dict[int, dict[str, float]]]:
     """Grow one study through ``sizes`` finished trials; at each size, measure it with each
     version of the code (name: its ``src``), one after the other, each in a process of its
-    own. Measured slots come after every filled one."""
+    own, ``repeats`` times (the median of each figure). Measured slots come after every
+    filled one."""
     from sweeps.spec import load_spec
     from sweeps.study import prepare_study
 
@@ -253,38 +255,57 @@ def measure(
     with backend_url(backend, tmp) as url:
         root = tmp / backend
         (root / "receipts").mkdir(parents=True)
-        spec_path = write_spec(root, url, "scale", top + len(sizes) * len(versions) * per_cell)
+        budget = top + len(sizes) * len(versions) * per_cell * repeats
+        spec_path = write_spec(root, url, "scale", budget)
         prepare_study(load_spec(spec_path))
         filled, first = 0, top
         for size in sorted(sizes):
-            start = time.perf_counter()
-            fill(url, "scale", range(filled, size))
-            fill_s, filled = time.perf_counter() - start, size
-            for name, src in versions.items():
-                argv = [str(HERE / "scale.py"), "--cell", str(spec_path), url, str(first), str(k)]
-                env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
-                done = subprocess.run(
-                    [sys.executable, *argv], env=env, cwd=root, capture_output=True, text=True
-                )
-                if done.returncode:
-                    raise RuntimeError(f"{name}: {done.stderr}")
-                row = {"fill_s": fill_s, **json.loads(done.stdout.splitlines()[-1])}
-                rows[name][size] = row
-                print(f"{name} {backend} {size}: {json.dumps(row)}", file=sys.stderr, flush=True)
-                first += per_cell
+            fill_s, _ = timed(
+                lambda size=size, filled=filled: fill(url, "scale", range(filled, size))
+            )
+            filled = size
+            cells: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
+            for _ in range(repeats):  # interleaved, so drift of the machine hits every version
+                for name, src in versions.items():
+                    argv = [str(HERE / "scale.py"), "--cell", str(spec_path), url, str(first)]
+                    env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
+                    done = subprocess.run(
+                        [sys.executable, *argv, str(k)],
+                        env=env,
+                        cwd=root,
+                        capture_output=True,
+                        text=True,
+                    )
+                    if done.returncode:
+                        raise RuntimeError(f"{name}: {done.stderr}")
+                    row = {"fill_s": fill_s, **json.loads(done.stdout.splitlines()[-1])}
+                    cells[name].append(row)
+                    line = f"{name} {backend} {size}: {json.dumps(row)}"
+                    print(line, file=sys.stderr, flush=True)
+                    first += per_cell
+            for name, runs in cells.items():
+                rows[name][size] = median_row(runs)
     return rows
 
 
 Results = dict[str, dict[str, dict[int, dict[str, float]]]]  # version, backend, size
 
 
-def table(results: Results) -> str:
-    lines = [
-        "| code | backend | trials | plain ms | warm ms (x plain, x first) | fresh ms net of "
-        "start-up (x plain, x first) | plain fresh ms net (fresh net / it) | fresh ms | "
-        "start-up ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+def table(results: Results) -> Table:
+    out = Table(
+        [
+            "code",
+            "backend",
+            "trials",
+            "plain ms",
+            "warm ms (x plain, x first)",
+            "fresh ms net of start-up (x plain, x first)",
+            "plain fresh ms net (fresh net / it)",
+            "fresh ms",
+            "start-up ms",
+        ],
+        align="llrrrrrrr",
+    )
     for version, backends in results.items():
         for backend, rows in backends.items():
             first = rows[min(rows)]
@@ -298,35 +319,36 @@ def table(results: Results) -> str:
                 ratio = row["fresh_net"] / row["plain_fresh_net"]
                 cells.append(f"{row['plain_fresh_net']:.0f} ({ratio:.2f}x)")
                 cells += [f"{row[c]:.0f}" for c in ("fresh", "bare")]
-                lines.append(f"| {version} | {backend} | {size:,} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+                out.add(version, backend, f"{size:,}", *cells)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="sizes 100,1000; 5 trials each")
-    parser.add_argument("--sizes", default="100,2000,10000")
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--trials", type=int, default=15, help="measured trials per cell")
-    parser.add_argument(
+    bench = Benchmark(
+        __doc__, __file__, repeat_help="measurements of each cell; medians", json_out=True
+    )
+    bench.add_argument("--quick", action="store_true", help="sizes 100,1000; 5 trials each")
+    bench.add_argument("--sizes", default="100,2000,10000")
+    bench.add_argument("--backends", default="sqlite,postgresql")
+    bench.add_argument("--trials", type=int, default=15, help="measured trials per cell")
+    bench.add_argument(
         "--baseline", type=Path, default=None, help="another checkout's src/, measured first"
     )
-    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--cell", nargs=4, metavar=("SPEC", "URL", "SLOT", "K"), help=SUPPRESS)
-    parser.add_argument("--one-slot", nargs=2, metavar=("SPEC", "SLOT"), help=SUPPRESS)
-    parser.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=SUPPRESS)
-    parser.add_argument("--start-up-only", action="store_true", help=SUPPRESS)
-    parser.add_argument(
+    bench.add_argument("--cell", nargs=4, metavar=("SPEC", "URL", "SLOT", "K"), help=SUPPRESS)
+    bench.add_argument("--one-slot", nargs=2, metavar=("SPEC", "SLOT"), help=SUPPRESS)
+    bench.add_argument("--plain-one", nargs=2, metavar=("URL", "STUDY"), help=SUPPRESS)
+    bench.add_argument("--start-up-only", action="store_true", help=SUPPRESS)
+    bench.add_argument(
         "--lanes",
         default=None,
         help="instead: concurrent lanes, e.g. 8,64,256, with and "
         "without the storage proxy (see _lanes.py)",
     )
-    parser.add_argument("--lane-trials", type=int, default=512, help="trials per --lanes cell")
-    parser.add_argument(
+    bench.add_argument("--lane-trials", type=int, default=512, help="trials per --lanes cell")
+    bench.add_argument(
         "--lane-deadline-s", type=float, default=120, help="no --lanes trial starts after this"
     )
-    args = parser.parse_args(argv)
+    args = bench.parse(argv)
     if args.start_up_only:
         start_up_only()
         return 0
@@ -346,10 +368,9 @@ def main(argv: list[str] | None = None) -> int:
 
         lanes = [int(n) for n in args.lanes.split(",")]
         trials = 256 if args.quick else args.lane_trials
-        rows = measure_lanes(args.backends.split(","), lanes, trials, args.lane_deadline_s)
-        print(lanes_table(rows))
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        backends = args.backends.split(",")
+        rows = measure_lanes(backends, lanes, trials, args.lane_deadline_s, args.repeat)
+        bench.report(lanes_table(rows), figures=rows)
         return 0
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     k = 5 if args.quick else args.trials
@@ -361,11 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     results: Results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            for version, rows in measure(backend, sizes, k, Path(tmp), versions).items():
+            measured = measure(backend, sizes, k, Path(tmp), versions, args.repeat)
+            for version, rows in measured.items():
                 results.setdefault(version, {})[backend] = rows
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    bench.report(table(results), figures=results)
     return 0
 
 

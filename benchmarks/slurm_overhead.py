@@ -28,12 +28,11 @@ drift of the machine hits all; medians over rounds are reported, ratios from the
 Usage: python benchmarks/slurm_overhead.py [--trials 16] [--scenarios equal,mixed]
        [--modes warm,job] [--controllers threads|processes] [--in-flight 32]
        [--hydra-python build/hydra-venv/bin/python] [--skip-hydra] [--repeat 3]
-       [--keep DIR] [--json out.json]
+       [--keep DIR] [--json out.json] [--out PATH]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -48,6 +47,7 @@ from typing import Any
 
 import optuna
 import yaml
+from _harness import Benchmark, Stopwatch, Table, timed
 from _waits import (
     EQUAL,
     MIXED,
@@ -160,14 +160,14 @@ def run_sweeps(
     flags += ["--force-use-threads"] if controllers == "threads" else []
     env = {**os.environ, "PYTHONPATH": str(work)}
     (work / "launched_at").write_text(f"{time.time()}\n")  # for warm_timeline.py
-    started = time.monotonic()
+    clock = Stopwatch()
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores or slots), *flags, "trials"]
     proc = subprocess.Popen(
         command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     with SubmitHostMemory(proc.pid) as memory:
         _, stderr = proc.communicate()
-        wall = time.monotonic() - started
+        wall = clock.stop()
     done = subprocess.CompletedProcess(command, proc.returncode, "", stderr)
     if done.returncode != 0:
         raise SystemExit(f"snakemake failed:\n{done.stderr[-3000:]}")
@@ -271,11 +271,8 @@ def run_hydra(work: Path, python: str, durations: list[float]) -> dict[str, floa
         },
     }
     (work / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    started = time.monotonic()
-    done = subprocess.run(
-        [os.path.abspath(python), "app.py", "--multirun"], cwd=work, capture_output=True, text=True
-    )
-    wall = time.monotonic() - started
+    command = [os.path.abspath(python), "app.py", "--multirun"]
+    wall, done = timed(lambda: subprocess.run(command, cwd=work, capture_output=True, text=True))
     if done.returncode != 0:
         raise SystemExit(f"hydra failed:\n{done.stderr[-3000:]}")
     records = read_sleeps(out, trials)
@@ -301,26 +298,48 @@ def hydra_job_ends(folder: Path, records: list[dict[str, Any]]) -> list[JobEnd]:
     return ends
 
 
-def table(results: dict[str, Any]) -> str:
-    """The medians as a markdown table, one row per scenario and tool."""
-    lines = [
-        "| lengths | tool | wall s | efficiency | batch waits s | end drain s"
-        " | dispatch cost s/trial | incl. batch waits s/trial | restart gap s"
-        " | others' Slurm jobs s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+def table(results: dict[str, Any]) -> Table:
+    """The medians as a table, one row per scenario and tool."""
+    out = Table(
+        [
+            "lengths",
+            "tool",
+            "wall s",
+            "efficiency",
+            "batch waits s",
+            "end drain s",
+            "dispatch cost s/trial",
+            "incl. batch waits s/trial",
+            "restart gap s",
+            "others' Slurm jobs s",
+        ],
+        align="llrrrrrrrr",
+    )
     for scenario, tools in results["medians"].items():
         for tool, m in tools.items():
-            drain = f"{m['end_drain_s']:.1f}" if "end_drain_s" in m else "-"
-            lines.append(
-                f"| {scenario} | {tool} | {m['wall_s']:.1f} | {m['efficiency']:.3f}"
-                f" | {m['batch_wait_s']:.1f} | {drain}"
-                f" | {m['dispatch_cost_s']:.2f}"
-                f" ({m['dispatch_cost_min_s']:.2f}-{m['dispatch_cost_max_s']:.2f})"
-                f" | {m['including_waits_s']:.2f} | {m['restart_gap_s']:.2f}"
-                f" | {m.get('foreign_job_s', 0.0):.0f} |"
+            out.add(
+                scenario,
+                tool,
+                f"{m['wall_s']:.1f}",
+                f"{m['efficiency']:.3f}",
+                f"{m['batch_wait_s']:.1f}",
+                f"{m['end_drain_s']:.1f}" if "end_drain_s" in m else "-",
+                f"{m['dispatch_cost_s']:.2f}"
+                f" ({m['dispatch_cost_min_s']:.2f}-{m['dispatch_cost_max_s']:.2f})",
+                f"{m['including_waits_s']:.2f}",
+                f"{m['restart_gap_s']:.2f}",
+                f"{m.get('foreign_job_s', 0.0):.0f}",
             )
-    return "\n".join(lines)
+    return out
+
+
+def ratio_table(results: dict[str, Any]) -> Table:
+    """Hydra's figures over each mode's, per scenario."""
+    out = Table(["lengths", "figure", "ratio"], title="ratios (same run)", align="llr")
+    for scenario, found in results["ratios"].items():
+        for name, ratio in found.items():
+            out.add(scenario, name, f"{ratio:.2f}")
+    return out
 
 
 def ratios(tools: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -337,27 +356,28 @@ def ratios(tools: dict[str, dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=10.0, help="trial length when equal")
-    parser.add_argument("--scenarios", default=f"{EQUAL},{MIXED}")
-    parser.add_argument("--modes", default="warm,job", help="this project's dispatch modes")
-    parser.add_argument("--hydra-python", default=str(REPO / "build/hydra-venv/bin/python"))
-    parser.add_argument("--skip-hydra", action="store_true")
-    parser.add_argument("--controllers", choices=("threads", "processes"), default="threads")
-    parser.add_argument(
+def main(argv: list[str] | None = None) -> int:
+    bench = Benchmark(
+        __doc__,
+        __file__,
+        repeat_help="rounds (each runs every tool); medians reported",
+        json_out=True,
+    )
+    bench.add_argument("--trials", type=int, default=16)
+    bench.add_argument("--seconds", type=float, default=10.0, help="trial length when equal")
+    bench.add_argument("--scenarios", default=f"{EQUAL},{MIXED}")
+    bench.add_argument("--modes", default="warm,job", help="this project's dispatch modes")
+    bench.add_argument("--hydra-python", default=str(REPO / "build/hydra-venv/bin/python"))
+    bench.add_argument("--skip-hydra", action="store_true")
+    bench.add_argument("--controllers", choices=("threads", "processes"), default="threads")
+    bench.add_argument(
         "--in-flight",
         type=int,
         default=0,
         help="also measure submit-host memory with this many trials in flight (e.g. 32)",
     )
-    parser.add_argument(
-        "--repeat", type=int, default=1, help="rounds (each runs every tool); medians reported"
-    )
-    parser.add_argument("--keep", type=Path, default=None, help="keep the runs' folders here")
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    args = parser.parse_args()
+    bench.add_argument("--keep", type=Path, default=None, help="keep the runs' folders here")
+    args = bench.parse(argv)
     scenarios = {
         name: durations_for(name, args.trials, args.seconds) for name in args.scenarios.split(",")
     }
@@ -401,12 +421,19 @@ def main() -> int:
         for name, by_tool in runs.items()
     }
     results["ratios"] = {name: ratios(m) for name, m in results["medians"].items()}
-    print(table(results))
-    print("ratios", json.dumps(results["ratios"], indent=1))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"largest child process RSS: {peak:.0f} MiB; load average {load()}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    parts: list[Table | str] = [table(results)]
+    if any(results["ratios"].values()):
+        parts.append(ratio_table(results))
+    if "memory" in results:
+        memory = results["memory"]
+        parts.append(
+            f"submit host with {args.in_flight} trials in flight (job mode): "
+            f"{memory['submit_host_processes']} processes, {memory['submit_host_rss_mib']} MiB RSS"
+            f" (largest {memory['largest_process_rss_mib']} MiB)"
+        )
+    parts.append(f"largest child process RSS: {peak:.0f} MiB")
+    bench.report(*parts, figures=results)
     return 0
 
 

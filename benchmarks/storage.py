@@ -2,11 +2,11 @@
 
 Run from the repository root (PostgreSQL and MariaDB on 127.0.0.1 as in CI):
 
-    python benchmarks/storage.py [--trials 40] [--repeats 3] [--workers 16] [--per-worker 8]
+    python benchmarks/storage.py [--trials 40] [--repeat 3] [--workers 16] [--per-worker 8]
 
 1. Per-trial time, one process: ask, suggest 3 parameters, report 5 intermediate values, tell,
    with RandomSampler (so the storage dominates), plain Optuna storage vs ``open_storage``,
-   interleaved, median of ``--repeats`` rounds; the ratio is ours / plain (target <= 1.2).
+   interleaved, median of ``--repeat`` rounds; the ratio is ours / plain (target <= 1.2).
 2. Throughput: ``--workers`` processes each run ``--per-worker`` such trials on one study at once;
    trials per second of wall time, plain and ours.
 
@@ -15,8 +15,6 @@ Each run creates fresh databases on the servers and drops them at the end.
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing
 import secrets
 import statistics
@@ -28,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import optuna
+from _harness import Benchmark, Table, timer
 from optuna.storages import BaseStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -69,9 +68,10 @@ def per_trial_ms(make: Callable[[str], BaseStorage], url: str, n: int) -> tuple[
     storage = make(url)
     name = f"b-{secrets.token_hex(4)}"
     optuna.create_study(study_name=name, storage=storage)
-    wall, cpu = time.perf_counter(), time.process_time()
-    run_trials(storage, name, n)
-    return (time.perf_counter() - wall) / n * 1000, (time.process_time() - cpu) / n * 1000
+    cpu = time.process_time()
+    with timer() as clock:
+        run_trials(storage, name, n)
+    return clock.seconds / n * 1000, (time.process_time() - cpu) / n * 1000
 
 
 def _worker(kind: str, url: str, name: str, n: int, go: object) -> None:
@@ -91,11 +91,11 @@ def throughput(kind: str, url: str, workers: int, per_worker: int) -> float:
     for proc in procs:
         proc.start()
     time.sleep(2.0)  # let every process import and connect before the clock starts
-    start = time.perf_counter()
-    go.set()
-    for proc in procs:
-        proc.join()
-    elapsed = time.perf_counter() - start
+    with timer() as clock:
+        go.set()
+        for proc in procs:
+            proc.join()
+    elapsed = clock.seconds
     if any(p.exitcode for p in procs):
         raise RuntimeError(f"{kind} workers failed: {[p.exitcode for p in procs]}")
     done = len(optuna.load_study(study_name=name, storage=plain_storage(url)).trials)
@@ -141,29 +141,43 @@ def backend_url(name: str, tmp: Path) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backends", default=",".join(BACKENDS))
-    parser.add_argument("--trials", type=int, default=20, help="trials per overhead round")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--per-worker", type=int, default=8)
-    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    args = parser.parse_args(argv)
+    bench = Benchmark(
+        __doc__,
+        __file__,
+        repeat=7,
+        repeat_aliases=("--repeats",),
+        repeat_help="interleaved rounds of the per-trial overhead (plain, ours); medians",
+        json_out=True,
+    )
+    bench.add_argument("--backends", default=",".join(BACKENDS))
+    bench.add_argument("--trials", type=int, default=20, help="trials per overhead round")
+    bench.add_argument("--workers", type=int, default=16, help="processes for the throughput")
+    bench.add_argument("--per-worker", type=int, default=8, help="trials per process")
+    args = bench.parse(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     results: dict[str, dict[str, float]] = {}
-    print(
-        f"{'':<11} {'wall ms/trial, 1 process':^24}  {'CPU ms/trial, 1 process':^24}   "
-        f"{f'trials/s, {args.workers} procs':^17}\n"
-        f"{'backend':<11} {'plain':>8} {'ours':>8} {'ratio':>6}  {'plain':>8} {'ours':>8} "
-        f"{'ratio':>6}   {'plain':>8} {'ours':>8}",
-        flush=True,
+    table = Table(
+        [
+            "backend",
+            "plain wall ms/trial",
+            "ours wall ms/trial",
+            "ratio",
+            "plain min",
+            "ours min",
+            "plain CPU ms/trial",
+            "ours CPU ms/trial",
+            "CPU ratio",
+            f"plain trials/s, {args.workers} procs",
+            f"ours trials/s, {args.workers} procs",
+        ],
+        align="l" + "r" * 10,
     )
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.backends.split(","):
             with backend_url(name, Path(tmp)) as url:
                 plain, mine = [], []
                 per_trial_ms(ours, url, 5)  # warm up: schema, imports, caches
-                for _ in range(args.repeats):  # interleaved, so drift hits both alike
+                for _ in range(args.repeat):  # interleaved, so drift hits both alike
                     plain.append(per_trial_ms(plain_storage, url, args.trials))
                     mine.append(per_trial_ms(ours, url, args.trials))
                 p, o = (statistics.median(w for w, _ in runs) for runs in (plain, mine))
@@ -173,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                     for kind in tps:
                         tps[kind].append(throughput(kind, url, args.workers, args.per_worker))
                 tp, to = statistics.mean(tps["plain"]), statistics.mean(tps["ours"])
+                p_min, o_min = (min(w for w, _ in runs) for runs in (plain, mine))
                 results[name] = {
                     "plain_ms_per_trial": p,
                     "ours_ms_per_trial": o,
@@ -182,14 +197,19 @@ def main(argv: list[str] | None = None) -> int:
                     "cpu_ratio": oc / pc,
                     "plain_trials_per_s": tp,
                     "ours_trials_per_s": to,
+                    "plain_min_ms_per_trial": p_min,
+                    "ours_min_ms_per_trial": o_min,
                 }
-                print(
-                    f"{name:<11} {p:>8.1f} {o:>8.1f} {o / p:>6.2f}  {pc:>8.1f} {oc:>8.1f} "
-                    f"{oc / pc:>6.2f}   {tp:>8.1f} {to:>8.1f}",
-                    flush=True,
+                row = table.add(
+                    name,
+                    *(f"{x:.1f}" for x in (p, o)),
+                    f"{o / p:.2f}",
+                    *(f"{x:.1f}" for x in (p_min, o_min, pc, oc)),
+                    f"{oc / pc:.2f}",
+                    *(f"{x:.1f}" for x in (tp, to)),
                 )
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+                print(row, flush=True)
+    bench.report(table, figures=results)
     return 0
 
 

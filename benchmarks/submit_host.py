@@ -10,21 +10,24 @@ nodes, are excluded), for:
 - threads:   N threads in one process calling the same controller code (what a `run:` rule
              under `--force-use-threads` would do).
 
-    python benchmarks/submit_host.py [--trials 32] [--seconds 20]
+    python benchmarks/submit_host.py [--trials 32] [--seconds 20] [--repeat 3] [--out PATH]
+
+With ``--repeat N``, N rounds (processes then threads, fresh studies) and the median of each
+figure.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from argparse import SUPPRESS
 from pathlib import Path
 
 import yaml
+from _harness import Benchmark, Table, median_row, timer
 from _proc import cmdline, cpu_seconds, memory_kb, tree
 
 HERE = Path(__file__).resolve().parent
@@ -80,19 +83,21 @@ def watch(roots: list[int], done: threading.Event) -> dict[str, float]:
 
 
 def measure(launch: list[list[str]], cwd: Path) -> dict[str, float]:
-    start = time.perf_counter()
-    procs = [
-        subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for cmd in launch
-    ]
-    done = threading.Event()
-    result: dict[str, float] = {}
-    watcher = threading.Thread(target=lambda: result.update(watch([p.pid for p in procs], done)))
-    watcher.start()
-    codes = [p.wait() for p in procs]
-    done.set()
-    watcher.join()
-    result["wall_s"] = time.perf_counter() - start
+    with timer() as clock:
+        procs = [
+            subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for cmd in launch
+        ]
+        done = threading.Event()
+        result: dict[str, float] = {}
+        watcher = threading.Thread(
+            target=lambda: result.update(watch([p.pid for p in procs], done))
+        )
+        watcher.start()
+        codes = [p.wait() for p in procs]
+        done.set()
+        watcher.join()
+    result["wall_s"] = clock.seconds
     result["failed_controllers"] = sum(code != 0 for code in codes)
     return result
 
@@ -113,61 +118,99 @@ def thread_worker(spec_path: str, trials: int) -> None:
         thread.join()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--thread-worker", nargs=2, metavar=("SPEC", "TRIALS"))
-    args = parser.parse_args()
+def one_round(root: Path, trials: int, seconds: float) -> tuple[dict[str, float], ...]:
+    """The processes and the threads figures of one round, in a folder of its own."""
+    root.mkdir()
+    procs_spec = write_spec(root, "procs", trials, seconds)
+    threads_spec = write_spec(root, "threads", trials, seconds)
+    processes = measure(
+        [
+            [
+                sys.executable,
+                "-m",
+                "sweeps",
+                "trial",
+                "--spec",
+                str(procs_spec),
+                "--slot",
+                str(slot),
+                "--receipt",
+                f"receipts-p/{slot}.json",
+            ]
+            for slot in range(trials)
+        ],
+        root,
+    )
+    threads = measure(
+        [
+            [
+                sys.executable,
+                str(HERE / "submit_host.py"),
+                "--thread-worker",
+                str(threads_spec),
+                str(trials),
+            ]
+        ],
+        root,
+    )
+    return processes, threads
+
+
+FIGURES = ("peak_rss_mb", "peak_pss_mb", "cpu_s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    bench = Benchmark(__doc__, __file__, repeat_help="rounds of both; medians of each figure")
+    bench.add_argument("--trials", type=int, default=32, help="trials in flight")
+    bench.add_argument("--seconds", type=float, default=20.0, help="each trial's sleep")
+    bench.add_argument("--thread-worker", nargs=2, metavar=("SPEC", "TRIALS"), help=SUPPRESS)
+    args = bench.parse(argv)
     if args.thread_worker:
         thread_worker(args.thread_worker[0], int(args.thread_worker[1]))
-        return
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        procs_spec = write_spec(root, "procs", args.trials, args.seconds)
-        threads_spec = write_spec(root, "threads", args.trials, args.seconds)
-        processes = measure(
-            [
-                [
-                    sys.executable,
-                    "-m",
-                    "sweeps",
-                    "trial",
-                    "--spec",
-                    str(procs_spec),
-                    "--slot",
-                    str(slot),
-                    "--receipt",
-                    f"receipts-p/{slot}.json",
-                ]
-                for slot in range(args.trials)
-            ],
-            root,
-        )
-        threads = measure(
-            [
-                [
-                    sys.executable,
-                    str(HERE / "submit_host.py"),
-                    "--thread-worker",
-                    str(threads_spec),
-                    str(args.trials),
-                ]
-            ],
-            root,
-        )
-    report = {
+        rounds = [
+            one_round(Path(tmp) / str(r), args.trials, args.seconds) for r in range(args.repeat)
+        ]
+    processes = median_row([p for p, _ in rounds])
+    threads = median_row([t for _, t in rounds])
+    figures = {
         "trials_in_flight": args.trials,
         "processes": processes,
         "threads": threads,
         "ratio_processes_over_threads": {
-            key: processes[key] / threads[key]
-            for key in ("peak_rss_mb", "peak_pss_mb", "cpu_s")
-            if threads[key]
+            key: processes[key] / threads[key] for key in FIGURES if threads[key]
         },
+        "rounds": [{"processes": p, "threads": t} for p, t in rounds],
     }
-    print(json.dumps(report, indent=2))
+    table = Table(
+        [
+            "controllers",
+            "peak RSS MB",
+            "peak PSS MB",
+            "CPU s",
+            "wall s",
+            "failed controllers",
+        ],
+        align="lrrrrr",
+    )
+    for name, row in (("processes", processes), ("threads", threads)):
+        table.add(
+            name,
+            *(f"{row[key]:.1f}" for key in (*FIGURES, "wall_s")),
+            int(row["failed_controllers"]),
+        )
+    ratios = figures["ratio_processes_over_threads"]
+    table.add(
+        "processes / threads",
+        *(f"{ratios[key]:.2f}x" if key in ratios else "-" for key in FIGURES),
+        "-",
+        "-",
+    )
+    note = f"{args.trials} trials in flight, each sleeping {args.seconds:g} s"
+    bench.report(note, table, figures=figures)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -12,12 +12,11 @@ the median of each phase between one trial's end and the next one's start:
 - published -> claimed: a lane hears the doorbell and claims the trial;
 - claimed -> sleep: the lane starts the trial (heartbeat, log, handle) up to the objective.
 
-Usage: python benchmarks/warm_timeline.py DIR/equal-sweeps-warm-0
+Usage: python benchmarks/warm_timeline.py DIR/equal-sweeps-warm-0 [--lanes 2] [--out PATH]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 from statistics import median
 
 import optuna
+from _harness import Benchmark, Table
 
 PHASES = ("end -> told", "told -> published", "published -> claimed", "claimed -> sleep")
 
@@ -95,18 +95,23 @@ def start_up(work: Path, rows: list[dict[str, float]]) -> list[tuple[str, float]
     return sorted(moments, key=lambda moment: moment[1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", type=Path, help="a kept run folder of slurm_overhead.py")
-    parser.add_argument("--lanes", type=int, default=2)
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    bench = Benchmark(__doc__, __file__, repeatable=False)
+    bench.add_argument("run", type=Path, help="a kept run folder of slurm_overhead.py")
+    bench.add_argument("--lanes", type=int, default=2, help="lanes the run had")
+    args = bench.parse(argv)
     rows = trial_rows(args.run)
     moments = start_up(args.run, rows)
     origin = moments[0][1]
+    timeline = Table(["s after the first", "moment"], title="start-up timeline", align="rl")
     for name, moment in moments:
-        print(f"{moment - origin:8.2f} s  {name}")
-    for phase, seconds in phases(rows, args.lanes).items():
-        print(f"{phase:22} {seconds:.3f} s (median)")
+        timeline.add(f"{moment - origin:.2f}", name)
+    spans = phases(rows, args.lanes)
+    between = Table(["phase", "median s"], title="between one trial's end and the next", align="lr")
+    for phase, seconds in spans.items():
+        between.add(phase, f"{seconds:.3f}")
+    figures = {"moments": [{"moment": n, "epoch_s": t} for n, t in moments], "phases": spans}
+    bench.report(f"run: {args.run}", timeline, between, figures=figures)
     return 0
 
 
