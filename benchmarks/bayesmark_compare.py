@@ -8,8 +8,9 @@ the 108 names, e.g. ``'kNN_*' '*_iris_*'``; default all), ``--jobs`` problems at
 Every evaluation is appended to ``--logs``/PROBLEM.jsonl as it finishes, so a stopped run
 resumes where it stopped. Reads ``bbo-challenge-baselines/baseline-100-1.json`` (or
 ``--baseline``) from the published-material directory (default: the nearest
-``shared/published`` beside the repository), prints a Markdown table and writes
-``results/bayesmark-compare.json``. ``--report`` evaluates nothing: it tabulates every problem
+``shared/published`` beside the repository), prints a Markdown table and writes the figures
+to ``--json`` (default ``results/bayesmark-compare.json``; ``--out FILE.json``, the flag's
+former name, still names it). ``--report`` evaluates nothing: it tabulates every problem
 whose log holds ``--n-random`` draws and lists the others as not run yet. Exit status 1 if a
 required check fails.
 """
@@ -18,17 +19,14 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import json
 import os
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import optuna
-
-from sweeps.objectives.bayesmark import unavailable
-from sweeps.published.bayesmark import (
+from _harness import Benchmark, Stopwatch
+from _published_bayesmark import (
     BASELINE,
     PROBLEMS,
     ProblemResult,
@@ -39,6 +37,8 @@ from sweeps.published.bayesmark import (
     read_log,
     read_published,
 )
+
+from sweeps.objectives.bayesmark import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -61,7 +61,7 @@ def select(patterns: list[str]) -> list[str]:
 
 def run_one(problem: str, args: argparse.Namespace, baseline: Path) -> ProblemResult:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    started = time.time()
+    clock = Stopwatch()
     result = compare_problem(
         problem,
         read_published(baseline, problem),
@@ -69,7 +69,7 @@ def run_one(problem: str, args: argparse.Namespace, baseline: Path) -> ProblemRe
         args.tpe_seeds,
         log=args.logs / f"{problem}.jsonl",
     )
-    print(f"{problem}: {time.time() - started:.0f} s, passed={passed(result)}", file=sys.stderr)
+    print(f"{problem}: {clock.seconds:.0f} s, passed={passed(result)}", file=sys.stderr)
     return result
 
 
@@ -95,18 +95,25 @@ def report(chosen: list[str], results: list[ProblemResult], refused: dict[str, s
     return "\n".join(out)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--published", type=Path, default=default_published())
-    parser.add_argument("--baseline", default=BASELINE, help="file in bbo-challenge-baselines/")
-    parser.add_argument("--n-random", type=int, default=201)  # odd: a median that is a draw
-    parser.add_argument("--tpe-seeds", type=int, default=0)
-    parser.add_argument("--problems", nargs="*", default=["*"], help="globs over problem names")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--logs", type=Path, default=Path("results/bayesmark-evaluations"))
-    parser.add_argument("--out", type=Path, default=Path("results/bayesmark-compare.json"))
-    parser.add_argument("--report", action="store_true", help="tabulate finished logs only")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    bench = Benchmark(
+        __doc__,
+        __file__,
+        repeatable=False,
+        json_out=True,
+        json_default=Path("results/bayesmark-compare.json"),
+    )
+    bench.add_argument("--published", type=Path, default=default_published())
+    bench.add_argument("--baseline", default=BASELINE, help="file in bbo-challenge-baselines/")
+    bench.add_argument("--n-random", type=int, default=201)  # odd: a median that is a draw
+    bench.add_argument("--tpe-seeds", type=int, default=0)
+    bench.add_argument("--problems", nargs="*", default=["*"], help="globs over problem names")
+    bench.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    bench.add_argument("--logs", type=Path, default=Path("results/bayesmark-evaluations"))
+    bench.add_argument("--report", action="store_true", help="tabulate finished logs only")
+    args = bench.parse(argv)
+    if args.out is not None and args.out.suffix == ".json":  # the figures file's former flag
+        args.json, args.out = args.out, None
     baseline = args.published / "bbo-challenge-baselines" / args.baseline
     chosen = select(args.problems)
     refused = {p: unavailable(p.split("_")[1]) for p in chosen if unavailable(p.split("_")[1])}
@@ -120,9 +127,8 @@ def main() -> int:
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(run_one, p, args, baseline) for p in runnable]
         results = [f.result() for f in futures]
-    print(report(chosen, results, refused) if args.report else markdown_table(results))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps([as_json(r) for r in results], indent=2) + "\n")
+    table = report(chosen, results, refused) if args.report else markdown_table(results)
+    bench.report(table, figures=[as_json(r) for r in results])
     return 0 if all(passed(r) for r in results) else 1
 
 

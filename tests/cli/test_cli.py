@@ -91,7 +91,7 @@ def test_status_json_shows_totals_and_budgets_and_never_writes(make_spec, capsys
     from sweeps.job.task import TrialOutcome
     from sweeps.study import load_study
 
-    budget = {"n_trials": 4, "max_gpu_hours": 2, "max_energy_kwh": 1, "deadline": "2h"}
+    budget = {"n_trials": 4, "max_billed_gpu_hours": 2, "max_energy_kwh": 1, "deadline": "2h"}
     path, spec = make_spec(budget=budget)
     assert main(["study", "prepare", "--spec", str(path)]) == 0
     study = load_study(spec)
@@ -111,7 +111,7 @@ def test_status_json_shows_totals_and_budgets_and_never_writes(make_spec, capsys
     assert (totals["energy_wh"], totals["trials_measured"]) == (150.0, 1)
     assert totals["queue_wait_s"] == 90
     budgets = status["budgets"]
-    assert budgets["max_gpu_hours"] == {
+    assert budgets["max_billed_gpu_hours"] == {
         "limit": 2.0,
         "spent": 0.75,
         "left": 1.25,
@@ -123,5 +123,5 @@ def test_status_json_shows_totals_and_budgets_and_never_writes(make_spec, capsys
     assert main(["status", "--spec", str(path)]) == 0
     out = capsys.readouterr().out
     assert "spent: 0.75 billed GPU-hours (2 trial(s)), energy 150 Wh" in out
-    assert "budget max_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left" in out
+    assert "budget max_billed_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left" in out
     assert db.read_bytes() == before  # status only reads

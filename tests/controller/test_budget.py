@@ -29,11 +29,11 @@ def test_a_spent_budget_starts_no_trial_and_says_which(make_spec, capsys) -> Non
         assert (receipt.state, receipt.number) == (NOT_RUN, -1)
         assert json.loads(path.read_text())["state"] == NOT_RUN
     err = capsys.readouterr().err
-    line = "sweep ended: budget max_gpu_hours: 1.25 of 1.0 GPU-hours spent, 0 GPU-hours left"
+    line = "sweep ended: budget max_billed_gpu_hours: 1.25 of 1.0 GPU-hours spent, 0 GPU-hours left"
     assert err.count(line) == 1  # printed once per run
     study = load_study(spec)
     assert len(study.trials) == 1  # no trial was started
-    assert json.loads(study.user_attrs[Key.BUDGET_SPENT])["budget"] == "max_gpu_hours"
+    assert json.loads(study.user_attrs[Key.BUDGET_SPENT])["budget"] == "max_billed_gpu_hours"
     assert forget_not_run(spec) == 2
     assert not any(path.exists() for path in receipts)
     assert list((SweepPaths.of(spec).root / "not-run").iterdir()) == []

@@ -212,10 +212,16 @@ def test_the_note_shows_the_figures_the_controller_records(make_spec) -> None:  
     from sweeps.study import prepare_study
 
     _, spec = make_spec(
-        resources={"gpus": 1, "time_min": 2}, budget={"n_trials": 4, "max_gpu_hours": 2}
+        resources={"gpus": 1, "time_min": 2}, budget={"n_trials": 4, "max_billed_gpu_hours": 2}
     )
     study = prepare_study(spec)
-    slurm = {"job_id": "7", "gpus": 1, "run_time_s": 5400, "gpu_hours": 1.5, "queue_wait_s": 1800}
+    slurm = {
+        "job_id": "7",
+        "gpus": 1,
+        "elapsed_s": 5400,
+        "allocated_gpu_hours": 1.5,
+        "queue_wait_s": 1800,
+    }
     cost = {"billed_gpu_hours": 0.75, "billing_rule": "gpu_share: 1 GPU(s) x 0.5 x hours"}
     facts_of_trials = (
         {"slurm": slurm, "cost": cost, "energy": {"wh": 120.5}},
@@ -228,4 +234,6 @@ def test_the_note_shows_the_figures_the_controller_records(make_spec) -> None:  
     assert lines[0].startswith("- billed GPU-hours so far: 0.750 (1 trial(s) billed)")
     assert lines[0].endswith("allocated GPU-hours (Slurm): 1.500")
     assert lines[1] == "- energy: 120.5 Wh over 1 measured trial(s); queue wait: 0.50 h"
-    assert lines[2] == "- budget max_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left"
+    assert lines[2] == (
+        "- budget max_billed_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left"
+    )

@@ -1,27 +1,31 @@
-"""The Bayesmark problems: spaces as bayesmark's, and a small published comparison."""
+"""The Bayesmark problems: spaces as bayesmark's, and a small published comparison (the
+benchmark's code, benchmarks/_published_bayesmark.py)."""
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
 from support.published import PUBLISHED
+from support.specs import REPO
 
 from sweeps.objectives.bayesmark import SVM as SVM_SPACE
 from sweeps.objectives.bayesmark import TREE, model_params, problem, sweep_space
-from sweeps.published.bayesmark import (
+from sweeps.spec import load_spec
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _published_bayesmark import (
     BASELINE,
     PROBLEMS,
     compare_problem,
-    median_ci,
     read_published,
     sample_losses,
     sweep_file,
 )
-from sweeps.published.stats import expected_best
-from sweeps.spec import load_spec
+from _published_stats import expected_best
 
 
 def test_expected_best_matches_brute_force() -> None:
@@ -106,13 +110,3 @@ def test_reference_baseline_is_the_large_batch_one_pool() -> None:
     # pool behind baseline-15-1.json landed one step off.
     assert reference.clip == pytest.approx(-421 / 455, abs=1e-12)
     assert small.clip == pytest.approx(-420 / 455, abs=1e-12)
-
-
-def test_median_ci_is_the_binomial_order_statistic_interval() -> None:
-    # Ranks from scipy.stats.binom: ppf(0.025, n, 0.5) and isf(0.025, n, 0.5) + 1.
-    losses = np.arange(501, dtype=float)[::-1] + 1.0
-    assert median_ci(losses) == (229.0, 273.0)
-    assert median_ci(np.arange(61, dtype=float) + 1.0) == (23.0, 39.0)
-    assert median_ci(np.ones(5)) == (-np.inf, np.inf)
-    # A plateau holding the middle of the sample: both ends on it.
-    assert median_ci(np.r_[np.zeros(30), np.ones(71)]) == (1.0, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from support.published import PUBLISHED
 
@@ -11,7 +13,10 @@ pytestmark = pytest.mark.skipif(
     reason="the LCBench surrogate is not present",
 )
 
-from sweeps.published.lcbench import (  # noqa: E402
+from support.specs import REPO  # noqa: E402
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _published_lcbench import (  # noqa: E402
     REFERENCE,
     expected_best_accuracy,
     load_sweep,
@@ -37,3 +42,14 @@ def test_successive_halving_saves_epochs_on_learning_curves() -> None:
     pruned = run(spec, "167168", "TPESampler", 20, seed=0, prune=True, model_dir=model_dir())
     assert full.epochs == 20 * 52 and full.pruned == 0
     assert pruned.pruned > 0 and pruned.epochs < full.epochs
+
+
+def test_the_sweep_file_carries_the_reference_of_its_instance() -> None:
+    published = load_sweep().published
+    assert published is not None and published.trials == 20000
+    figures = {f.name: f for f in published.figures}
+    reference = REFERENCE["167168"]
+    assert figures["max"].value == reference["max"] and figures["max"].after == 20000
+    for n in (10, 50, 100):
+        figure = figures[f"E[best of {n}]"]
+        assert (figure.statistic, figure.after, figure.value) == ("mean_best", n, reference[n])

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+from support.specs import REPO
 
 pytest.importorskip("torch")
 
-from sweeps.published.skorch import BAND, grid_points, mean_ranks, run_grid
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _published_skorch import (
+    BAND,
+    PUBLISHED_BEST,
+    PUBLISHED_WINNER,
+    grid_points,
+    mean_ranks,
+    run_grid,
+)
 
 pytestmark = pytest.mark.torch
 
@@ -35,3 +46,9 @@ def test_one_seed_of_the_grid_matches_the_published_structure() -> None:
         ],
     )
     assert list(again.scores.values()) == list(run.scores.values())[:2]  # seeded: repeatable
+
+
+def test_the_published_figures_are_read_from_the_sweep_file() -> None:
+    assert PUBLISHED_BEST == 0.8780367193540846
+    assert PUBLISHED_WINNER == {"lr": 0.1, "num_units": 20, "dropout": 0.0, "nesterov": False}
+    assert BAND == (0.855, 0.885)

@@ -64,9 +64,9 @@ def test_html_report_has_the_three_figures(make_spec, workdir: Path) -> None:  #
 COSTS: list[dict[str, object]] = [
     {
         "runtime_s": 10.0,
-        "slurm.run_time_s": 20,
+        "slurm.elapsed_s": 20,
         "slurm.queue_wait_s": 5.0,
-        "slurm.gpu_hours": 0.01,
+        "slurm.allocated_gpu_hours": 0.01,
         "cost.billed_gpu_hours": 0.005,
         "energy.wh": 2.5,
         "energy.source": "nvml",
@@ -74,17 +74,17 @@ COSTS: list[dict[str, object]] = [
     },
     {
         "runtime_s": 30.0,
-        "slurm.run_time_s": 40,
+        "slurm.elapsed_s": 40,
         "slurm.queue_wait_s": 15.0,
-        "slurm.gpu_hours": 0.02,
+        "slurm.allocated_gpu_hours": 0.02,
         "cost.billed_gpu_hours": 0.01,
         "energy.not_measured": "no energy counter readable here: nvml: NVML sees no GPU",
         "slurm.node": "nid002",
     },
-    {"runtime_s": 5.0, "slurm.run_time_s": 10, "hostname": "laptop"},
+    {"runtime_s": 5.0, "slurm.elapsed_s": 10, "hostname": "laptop"},
     {
         "runtime_s": 20.0,
-        "slurm.run_time_s": 20,
+        "slurm.elapsed_s": 20,
         "energy.wh": 1.5,
         "energy.source": "rapl",
         "hostname": "ws1",
@@ -115,12 +115,12 @@ def test_report_tables_show_best_cost_and_every_trial(make_spec, workdir: Path) 
     cost = dict(html_tables(section(page, "What the sweep cost"))[0])
     assert cost == {
         "finished trials": "4",
-        "billed GPU-hours": "0.0150 h (2 of 4 trials)",
-        "allocated GPU-hours (Slurm)": "0.0300 h (2 of 4 trials)",
+        "billed GPU-hours": "0.0150 GPU-hours (2 of 4 trials)",
+        "allocated GPU-hours (Slurm)": "0.0300 GPU-hours (2 of 4 trials)",
         "energy": "4.0000 Wh (2 of 4 trials), read from nvml, rapl",
         "energy not measured": "2 trials: no energy counter readable here: nvml: NVML sees no GPU",
         "queue wait": "20.0 s (2 of 4 trials)",
-        "efficiency (trial time / allocated time)": "72.2% (65.0 s of 90.0 s)",
+        "efficiency (trial run time / allocated time)": "72.2% (65.0 s of 90.0 s)",
     }
     rows = html_records(html_tables(section(page, "All trials"))[0])
     assert [r["state"] for r in rows] == ["COMPLETE", "COMPLETE", "PRUNED", "COMPLETE"]

@@ -13,8 +13,9 @@ from support.slurm import sleep_sweep, squeue_ids, start, sweeps_env, trials
 from support.specs import REPO
 from support.workflow import workflow_project
 
+from sweeps.spec.facts import BILLED_GPU_HOURS, BILLING_RULE
 from sweeps.spec.sites import read_site
-from sweeps.study.keys import Attr, Key
+from sweeps.study.keys import Key
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -56,18 +57,18 @@ def run(cwd: Path, study: str) -> str:
 def test_max_gpu_hours_stops_the_sweep_within_one_trials_cost(tmp_path: Path) -> None:
     study = "budget-hours"
     limit = 0.04  # a 15 s trial on 8 GCDs bills about 0.02 GPU-hours: two or three trials
-    cwd = workflow_project(tmp_path, budget_sweep(study, 15, {"max_gpu_hours": limit}, 1))
+    cwd = workflow_project(tmp_path, budget_sweep(study, 15, {"max_billed_gpu_hours": limit}, 1))
     output = run(cwd, study)
-    assert output.count("sweep ended: budget max_gpu_hours:") == 1, output[-4000:]
+    assert output.count("sweep ended: budget max_billed_gpu_hours:") == 1, output[-4000:]
     ran = trials(cwd, study)
     assert ran and all(t.state == TrialState.COMPLETE for t in ran)
     assert len(ran) < 6  # the budget, not n_trials, ended the sweep
     for trial in ran:  # billed by the LUMI rule: 8 GCDs x 0.5 x the job's elapsed hours
         attrs = trial.user_attrs
-        expected = round(8 * 0.5 * attrs["slurm.run_time_s"] / 3600, 6)
-        assert attrs[Attr.BILLED_GPU_HOURS] == pytest.approx(expected)
-        assert attrs[Attr.BILLING_RULE] == "gpu_share: 8 GPU(s) x 0.5 x hours"
-    billed = [t.user_attrs[Attr.BILLED_GPU_HOURS] for t in sorted(ran, key=lambda t: t.number)]
+        expected = round(8 * 0.5 * attrs["slurm.elapsed_s"] / 3600, 6)
+        assert attrs[BILLED_GPU_HOURS.key] == pytest.approx(expected)
+        assert attrs[BILLING_RULE.key] == "gpu_share: 8 GPU(s) x 0.5 x hours"
+    billed = [t.user_attrs[BILLED_GPU_HOURS.key] for t in sorted(ran, key=lambda t: t.number)]
     assert sum(billed) >= limit
     assert sum(billed[:-1]) < limit  # it stopped at the first trial that reached the budget
     receipts = sorted((cwd / "results" / study / "trials").glob("*.json"))

@@ -16,8 +16,8 @@ from support.energy import AdvancingRapl
 from support.slurm import slurm_sweep
 
 from sweeps.controller.slot import run_slot
+from sweeps.spec.facts import ENERGY_NOT_MEASURED, ENERGY_SOURCE, ENERGY_WH
 from sweeps.study import load_study, prepare_study
-from sweeps.study.keys import Attr
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -38,9 +38,9 @@ def test_a_slurm_trial_records_its_energy_and_its_source(
     monkeypatch.setenv("SWEEPS_PM_COUNTERS_ROOT", str(workdir / "no-cray"))
     with AdvancingRapl(workdir / "powercap", watts=360.0):
         trial = run_one(workdir, "metered")
-    assert trial.user_attrs[Attr.ENERGY_SOURCE] == "rapl"
-    assert 0 < trial.user_attrs[Attr.ENERGY_WH] <= 0.1 * trial.duration.total_seconds()
-    assert Attr.ENERGY_NOT_MEASURED not in trial.user_attrs
+    assert trial.user_attrs[ENERGY_SOURCE.key] == "rapl"
+    assert 0 < trial.user_attrs[ENERGY_WH.key] <= 0.1 * trial.duration.total_seconds()
+    assert ENERGY_NOT_MEASURED.key not in trial.user_attrs
 
 
 def test_a_slurm_trial_without_counters_says_why(
@@ -49,8 +49,8 @@ def test_a_slurm_trial_without_counters_says_why(
     monkeypatch.setenv("SWEEPS_RAPL_ROOT", str(workdir / "no-powercap"))
     monkeypatch.setenv("SWEEPS_PM_COUNTERS_ROOT", str(workdir / "no-cray"))
     trial = run_one(workdir, "unmetered")
-    reason = trial.user_attrs[Attr.ENERGY_NOT_MEASURED]
+    reason = trial.user_attrs[ENERGY_NOT_MEASURED.key]
     assert reason.startswith("no energy counter readable here: ")
     assert f"rapl: no RAPL zones under {workdir / 'no-powercap'}" in reason
     assert "pm_counters: " in reason
-    assert Attr.ENERGY_WH not in trial.user_attrs
+    assert ENERGY_WH.key not in trial.user_attrs

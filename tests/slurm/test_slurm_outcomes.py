@@ -96,7 +96,9 @@ def test_completed_job_is_told_with_slurm_facts(ended: dict[str, list[FrozenTria
     assert facts["slurm.gpus"] == 1
     assert facts["slurm.requeues"] == 0
     assert facts["slurm.queue_wait_s"] >= 0
-    assert facts["slurm.gpu_hours"] == pytest.approx(facts["slurm.run_time_s"] / 3600, abs=1e-5)
+    assert facts["slurm.allocated_gpu_hours"] == pytest.approx(
+        facts["slurm.elapsed_s"] / 3600, abs=1e-5
+    )
 
 
 def test_failed_job_fails_the_trial_with_its_log_tail(ended: dict[str, list[FrozenTrial]]) -> None:

@@ -17,8 +17,8 @@ from support.slurm import running, sleep_sweep, squeue_ids, start, sweeps_env, t
 from support.specs import REPO
 from support.workflow import workflow_project
 
+from sweeps.spec.facts import BILLED_GPU_HOURS
 from sweeps.spec.sites import read_site
-from sweeps.study.keys import Attr
 from sweeps.study.spending import worker_overhead
 
 LUMI_BILLING = read_site(REPO / "profiles" / "lumi" / "site.yaml")["dispatch"]["slurm"]["billing"]
@@ -109,13 +109,13 @@ def test_warm_workers_run_the_sweep_as_one_job_array(tmp_path: Path) -> None:
     # Each trial is charged its lane's share of its worker (one GCD: 0.5 per hour) for its
     # time; what the workers held beyond that is the study's idle overhead.
     for trial in ended:
-        run_s = trial.user_attrs["slurm.run_time_s"]
-        assert trial.user_attrs[Attr.BILLED_GPU_HOURS] == round(0.5 * run_s / 3600, 6)
+        run_s = trial.user_attrs["slurm.elapsed_s"]
+        assert trial.user_attrs[BILLED_GPU_HOURS.key] == round(0.5 * run_s / 3600, 6)
     overhead = worker_overhead(study_attrs(cwd, "warm"), ended)
     assert overhead is not None and len(jobs) <= overhead.workers <= 2  # one may run none
-    charged = sum(t.user_attrs[Attr.BILLED_GPU_HOURS] for t in ended)
+    charged = sum(t.user_attrs[BILLED_GPU_HOURS.key] for t in ended)
     assert overhead.charged_gpu_hours == pytest.approx(charged)
-    assert overhead.allocated_gpu_hours > charged and overhead.idle_gpu_hours > 0
+    assert overhead.worker_billed_gpu_hours > charged and overhead.idle_gpu_hours > 0
 
 
 def test_killed_snakemake_re_attaches_to_trials_on_warm_workers(tmp_path: Path) -> None:

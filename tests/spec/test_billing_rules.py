@@ -26,7 +26,7 @@ def test_the_billing_tres_is_preferred_where_recorded(
 ) -> None:
     usage = Usage(gpus=1, nodes=1, elapsed_s=3600, billing=tres, gpu_weight=weight)
     billed = bill(BillingRule(rule="billing_tres", units_per_gpu_hour=units), usage)
-    assert (billed.gpu_hours, billed.rule) == (pytest.approx(hours), rule)
+    assert (billed.billed_gpu_hours, billed.rule) == (pytest.approx(hours), rule)
 
 
 def test_an_unknown_rule_is_refused_naming_the_key(tmp_path: Path) -> None:

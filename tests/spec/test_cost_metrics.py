@@ -1,4 +1,4 @@
-"""Cost metrics (``energy_wh``, ``gpu_hours``) in a sweep's ``metrics``, and what validation
+"""Cost metrics (``energy_wh``, ``trial_gpu_hours``) in a sweep's ``metrics``, and what validation
 refuses for the multi-objective study they make."""
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ def test_a_pruner_is_refused_for_an_energy_sweep() -> None:
 
 def test_a_sweep_of_costs_alone_is_refused() -> None:
     with pytest.raises(SpecError) as err:
-        spec_from_dict(energy_sweep(metrics=["gpu_hours", "energy_wh"]))
+        spec_from_dict(energy_sweep(metrics=["trial_gpu_hours", "energy_wh"]))
     key, value, message = err.value.problems[0]
-    assert (key, value) == ("metrics", ["gpu_hours", "energy_wh"])
+    assert (key, value) == ("metrics", ["trial_gpu_hours", "energy_wh"])
     assert "name at least one the objective returns" in message
 
 

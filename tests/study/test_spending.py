@@ -10,8 +10,8 @@ import pytest
 from support.specs import base_spec
 
 from sweeps.spec.errors import SpecError
+from sweeps.spec.facts import BILLED_GPU_HOURS, ENERGY_NOT_MEASURED, ENERGY_WH
 from sweeps.spec.load import spec_from_dict
-from sweeps.study.keys import Attr
 from sweeps.study.spending import budget_states, spent_budget, totals
 
 
@@ -32,9 +32,9 @@ def spec_with(**budget: Any):  # type: ignore[no-untyped-def]
 
 def test_totals_sum_what_the_trials_recorded() -> None:
     trials = [
-        trial({Attr.BILLED_GPU_HOURS: 0.5, Attr.ENERGY_WH: 100.0, "slurm.queue_wait_s": 60}),
-        trial({Attr.BILLED_GPU_HOURS: 0.25, "slurm.queue_wait_s": 30}),
-        trial({Attr.ENERGY_NOT_MEASURED: "no counter"}),
+        trial({BILLED_GPU_HOURS.key: 0.5, ENERGY_WH.key: 100.0, "slurm.queue_wait_s": 60}),
+        trial({BILLED_GPU_HOURS.key: 0.25, "slurm.queue_wait_s": 30}),
+        trial({ENERGY_NOT_MEASURED.key: "no counter"}),
     ]
     spent = totals(trials)
     assert (spent.billed_gpu_hours, spent.trials_billed) == (0.75, 2)
@@ -42,20 +42,20 @@ def test_totals_sum_what_the_trials_recorded() -> None:
     assert spent.queue_wait_s == 90
 
 
-def test_gpu_hours_budget_is_spent_once_billed_hours_reach_it() -> None:
-    spec = spec_with(max_gpu_hours=1.0)
-    half = trial({Attr.BILLED_GPU_HOURS: 0.5})
+def test_billed_gpu_hours_budget_is_spent_once_billed_hours_reach_it() -> None:
+    spec = spec_with(max_billed_gpu_hours=1.0)
+    half = trial({BILLED_GPU_HOURS.key: 0.5})
     assert spent_budget(spec, [half]) is None
     state = spent_budget(spec, [half, half])
-    assert state is not None and state.name == "max_gpu_hours"
-    assert state.line() == "max_gpu_hours: 1 of 1.0 GPU-hours spent, 0 GPU-hours left"
+    assert state is not None and state.name == "max_billed_gpu_hours"
+    assert state.line() == "max_billed_gpu_hours: 1 of 1.0 GPU-hours spent, 0 GPU-hours left"
 
 
 def test_energy_budget_reads_the_recorded_energy() -> None:
     spec = spec_with(max_energy_kwh=0.5)
-    trials = [trial({Attr.ENERGY_WH: 300.0})]
+    trials = [trial({ENERGY_WH.key: 300.0})]
     assert spent_budget(spec, trials) is None
-    state = spent_budget(spec, [*trials, trial({Attr.ENERGY_WH: 250.0})])
+    state = spent_budget(spec, [*trials, trial({ENERGY_WH.key: 250.0})])
     assert state is not None and (state.name, state.spent) == ("max_energy_kwh", 0.55)
 
 
@@ -78,7 +78,7 @@ def test_a_wall_clock_deadline_is_spent_once_it_passed() -> None:
 
 
 def test_no_budget_set_reads_nothing() -> None:
-    assert spent_budget(spec_with(), [trial({Attr.BILLED_GPU_HOURS: 1e9})]) is None
+    assert spent_budget(spec_with(), [trial({BILLED_GPU_HOURS.key: 1e9})]) is None
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,8 @@ def test_no_budget_set_reads_nothing() -> None:
     [
         ("deadline", "soon", "must be an ISO time"),
         ("deadline", "0h", "a duration must be positive"),
-        ("max_gpu_hours", -1, "greater than 0"),
+        ("max_billed_gpu_hours", -1, "greater than 0"),
+        ("max_gpu_hours", -1, "greater than 0"),  # its old name: named as the file names it
         ("max_energy_kwh", True, "must be a number, not the boolean true"),
         ("on_exhausted", "stop", "'finish' or 'cancel'"),
     ],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sweeps.controller.slot import tell_outcome
 from sweeps.job.task import TrialOutcome
+from sweeps.spec.facts import BILLED_GPU_HOURS
 from sweeps.study import prepare_study
-from sweeps.study.keys import Attr
 from sweeps.study.spending import worker_overhead
 from sweeps.worker.allocation import record_allocation
 from sweeps.worker.lanes import JOB_ID_VAR
@@ -35,10 +35,10 @@ def test_a_worker_records_its_allocation_and_its_idle_time_is_overhead(
         facts = {"worker": worker, "cost": {"billed_gpu_hours": billed}}
         tell_outcome(study, study.ask(), TrialOutcome("complete", values=[1.0], facts=facts))
     trials = study.get_trials()
-    assert trials[0].user_attrs[Attr.BILLED_GPU_HOURS] == 0.25
+    assert trials[0].user_attrs[BILLED_GPU_HOURS.key] == 0.25
     overhead = worker_overhead(study.user_attrs, trials)
     assert overhead is not None
-    assert (overhead.workers, overhead.allocated_gpu_hours) == (1, 2.0)
+    assert (overhead.workers, overhead.worker_billed_gpu_hours) == (1, 2.0)
     assert overhead.charged_gpu_hours == 0.75  # w2 recorded no allocation: not counted
     assert overhead.idle_gpu_hours == 1.25
 

@@ -12,8 +12,8 @@ from run.strategies.test_warm_publish import finals, run_controllers, started, w
 from support.energy import AdvancingRapl
 
 from sweeps.run.strategies.warm.pool import WorkerPool
+from sweeps.spec.facts import ENERGY_DEVICE_WH, ENERGY_WH
 from sweeps.study import load_study
-from sweeps.study.keys import Attr
 
 __all__ = ["started"]  # the fixture, used here by name
 
@@ -41,7 +41,7 @@ def test_two_packed_trials_each_get_a_share_of_the_device(  # type: ignore[no-un
     assert all(t.state == TrialState.COMPLETE for t in trials)
     assert len({t.user_attrs["lane"] for t in trials}) == 2
     for trial in trials:
-        device_wh = trial.user_attrs[Attr.ENERGY_DEVICE_WH]
+        device_wh = trial.user_attrs[ENERGY_DEVICE_WH.key]
         assert device_wh >= 360 * 3.0 / 3600 * 0.9  # the CPU's whole draw while it ran
         # Side by side for most of the run: about half, never the whole device.
-        assert 0.45 < trial.user_attrs[Attr.ENERGY_WH] / device_wh < 0.8
+        assert 0.45 < trial.user_attrs[ENERGY_WH.key] / device_wh < 0.8

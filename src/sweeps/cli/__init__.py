@@ -11,6 +11,7 @@ from sweeps import __version__
 from sweeps.cli import (
     batch,
     bundle,
+    compare,
     dashboard,
     doctor,
     importer,
@@ -33,6 +34,7 @@ COMMANDS = (
     trial,
     lane,
     report,
+    compare,
     doctor,
     dashboard,
     importer,

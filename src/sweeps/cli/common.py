@@ -8,12 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sweeps.spec import SpecError, SweepSpec, load_spec
 from sweeps.spec.sites import read_sites
 from sweeps.study import StudyMismatch
 from sweeps.study.batches import BatchOrderError
 
 DEFAULT_SPEC = Path("config/sweeps/default.yaml")
+PROJECT_CONFIG = Path("config/config.yaml")  # the workflow's config: its `sweep:` is the default
 
 # Exceptions that are the user's to fix: shown as one clear message, exit code 2.
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -29,6 +32,16 @@ class UserError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
+def default_spec() -> Path:
+    """The sweep the project's workflow runs: ``sweep:`` in ./config/config.yaml (a path or
+    ``published:NAME``), else config/sweeps/default.yaml."""
+    try:
+        sweep = yaml.safe_load(PROJECT_CONFIG.read_text()).get("sweep")
+    except (OSError, AttributeError, yaml.YAMLError):
+        return DEFAULT_SPEC
+    return Path(sweep) if isinstance(sweep, str) and sweep else DEFAULT_SPEC
+
+
 def add_spec_options(parser: argparse.ArgumentParser, positional: bool = False) -> None:
     """``--spec PATH`` (or a positional ``PATH``) and ``--site PATH`` (repeatable)."""
     if positional:
@@ -37,8 +50,9 @@ def add_spec_options(parser: argparse.ArgumentParser, positional: bool = False) 
         parser.add_argument(
             "--spec",
             type=Path,
-            default=DEFAULT_SPEC,
-            help=f"the sweep file (default: {DEFAULT_SPEC})",
+            default=default_spec(),
+            help=f"the sweep file or published:NAME (default: `sweep:` in {PROJECT_CONFIG}, "
+            f"else {DEFAULT_SPEC})",
         )
     parser.add_argument(
         "--site",

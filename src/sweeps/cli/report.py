@@ -1,4 +1,5 @@
-"""``sweeps report``: trials.csv, best.json and report.html for a sweep."""
+"""``sweeps report``: trials.csv, best.json and report.html for a sweep; for a published sweep
+it also prints the run beside its published figures."""
 
 from __future__ import annotations
 
@@ -30,4 +31,8 @@ def run(args: argparse.Namespace) -> int:
     csv_path, best_path = write_tables(study, spec, out)
     html_path = write_html_report(study, spec, out / "report.html")
     print(f"wrote {csv_path}, {best_path}, {html_path}")
+    if spec.published is not None:
+        from sweeps.report.published import compare_published
+
+        print(compare_published(study, spec).text())
     return 0

@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from sweeps.report.summary import summarize
+    from sweeps.spec.facts import BILLED_GPU_HOURS, ENERGY_WH, QUEUE_WAIT_S
     from sweeps.storage import redact_url
     from sweeps.study import load_study
     from sweeps.study.heartbeat import stale_after_s
@@ -99,19 +100,20 @@ def run(args: argparse.Namespace) -> int:
             highlight=False,
         )
     energy = (
-        f"{spent.energy_wh:g} Wh ({spent.trials_measured} trial(s) measured)"
+        f"{spent.energy_wh:g} {ENERGY_WH.unit} ({spent.trials_measured} trial(s) measured)"
         if spent.trials_measured
         else "not recorded"
     )
+    billed = BILLED_GPU_HOURS.label
     console.print(
-        f"spent: {spent.billed_gpu_hours:g} billed GPU-hours ({spent.trials_billed} trial(s)), "
-        f"energy {energy}, queue wait {spent.queue_wait_s / 3600:.2f} h",
+        f"spent: {spent.billed_gpu_hours:g} {billed} ({spent.trials_billed} trial(s)), "
+        f"{ENERGY_WH.label} {energy}, {QUEUE_WAIT_S.label} {spent.queue_wait_s / 3600:.2f} h",
         markup=False,
         highlight=False,
     )
     if overhead is not None:
         console.print(
-            f"warm workers: {overhead.allocated_gpu_hours:g} billed GPU-hours held by "
+            f"warm workers: {overhead.worker_billed_gpu_hours:g} {billed} held by "
             f"{overhead.workers} worker(s), {overhead.charged_gpu_hours:g} charged to trials, "
             f"{overhead.idle_gpu_hours:g} idle overhead",
             markup=False,

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import optuna
 
-    from sweeps.controller.modes import check_dispatch
+    from sweeps.run.strategies import check_dispatch
     from sweeps.spec.samplers import (
         resolved_pruner_args,
         resolved_sampler_args,

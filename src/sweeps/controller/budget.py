@@ -1,5 +1,5 @@
-"""Budgets: once ``budget.max_gpu_hours``, ``max_energy_kwh`` or ``deadline`` is spent, no new
-trial starts. Trials in flight finish, or with ``budget.on_exhausted: cancel`` are cancelled
+"""Budgets: once ``budget.max_billed_gpu_hours``, ``max_energy_kwh`` or ``deadline`` is spent, no
+new trial starts. Trials in flight finish, or with ``budget.on_exhausted: cancel`` are cancelled
 (marked for a retry). A slot that starts no trial writes a "not run" receipt, so Snakemake ends
 normally; the next run forgets those receipts and looks at the budgets again.
 

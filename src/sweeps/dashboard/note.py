@@ -11,33 +11,34 @@ import optuna
 import yaml
 
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import ALLOCATED_GPU_HOURS, BILLED_GPU_HOURS, ENERGY_WH, QUEUE_WAIT_S
 from sweeps.storage import redact_url
-from sweeps.study.keys import Attr, Key
+from sweeps.study.keys import Key
 from sweeps.study.spending import budget_states, totals, worker_overhead
 
 
 def cost_lines(
     spec: SweepSpec, trials: list[optuna.trial.FrozenTrial], study_attrs: dict[str, Any]
 ) -> list[str]:
-    """The recorded figures: billed GPU-hours (by the site's rule), Slurm's GPU-hours,
-    energy where it was measured, queue wait, warm workers' idle overhead, and each budget's
-    spent and left."""
+    """The recorded figures, named by their facts (sweeps.spec.facts): billed GPU-hours (by
+    the site's rule), Slurm's allocated GPU-hours, energy where it was measured, queue wait,
+    warm workers' idle overhead, and each budget's spent and left."""
     spent = totals(trials)
     overhead = worker_overhead(study_attrs, trials)
-    allocated = sum(float(t.user_attrs.get(Attr.GPU_HOURS, 0.0)) for t in trials)
     energy = (
-        f"{spent.energy_wh:.1f} Wh over {spent.trials_measured} measured trial(s)"
+        f"{spent.energy_wh:.1f} {ENERGY_WH.unit} over {spent.trials_measured} measured trial(s)"
         if spent.trials_measured
         else "not recorded"
     )
+    billed, allocated = BILLED_GPU_HOURS.label, ALLOCATED_GPU_HOURS.label
     lines = [
-        f"- billed GPU-hours so far: {spent.billed_gpu_hours:.3f} "
-        f"({spent.trials_billed} trial(s) billed); allocated GPU-hours (Slurm): {allocated:.3f}",
-        f"- energy: {energy}; queue wait: {spent.queue_wait_s / 3600:.2f} h",
+        f"- {billed} so far: {spent.billed_gpu_hours:.3f} "
+        f"({spent.trials_billed} trial(s) billed); {allocated}: {spent.allocated_gpu_hours:.3f}",
+        f"- {ENERGY_WH.label}: {energy}; {QUEUE_WAIT_S.label}: {spent.queue_wait_s / 3600:.2f} h",
     ]
     if overhead is not None:
         lines.append(
-            f"- warm workers: {overhead.allocated_gpu_hours:.3f} billed GPU-hours held, "
+            f"- warm workers: {overhead.worker_billed_gpu_hours:.3f} {billed} held, "
             f"{overhead.charged_gpu_hours:.3f} charged to trials, "
             f"{overhead.idle_gpu_hours:.3f} idle overhead"
         )

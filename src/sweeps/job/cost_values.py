@@ -1,4 +1,5 @@
-"""The values of cost metrics (``energy_wh``, ``gpu_hours``): told with the objective's own."""
+"""The values of the cost metrics (:data:`sweeps.spec.facts.METRICS`: ``energy_wh``,
+``trial_gpu_hours``): told with the objective's own."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from sweeps.job.task import TrialOutcome
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import ENERGY_METRIC, ENERGY_NOT_MEASURED, ENERGY_WH, RUNTIME_S
+from sweeps.spec.facts import TRIAL_GPU_HOURS as TRIAL_GPU_HOURS_METRIC
 from sweeps.spec.metrics import cost_metrics
-from sweeps.study.keys import Attr
 
 
 def trial_gpus(spec: SweepSpec) -> float:
@@ -17,18 +19,18 @@ def trial_gpus(spec: SweepSpec) -> float:
 
 
 def _energy_wh(spec: SweepSpec, facts: dict[str, Any]) -> float | str:
-    if Attr.ENERGY_WH in facts:
-        return float(facts[Attr.ENERGY_WH])
-    return f"energy was not measured ({facts.get(Attr.ENERGY_NOT_MEASURED, 'no reading')})"
+    if ENERGY_WH.recorded(facts):
+        return float(ENERGY_WH.read(facts))
+    return f"energy was not measured ({ENERGY_NOT_MEASURED.read(facts) or 'no reading'})"
 
 
-def _gpu_hours(spec: SweepSpec, facts: dict[str, Any]) -> float | str:
-    return round(trial_gpus(spec) * float(facts.get(Attr.RUNTIME_S, 0.0)) / 3600, 6)
+def _trial_gpu_hours(spec: SweepSpec, facts: dict[str, Any]) -> float | str:
+    return round(trial_gpus(spec) * float(RUNTIME_S.read(facts) or 0.0) / 3600, 6)
 
 
 COST_VALUES: dict[str, Callable[[SweepSpec, dict[str, Any]], float | str]] = {
-    "energy_wh": _energy_wh,
-    "gpu_hours": _gpu_hours,
+    ENERGY_METRIC.name: _energy_wh,
+    TRIAL_GPU_HOURS_METRIC.name: _trial_gpu_hours,
 }
 """Cost metric -> its value from the trial's facts, or why there is none."""
 

@@ -28,6 +28,7 @@ from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
 from sweeps.job.seeding import seed_everything
 from sweeps.job.task import TrialOutcome, TrialTask
+from sweeps.spec.facts import RUNTIME_S
 from sweeps.spec.metrics import objective_value_count
 from sweeps.study.provenance import host_facts, package_versions
 
@@ -86,7 +87,7 @@ def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcom
     if handle.log_path is not None:
         facts["log_file"] = str(handle.log_path)
     facts["finished_at"] = datetime.now(UTC).isoformat()
-    facts["runtime_s"] = round(time.time() - started, 3)
+    facts[RUNTIME_S.key] = round(time.time() - started, 3)
     if handle.last_step is not None:
         facts["last_step"] = handle.last_step
     if rank.world_size > 1:

@@ -1,5 +1,9 @@
 """One row per trial with the columns a reader of the report asks for: trials.csv and the
-report's table of all trials."""
+report's table of all trials.
+
+Each recorded fact of :mod:`sweeps.spec.facts` is one column, named by its declaration and read
+with it (an old study's keys included); the user attributes that are no declared fact follow as
+``user_attrs_<key>``."""
 
 from __future__ import annotations
 
@@ -11,31 +15,39 @@ import pandas as pd
 from optuna.trial import FrozenTrial
 
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import FACT_KEYS, FACTS, HOSTNAME, JOB_ELAPSED_S, NODE, RUNTIME_S, Fact
 from sweeps.study.keys import Attr, Key
 
 Column = Callable[[FrozenTrial], Any]
 
-COST_COLUMNS: dict[str, Column] = {
-    "run_time_s": lambda t: t.user_attrs.get(
-        Attr.RUNTIME_S, t.duration.total_seconds() if t.duration else None
-    ),
-    "allocated_s": lambda t: t.user_attrs.get(
-        Attr.JOB_ELAPSED_S, t.duration.total_seconds() if t.duration else None
-    ),
-    "queue_wait_s": lambda t: t.user_attrs.get(Attr.QUEUE_WAIT_S),
-    "gpu_hours": lambda t: t.user_attrs.get(Attr.GPU_HOURS),
-    "billed_gpu_hours": lambda t: t.user_attrs.get(Attr.BILLED_GPU_HOURS),
-    "energy_wh": lambda t: t.user_attrs.get(Attr.ENERGY_WH),
-    "energy_source": lambda t: t.user_attrs.get(Attr.ENERGY_SOURCE),
-    "energy_not_measured": lambda t: t.user_attrs.get(Attr.ENERGY_NOT_MEASURED),
-    "node": lambda t: t.user_attrs.get(Attr.NODE) or t.user_attrs.get(Attr.HOSTNAME),
-}
-"""Column -> its value for a trial. ``allocated_s`` is the Slurm job's elapsed time where
-recorded, else the trial's time in the study (a local process holds nothing longer)."""
 
-SHOWN_ELSEWHERE = {Attr.RUNTIME_S, Attr.GPU_HOURS, Attr.BILLED_GPU_HOURS, Attr.TRACEBACK}
-SHOWN_ELSEWHERE |= {Attr.ENERGY_WH, Attr.ENERGY_SOURCE, Attr.ENERGY_NOT_MEASURED}
-SHOWN_ELSEWHERE |= {Attr.QUEUE_WAIT_S, Attr.JOB_ELAPSED_S, Attr.NODE}
+def _time_in_study(trial: FrozenTrial) -> float | None:
+    return trial.duration.total_seconds() if trial.duration else None
+
+
+FALLBACKS: dict[Fact, Column] = {
+    RUNTIME_S: _time_in_study,
+    JOB_ELAPSED_S: _time_in_study,
+    NODE: lambda t: HOSTNAME.read(t.user_attrs),
+}
+"""A fact's column where the trial did not record it: the run time and the allocated time are
+the trial's time in the study (a local process holds nothing longer than it runs); the node is
+the host."""
+
+
+def fact_value(trial: FrozenTrial, fact: Fact) -> Any:
+    """``fact``'s column for ``trial``."""
+    value = fact.read(trial.user_attrs)
+    if value in (None, "") and fact in FALLBACKS:
+        return FALLBACKS[fact](trial)
+    return value
+
+
+CSV_ONLY = [fact.column for fact in FACTS if not fact.in_report]
+"""Fact columns that trials.csv has and the report page's table of all trials leaves out."""
+
+SHOWN_ELSEWHERE = FACT_KEYS | {Attr.TRACEBACK}
+"""User attributes not repeated as ``user_attrs_<key>``: the facts have their own columns."""
 
 
 def value_columns(spec: SweepSpec) -> list[str]:
@@ -59,7 +71,7 @@ def trial_row(trial: FrozenTrial, spec: SweepSpec) -> dict[str, Any]:
     values = trial.values or [None] * len(spec.directions)
     row.update(zip(value_columns(spec), values, strict=False))
     row.update({f"params_{k}": v for k, v in trial.params.items()})
-    row.update({name: column(trial) for name, column in COST_COLUMNS.items()})
+    row.update({fact.column: fact_value(trial, fact) for fact in FACTS})
     row.update(
         {f"user_attrs_{k}": v for k, v in trial.user_attrs.items() if k not in SHOWN_ELSEWHERE}
     )

@@ -1,4 +1,6 @@
-"""What a sweep cost, from its trials' rows: billed GPU-hours, energy, queue wait, efficiency."""
+"""What a sweep cost, from its trials' rows: billed GPU-hours, Slurm's allocated GPU-hours,
+energy, queue wait, efficiency. Figures are named by their facts (sweeps.spec.facts): a total is
+under its fact's column, with how many trials recorded it under ``<column>_trials``."""
 
 from __future__ import annotations
 
@@ -6,28 +8,47 @@ from typing import Any
 
 import pandas as pd
 
-FINISHED = ("COMPLETE", "PRUNED", "FAIL")
+from sweeps.report.summary import FINAL_STATES
+from sweeps.spec.facts import (
+    ALLOCATED_GPU_HOURS,
+    BILLED_GPU_HOURS,
+    ENERGY_NOT_MEASURED,
+    ENERGY_SOURCE,
+    ENERGY_WH,
+    JOB_ELAPSED_S,
+    QUEUE_WAIT_S,
+    RUNTIME_S,
+    Fact,
+)
+
+SUMMED = (BILLED_GPU_HOURS, ALLOCATED_GPU_HOURS, ENERGY_WH, QUEUE_WAIT_S)
+"""The facts summed over the finished trials."""
 
 
 def cost_totals(frame: pd.DataFrame) -> dict[str, Any]:
     """Totals over finished trials, each with how many trials recorded it (None: none did)."""
     if frame.empty:
         return {"trials": 0}
-    done = frame[frame["state"].isin(FINISHED)]
+    done = frame[frame["state"].isin(FINAL_STATES)]
     totals: dict[str, Any] = {"trials": len(done)}
-    for column in ("billed_gpu_hours", "gpu_hours", "energy_wh", "queue_wait_s"):
-        known = pd.to_numeric(done[column], errors="coerce").dropna()
-        totals[column] = float(known.sum()) if len(known) else None
-        totals[f"{column}_trials"] = len(known)
-    totals["energy_sources"] = sorted(done["energy_source"].dropna().unique().tolist())
-    missing = done["energy_not_measured"].dropna()
-    totals["energy_not_measured"] = missing.iloc[0] if len(missing) else None
-    both = done[["run_time_s", "allocated_s"]].apply(pd.to_numeric, errors="coerce").dropna()
-    allocated = float(both["allocated_s"].sum())
-    totals["run_time_s"] = float(both["run_time_s"].sum())
-    totals["allocated_s"] = allocated
-    totals["efficiency"] = totals["run_time_s"] / allocated if allocated > 0 else None
+    for fact in SUMMED:
+        known = pd.to_numeric(done[fact.column], errors="coerce").dropna()
+        totals[fact.column] = float(known.sum()) if len(known) else None
+        totals[_trials(fact)] = len(known)
+    totals["energy_sources"] = sorted(done[ENERGY_SOURCE.column].dropna().unique().tolist())
+    missing = done[ENERGY_NOT_MEASURED.column].dropna()
+    totals[ENERGY_NOT_MEASURED.column] = missing.iloc[0] if len(missing) else None
+    run, held = RUNTIME_S.column, JOB_ELAPSED_S.column
+    both = done[[run, held]].apply(pd.to_numeric, errors="coerce").dropna()
+    allocated = float(both[held].sum())
+    totals[run] = float(both[run].sum())
+    totals[held] = allocated
+    totals["efficiency"] = totals[run] / allocated if allocated > 0 else None
     return totals
+
+
+def _trials(fact: Fact) -> str:
+    return f"{fact.column}_trials"
 
 
 def cost_lines(totals: dict[str, Any]) -> list[tuple[str, str]]:
@@ -36,28 +57,30 @@ def cost_lines(totals: dict[str, Any]) -> list[tuple[str, str]]:
     if n == 0:
         return [("finished trials", "0")]
 
-    def figure(column: str, unit: str, digits: int) -> str:
-        value, count = totals[column], totals[f"{column}_trials"]
+    def figure(fact: Fact, digits: int) -> str:
+        value, count = totals[fact.column], totals[_trials(fact)]
         if value is None:
             return "not recorded"
-        return f"{value:.{digits}f} {unit} ({count} of {n} trials)"
+        return f"{value:.{digits}f} {fact.unit} ({count} of {n} trials)"
 
-    energy = figure("energy_wh", "Wh", 4)
+    energy = figure(ENERGY_WH, 4)
     if totals["energy_sources"]:
         energy += f", read from {', '.join(totals['energy_sources'])}"
     lines = [
         ("finished trials", str(n)),
-        ("billed GPU-hours", figure("billed_gpu_hours", "h", 4)),
-        ("allocated GPU-hours (Slurm)", figure("gpu_hours", "h", 4)),
-        ("energy", energy),
+        (BILLED_GPU_HOURS.label, figure(BILLED_GPU_HOURS, 4)),
+        (ALLOCATED_GPU_HOURS.label, figure(ALLOCATED_GPU_HOURS, 4)),
+        (ENERGY_WH.label, energy),
     ]
-    if totals["energy_wh_trials"] < n:
-        why = totals["energy_not_measured"] or "no reason recorded"
-        lines.append(("energy not measured", f"{n - totals['energy_wh_trials']} trials: {why}"))
-    lines.append(("queue wait", figure("queue_wait_s", "s", 1)))
+    measured = totals[_trials(ENERGY_WH)]
+    if measured < n:
+        why = totals[ENERGY_NOT_MEASURED.column] or "no reason recorded"
+        lines.append((ENERGY_NOT_MEASURED.label, f"{n - measured} trials: {why}"))
+    lines.append((QUEUE_WAIT_S.label, figure(QUEUE_WAIT_S, 1)))
     efficiency = "not recorded"
     if totals["efficiency"] is not None:
-        run_s, allocated_s = totals["run_time_s"], totals["allocated_s"]
-        efficiency = f"{totals['efficiency']:.1%} ({run_s:.1f} s of {allocated_s:.1f} s)"
-    lines.append(("efficiency (trial time / allocated time)", efficiency))
+        run_s, held_s = totals[RUNTIME_S.column], totals[JOB_ELAPSED_S.column]
+        unit = RUNTIME_S.unit
+        efficiency = f"{totals['efficiency']:.1%} ({run_s:.1f} {unit} of {held_s:.1f} {unit})"
+    lines.append((f"efficiency ({RUNTIME_S.label} / {JOB_ELAPSED_S.label})", efficiency))
     return lines

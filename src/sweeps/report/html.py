@@ -13,8 +13,9 @@ import optuna
 import pandas as pd
 from optuna import visualization as vis
 
-from sweeps.report.columns import trials_frame
+from sweeps.report.columns import CSV_ONLY, trials_frame
 from sweeps.report.cost import cost_lines, cost_totals
+from sweeps.report.published import compare_published
 from sweeps.report.summary import Summary, summarize
 from sweeps.report.tables import best_frame
 from sweeps.spec import SweepSpec
@@ -22,7 +23,7 @@ from sweeps.spec import SweepSpec
 STYLE = (
     "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
     "font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-    ".note{color:#666}</style>"
+    ".note{color:#666}.published td{text-align:left}</style>"
 )
 
 
@@ -34,6 +35,7 @@ def write_html_report(study: optuna.Study, spec: SweepSpec, path: Path) -> Path:
     best_title = "Best trials (Pareto front)" if spec.multi_objective else "Best parameters"
     sections = [
         ("Where the sweep stands", _table(_standing(summary))),
+        *_published_section(study, spec),
         (best_title, _table(best) if not best.empty else _note("No trial has completed yet.")),
         ("What the sweep cost", _table(pd.DataFrame(cost_lines(cost_totals(frame))))),
         *_figure_sections(study, spec),
@@ -50,6 +52,16 @@ def write_html_report(study: optuna.Study, spec: SweepSpec, path: Path) -> Path:
     return path
 
 
+def _published_section(study: optuna.Study, spec: SweepSpec) -> list[tuple[str, str]]:
+    """A published sweep's run beside its published figures (none for other sweeps)."""
+    if spec.published is None:
+        return []
+    comparison = compare_published(study, spec)
+    lines = "".join(f"<p>{html.escape(line)}</p>" for line in comparison.header())
+    table = f"<div class='published'>{_table(comparison.frame())}</div>"
+    return [("Against the published figures", lines + table)]
+
+
 def _standing(summary: Summary) -> pd.DataFrame:
     rows = [("budget (trials)", summary.n_trials), ("slots done", summary.slots_done)]
     rows += [(state.lower(), count) for state, count in summary.final_counts.items()]
@@ -58,7 +70,8 @@ def _standing(summary: Summary) -> pd.DataFrame:
 
 def _internal(frame: pd.DataFrame) -> list[str]:
     """Columns trials.csv keeps for machines, left out of the page's table."""
-    return [c for c in frame.columns if c.startswith("user_attrs_") or c.startswith("datetime_")]
+    machine = ("user_attrs_", "datetime_")
+    return [c for c in frame.columns if c.startswith(machine) or c in CSV_ONLY]
 
 
 def _table(frame: pd.DataFrame) -> str:

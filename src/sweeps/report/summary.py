@@ -11,6 +11,9 @@ from optuna.trial import FrozenTrial, TrialState
 from sweeps.spec import SweepSpec
 from sweeps.study.keys import Key
 
+FINAL_STATES = tuple(s.name for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
+"""The states a trial ends in, as the report's ``state`` column names them."""
+
 
 @dataclass
 class Summary:
@@ -41,7 +44,7 @@ def summarize(study: optuna.Study, spec: SweepSpec) -> Summary:
     for trial in trials:
         counts[trial.state.name] += 1
     final = [t for t in trials if t.state.is_finished() and not t.system_attrs.get(Key.RETRYABLE)]
-    final_counts = {state: 0 for state in ("COMPLETE", "PRUNED", "FAIL")}
+    final_counts = dict.fromkeys(FINAL_STATES, 0)
     for trial in final:
         final_counts[trial.state.name] += 1
     return Summary(

@@ -8,12 +8,13 @@ from pathlib import Path
 import optuna
 import pandas as pd
 
-from sweeps.report.columns import COST_COLUMNS, trials_frame, value_columns
+from sweeps.report.columns import trials_frame, value_columns
 from sweeps.report.cost import cost_totals
 from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import BILLED_GPU_HOURS, ENERGY_WH, NODE, RUNTIME_S
 
-BEST_COST_COLUMNS = ["run_time_s", "billed_gpu_hours", "energy_wh", "node"]
+BEST_COST_COLUMNS = [fact.column for fact in (RUNTIME_S, BILLED_GPU_HOURS, ENERGY_WH, NODE)]
 
 
 def best_frame(frame: pd.DataFrame, numbers: list[int], spec: SweepSpec) -> pd.DataFrame:
@@ -45,4 +46,4 @@ def write_tables(study: optuna.Study, spec: SweepSpec, out_dir: Path) -> tuple[P
     return csv_path, best_path
 
 
-__all__ = ["COST_COLUMNS", "best_frame", "trials_frame", "write_tables"]
+__all__ = ["best_frame", "trials_frame", "write_tables"]

@@ -72,7 +72,7 @@ class Usage:
 class Billed:
     """Billed GPU-hours and the rule (with its source) that gave them."""
 
-    gpu_hours: float
+    billed_gpu_hours: float
     rule: str
 
 
@@ -91,7 +91,7 @@ def _billing_tres(rule: BillingRule, usage: Usage) -> Billed:
     if usage.billing is None or not weight:
         missing = "no billing TRES recorded" if usage.billing is None else "no GPU weight known"
         fallback = _gpu_share(rule, usage)
-        return Billed(fallback.gpu_hours, f"{fallback.rule} ({missing})")
+        return Billed(fallback.billed_gpu_hours, f"{fallback.rule} ({missing})")
     hours = usage.billing / weight * usage.hours * usage.share
     return Billed(hours, f"billing_tres: sacct billing={usage.billing:g} / {weight:g} x hours")
 
@@ -108,4 +108,4 @@ def bill(rule: BillingRule, usage: Usage) -> Billed:
     is named in the rule."""
     billed = RULES[rule.rule](rule, usage)
     text = billed.rule if usage.share == 1 else f"{billed.rule}; lane share {usage.share:g}"
-    return Billed(round(billed.gpu_hours, 6), text)
+    return Billed(round(billed.billed_gpu_hours, 6), text)

@@ -2,18 +2,18 @@
 
 A metric named in :data:`COST_METRICS` is not returned by the objective: the trial job fills it
 in from what the trial cost (docs/cost.md), so a sweep can optimise accuracy against energy.
+The cost metrics are declared in :mod:`sweeps.spec.facts`; a sweep file's old name for one
+(``gpu_hours``) is read as today's when the file is validated.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sweeps.spec.facts import METRICS
 from sweeps.spec.model import SweepSpec
 
-COST_METRICS = {
-    "energy_wh": "the energy the trial used (watt-hours), from the node's energy counters",
-    "gpu_hours": "the GPU-hours the trial held: its GPUs (its share, when packed) x run time",
-}
+COST_METRICS = {metric.name: metric.description for metric in METRICS}
 """Metric names whose values come from the trial's cost, not from the objective."""
 
 

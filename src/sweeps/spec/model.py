@@ -7,6 +7,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,6 +19,7 @@ from pydantic import (
 
 from sweeps.spec.billing import Billing
 from sweeps.spec.deadline import parse_deadline
+from sweeps.spec.facts import metric_name
 from sweeps.spec.numbers import Float, Int
 from sweeps.spec.proxy import StorageProxy
 from sweeps.spec.published import Published
@@ -202,22 +204,39 @@ class PrunerSpec(_Strict):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
+_OLD_BILLED_BUDGET = "max_gpu_hours"  # what max_billed_gpu_hours was called: still read
+
+
 class Budget(_Strict):
     """How much the sweep may spend. ``n_trials`` counts across restarts.
 
     ``max_consecutive_failures``: the sweep stops when that many trials in a row fail with
-    the same cause (0 or null: never). ``max_gpu_hours`` (billed, by the site's rule),
-    ``max_energy_kwh`` and ``deadline`` (an ISO time, or a duration such as ``2h`` from the
-    start of the study's first trial): once one is spent no new trial starts, and trials in
-    flight finish (``on_exhausted: finish``) or are cancelled (``cancel``)."""
+    the same cause (0 or null: never). ``max_billed_gpu_hours`` (billed, by the site's rule;
+    ``max_gpu_hours`` is its old name, with the same meaning), ``max_energy_kwh`` and
+    ``deadline`` (an ISO time, or a duration such as ``2h`` from the start of the study's
+    first trial): once one is spent no new trial starts, and trials in flight finish
+    (``on_exhausted: finish``) or are cancelled (``cancel``)."""
 
     n_trials: Int = Field(gt=0)
     max_retries: Int = Field(default=2, ge=0)
     max_consecutive_failures: Int | None = Field(default=3, ge=0)
-    max_gpu_hours: Float | None = Field(default=None, gt=0)
+    max_billed_gpu_hours: Float | None = Field(
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("max_billed_gpu_hours", _OLD_BILLED_BUDGET),
+    )
     max_energy_kwh: Float | None = Field(default=None, gt=0)
     deadline: str | None = None
     on_exhausted: Literal["finish", "cancel"] = "finish"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and _OLD_BILLED_BUDGET in data and "max_billed_gpu_hours" in data:
+            raise ValueError(
+                f"'{_OLD_BILLED_BUDGET}' is the old name of 'max_billed_gpu_hours': give one"
+            )
+        return data
 
     @field_validator("deadline")
     @classmethod
@@ -325,6 +344,12 @@ class SweepSpec(_Strict):
         if isinstance(data.get("objective"), str):
             data["objective"] = {"function": data["objective"]}
         return data
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_names(cls, value: list[str] | None) -> list[str] | None:
+        """A cost metric's old name (``gpu_hours``) reads as today's (sweeps.spec.facts)."""
+        return None if value is None else [metric_name(name) for name in value]
 
     @field_validator("storage")
     @classmethod

@@ -2,15 +2,17 @@
 
 :class:`Key` names the system attributes of trials (``sweeps:*``, hidden from users) and the
 user attributes of the study that record how it was created and why a run stopped.
-:class:`Attr` names the trial user attributes that sweeps writes and also reads back; the
-dashboard shows them all. Facts of a trial's job are flattened as ``<group>.<fact>``
-(``slurm.gpu_hours``).
+:class:`Attr` names the other trial user attributes that sweeps writes and also reads back; the
+dashboard shows them all. The recorded facts of a trial (cost, energy, the Slurm job, timings)
+are declared in :mod:`sweeps.spec.facts`, each with its key, column and unit; a group of facts
+is flattened as ``<group>.<fact>`` (``slurm.queue_wait_s``).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from sweeps.spec.facts import fact_key
 from sweeps.storage.retry import TOKEN
 
 
@@ -44,7 +46,8 @@ class Key(StrEnum):
 
 
 class Attr(StrEnum):
-    """Trial user attributes that sweeps reads back."""
+    """Trial user attributes that sweeps reads back, besides the facts of
+    :mod:`sweeps.spec.facts`."""
 
     EXECUTOR = "executor"
     DISPATCH = "dispatch"
@@ -53,19 +56,8 @@ class Attr(StrEnum):
     FAIL_REASON = "fail_reason"
     REASON = "reason"
     TRACEBACK = "traceback"
-    RUNTIME_S = "runtime_s"
-    HOSTNAME = "hostname"
-    NODE = "slurm.node"
-    QUEUE_WAIT_S = "slurm.queue_wait_s"
-    JOB_ELAPSED_S = "slurm.run_time_s"  # the Slurm job's elapsed time: what was allocated
-    GPU_HOURS = "slurm.gpu_hours"  # allocated GPUs x elapsed time, as Slurm counts GPUs
-    # What the trial cost, by the site's billing rule and the node's energy counters.
-    BILLED_GPU_HOURS = "cost.billed_gpu_hours"
-    BILLING_RULE = "cost.billing_rule"
-    ENERGY_WH = "energy.wh"
-    ENERGY_SOURCE = "energy.source"
-    ENERGY_DEVICE_WH = "energy.device_wh"  # packed trials: the shared device's whole figure
-    ENERGY_NOT_MEASURED = "energy.not_measured"  # the reason, when no counter could be read
+    WORKER = "worker"  # the warm worker that ran the trial
+    LANE = "lane"  # and its lane
 
 
 def flatten_facts(facts: dict[str, object]) -> dict[str, object]:
@@ -73,7 +65,7 @@ def flatten_facts(facts: dict[str, object]) -> dict[str, object]:
     flat: dict[str, object] = {}
     for key, value in facts.items():
         if isinstance(value, dict):
-            flat.update({f"{key}.{k}": v for k, v in value.items()})
+            flat.update({fact_key(key, k): v for k, v in value.items()})
         else:
             flat[key] = value
     return flat

@@ -10,6 +10,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from sweeps.spec.facts import HOSTNAME
+
 _PACKAGES = (
     "hpc-sweeps",  # this package (`sweeps` on PyPI is W&B's sweep engine)
     "optuna",
@@ -63,7 +65,7 @@ def git_commit(path: str | None = None) -> str | None:
 def host_facts() -> dict[str, str]:
     """The host and interpreter running this process."""
     return {
-        "hostname": socket.gethostname(),
+        HOSTNAME.key: socket.gethostname(),
         "platform": platform.platform(),
         "python_executable": sys.executable,
     }

@@ -1,9 +1,12 @@
 """What a sweep has spent, read from its trials' recorded figures, against its budgets.
 
 Every trial that ran counts, failed and retried attempts included: the site billed them.
-Billed GPU-hours are ``cost.billed_gpu_hours``; energy is ``energy.wh`` where it was measured;
-queue wait is ``slurm.queue_wait_s``. A ``deadline`` given as a duration counts from the start
-of the study's first trial. The budget that ended a sweep is recorded as :attr:`Key.BUDGET_SPENT`.
+The figures are the facts of :mod:`sweeps.spec.facts`, read by their declarations (old studies'
+keys included): billed GPU-hours (:data:`BILLED_GPU_HOURS`, which ``max_billed_gpu_hours``
+limits), Slurm's allocated GPU-hours, energy where it was measured (:data:`ENERGY_WH`, which
+``max_energy_kwh`` limits) and queue wait. A ``deadline`` given as a duration counts from the
+start of the study's first trial. The budget that ended a sweep is recorded as
+:attr:`Key.BUDGET_SPENT`.
 """
 
 from __future__ import annotations
@@ -20,10 +23,16 @@ from optuna.trial import FrozenTrial
 
 from sweeps.spec import SweepSpec
 from sweeps.spec.deadline import parse_deadline
+from sweeps.spec.facts import (
+    ALLOCATED_GPU_HOURS,
+    BILLED_GPU_HOURS,
+    ENERGY_WH,
+    QUEUE_WAIT_S,
+    Fact,
+)
 from sweeps.study.keys import Attr, Key
 
-QUEUE_WAIT_S = "slurm.queue_wait_s"
-WORKER = "worker"  # the warm worker that ran a trial
+WH_PER_KWH = 1000
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Totals:
 
     billed_gpu_hours: float
     trials_billed: int
+    allocated_gpu_hours: float  # Slurm's: GPUs held x elapsed time, not what is billed
     energy_wh: float
     trials_measured: int
     queue_wait_s: float
@@ -45,43 +55,46 @@ class Totals:
 
 def totals(trials: list[FrozenTrial]) -> Totals:
     """Sum the figures the trials recorded (a figure a trial lacks counts for nothing)."""
-    billed = [float(t.user_attrs[Attr.BILLED_GPU_HOURS]) for t in trials if _has_billed(t)]
-    energy = [float(t.user_attrs[Attr.ENERGY_WH]) for t in trials if Attr.ENERGY_WH in t.user_attrs]
-    waits = [float(t.user_attrs[QUEUE_WAIT_S]) for t in trials if QUEUE_WAIT_S in t.user_attrs]
+    billed = _figures(BILLED_GPU_HOURS, trials)
+    energy = _figures(ENERGY_WH, trials)
     starts = [t.datetime_start for t in trials if t.datetime_start is not None]
     return Totals(
         billed_gpu_hours=round(sum(billed), 6),
         trials_billed=len(billed),
+        allocated_gpu_hours=round(sum(_figures(ALLOCATED_GPU_HOURS, trials)), 6),
         energy_wh=round(sum(energy), 3),
         trials_measured=len(energy),
-        queue_wait_s=round(sum(waits), 3),
+        queue_wait_s=round(sum(_figures(QUEUE_WAIT_S, trials)), 3),
         first_start=min(starts) if starts else None,
     )
 
 
-def _has_billed(trial: FrozenTrial) -> bool:
-    return Attr.BILLED_GPU_HOURS in trial.user_attrs
+def _figures(fact: Fact, trials: list[FrozenTrial]) -> list[float]:
+    """``fact`` of each trial that recorded it."""
+    return [float(fact.read(t.user_attrs)) for t in trials if fact.recorded(t.user_attrs)]
 
 
 @dataclass(frozen=True)
 class Overhead:
-    """Warm workers: what their jobs were billed, what their trials were charged, the rest."""
+    """Warm workers: what their jobs were billed, what their trials were charged, the rest
+    (all billed GPU-hours)."""
 
     workers: int
-    allocated_gpu_hours: float
+    worker_billed_gpu_hours: float
     charged_gpu_hours: float
 
     @property
     def idle_gpu_hours(self) -> float:
-        return round(max(self.allocated_gpu_hours - self.charged_gpu_hours, 0.0), 6)
+        return round(max(self.worker_billed_gpu_hours - self.charged_gpu_hours, 0.0), 6)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "idle_gpu_hours": self.idle_gpu_hours}
 
 
 def worker_overhead(study_attrs: dict[str, Any], trials: list[FrozenTrial]) -> Overhead | None:
-    """The warm workers' idle overhead: their recorded allocations less their trials' billed
-    shares; None when no worker recorded one."""
+    """The warm workers' idle overhead: what their recorded allocations were billed less their
+    trials' billed shares; None when no worker recorded one. An allocation record holds its
+    billed figure under the fact's name (:func:`sweeps.worker.allocation.record_allocation`)."""
     prefix = f"{Key.WORKER_ALLOCATION}:"
     allocations = {
         key.removeprefix(prefix): json.loads(raw)
@@ -90,13 +103,10 @@ def worker_overhead(study_attrs: dict[str, Any], trials: list[FrozenTrial]) -> O
     }
     if not allocations:
         return None
-    charged = sum(
-        float(t.user_attrs[Attr.BILLED_GPU_HOURS])
-        for t in trials
-        if _has_billed(t) and t.user_attrs.get(WORKER) in allocations
-    )
-    allocated = sum(float(a["billed_gpu_hours"]) for a in allocations.values())
-    return Overhead(len(allocations), round(allocated, 6), round(charged, 6))
+    ran = [t for t in trials if t.user_attrs.get(Attr.WORKER) in allocations]
+    charged = sum(_figures(BILLED_GPU_HOURS, ran))
+    billed = sum(float(a[BILLED_GPU_HOURS.name]) for a in allocations.values())
+    return Overhead(len(allocations), round(billed, 6), round(charged, 6))
 
 
 @dataclass(frozen=True)
@@ -118,19 +128,20 @@ class BudgetState:
         return f"{self.name}: {self.spent:g} of {self.limit} {self.unit} spent, {left}"
 
 
-def _gpu_hours(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
-    limit = spec.budget.max_gpu_hours
+def _billed_gpu_hours(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
+    limit = spec.budget.max_billed_gpu_hours
     if limit is None:
         return None
     used = spent.billed_gpu_hours
-    return BudgetState("max_gpu_hours", "GPU-hours", limit, used, round(limit - used, 6))
+    unit = BILLED_GPU_HOURS.unit
+    return BudgetState("max_billed_gpu_hours", unit, limit, used, round(limit - used, 6))
 
 
 def _energy(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
     limit = spec.budget.max_energy_kwh
     if limit is None:
         return None
-    used = spent.energy_wh / 1000
+    used = spent.energy_wh / WH_PER_KWH
     return BudgetState("max_energy_kwh", "kWh", limit, round(used, 6), round(limit - used, 6))
 
 
@@ -146,7 +157,7 @@ def _deadline(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | No
 
 
 BUDGETS: list[Callable[[SweepSpec, Totals, datetime], BudgetState | None]] = [
-    _gpu_hours,
+    _billed_gpu_hours,
     _energy,
     _deadline,
 ]
@@ -163,7 +174,7 @@ def has_budgets(spec: SweepSpec) -> bool:
     """Whether the sweep sets any budget besides ``n_trials``."""
     budget = spec.budget
     return any(
-        v is not None for v in (budget.max_gpu_hours, budget.max_energy_kwh, budget.deadline)
+        v is not None for v in (budget.max_billed_gpu_hours, budget.max_energy_kwh, budget.deadline)
     )
 
 

@@ -28,10 +28,11 @@ from sweeps.job.runner import import_objective, run_trial
 from sweeps.job.task import TrialOutcome
 from sweeps.run.executors.registry import backend_for
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import QUEUE_WAIT_S, RUNTIME_S
 from sweeps.storage import open_storage
 from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.heartbeat import Heartbeat
-from sweeps.study.keys import Key
+from sweeps.study.keys import Attr, Key
 from sweeps.study.slots import slots_done
 from sweeps.study.spending import spent_budget
 from sweeps.worker.energy_spans import shared_device_spans
@@ -145,10 +146,10 @@ def _add_lane_facts(
 ) -> None:
     """Which worker and lane ran the trial and, inside a cluster job, that job's facts: the
     lane's share of the worker's GPUs and its GPU-hours, the queue wait (published to
-    claimed), and its billed share of the worker's allocation (``cost.*``)."""
-    outcome.facts.update({"worker": worker_id, "lane": lane})
+    claimed), and its billed share of the worker's allocation (sweeps.spec.facts)."""
+    outcome.facts.update({Attr.WORKER: worker_id, Attr.LANE: lane})
     backend = backend_for(spec)
-    run_s = float(outcome.facts.get("runtime_s", 0.0))
+    run_s = float(RUNTIME_S.read(outcome.facts) or 0.0)
     gpus = spec.resources.gpus / spec.dispatch.warm.trials_per_gpu if worker_gpus(spec) else 0
     job_id = os.environ.get(JOB_ID_VAR, "")
     groups = backend.job_facts(spec, job_id, gpus, worker_gpus(spec), run_s)
@@ -157,7 +158,7 @@ def _add_lane_facts(
     published_at = record.get("published_at")
     if published_at:
         wait = round(max(0.0, time.time() - run_s - float(published_at)), 3)
-        groups[backend.name]["queue_wait_s"] = wait
+        groups.setdefault(QUEUE_WAIT_S.group, {})[QUEUE_WAIT_S.name] = wait
     outcome.facts.update(groups)
 
 

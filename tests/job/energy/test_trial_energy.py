@@ -14,7 +14,7 @@ from job.test_runner import task_for
 from support.energy import MAX_UJ, AdvancingRapl
 
 from sweeps.job.runner import run_trial
-from sweeps.study.keys import Attr
+from sweeps.spec.facts import ENERGY_NOT_MEASURED, ENERGY_SOURCE, ENERGY_WH
 from sweeps.worker.energy_spans import DeviceSpans
 
 WATTS = 36.0  # 0.01 Wh per second
@@ -33,8 +33,8 @@ def test_a_trial_records_the_energy_its_node_used(make_spec, rapl_root: Path) ->
     with AdvancingRapl(rapl_root, WATTS):
         outcome = run_trial(task_for(spec, {"x": 5.0}))
     assert outcome.state == "complete" and outcome.values == [-5.0]
-    assert outcome.facts[Attr.ENERGY_SOURCE] == "rapl"
-    wh = outcome.facts[Attr.ENERGY_WH]
+    assert outcome.facts[ENERGY_SOURCE.key] == "rapl"
+    wh = outcome.facts[ENERGY_WH.key]
     # 0.5 s at 36 W; the writer thread may lag on a loaded machine, at either reading
     assert 0.5 * 0.01 * 0.6 <= wh <= 0.5 * 0.01 * 1.6, wh
 
@@ -43,17 +43,17 @@ def test_a_counter_that_wraps_in_the_trial_still_counts_forward(make_spec, rapl_
     _, spec = make_spec(objective="support.objectives:sleep_for_x")
     with AdvancingRapl(rapl_root, WATTS, start_uj=MAX_UJ - 1000):
         outcome = run_trial(task_for(spec, {"x": 3.0}))
-    assert 0.3 * 0.01 * 0.6 <= outcome.facts[Attr.ENERGY_WH] <= 0.3 * 0.01 * 1.6
+    assert 0.3 * 0.01 * 0.6 <= outcome.facts[ENERGY_WH.key] <= 0.3 * 0.01 * 1.6
 
 
 def test_no_counter_says_which_were_tried_and_why(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
     _, spec = make_spec(objective="support.objectives:sleep_for_x")
     outcome = run_trial(task_for(spec, {"x": 0.0}))
     assert outcome.state == "complete"
-    reason = outcome.facts[Attr.ENERGY_NOT_MEASURED]
+    reason = outcome.facts[ENERGY_NOT_MEASURED.key]
     assert "pm_counters:" in reason and "no-cray" in reason
     assert f"rapl: no RAPL zones under {rapl_root}" in reason
-    assert Attr.ENERGY_WH not in outcome.facts
+    assert ENERGY_WH.key not in outcome.facts
 
 
 def test_energy_wh_is_told_as_its_objective(make_spec, rapl_root: Path) -> None:  # type: ignore[no-untyped-def]
@@ -61,13 +61,13 @@ def test_energy_wh_is_told_as_its_objective(make_spec, rapl_root: Path) -> None:
         objective="support.objectives:sleep_for_x",
         direction=None,
         directions=["minimize", "minimize", "minimize"],
-        metrics=["energy_wh", "loss", "gpu_hours"],
+        metrics=["energy_wh", "loss", "trial_gpu_hours"],
         sampler={"name": "NSGAIISampler"},
     )
     with AdvancingRapl(rapl_root, WATTS):
         outcome = run_trial(task_for(spec, {"x": 2.0}))
     assert outcome.state == "complete"
-    assert outcome.values == [outcome.facts[Attr.ENERGY_WH], -2.0, 0.0]  # a CPU trial: 0 GPUs
+    assert outcome.values == [outcome.facts[ENERGY_WH.key], -2.0, 0.0]  # a CPU trial: 0 GPUs
     assert outcome.values[0] > 0
 
 
@@ -110,5 +110,5 @@ def test_a_command_objective_names_only_its_own_metric(make_spec, rapl_root: Pat
     with AdvancingRapl(rapl_root, WATTS):
         outcome = run_trial(task_for(spec, {"x": 2.0}))
     assert outcome.state == "complete", outcome.reason
-    assert outcome.values == [pytest.approx(2 / 3), outcome.facts[Attr.ENERGY_WH]]
+    assert outcome.values == [pytest.approx(2 / 3), outcome.facts[ENERGY_WH.key]]
     assert outcome.values[1] > 0

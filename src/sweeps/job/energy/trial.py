@@ -10,7 +10,7 @@ from typing import Any
 from sweeps.job.energy.counters import NotMeasurable
 from sweeps.job.energy.meter import Energy, EnergyMeter
 from sweeps.job.energy.registry import find_counter
-from sweeps.study.keys import Attr
+from sweeps.spec.facts import ENERGY_DEVICE_WH, ENERGY_NOT_MEASURED, ENERGY_SOURCE, ENERGY_WH
 
 Share = Callable[[float, tuple[float, float]], float]
 """This trial's joules out of ``joules`` its device used over ``(start, end)`` (epoch seconds):
@@ -65,15 +65,15 @@ class TrialMeter:
         return joules / 3600.0
 
     def facts(self) -> dict[str, Any]:
-        """``energy.wh`` and ``energy.source`` (and the device's whole figure when shared), or
-        ``energy.not_measured`` with the reason."""
+        """:data:`ENERGY_WH` and :data:`ENERGY_SOURCE` (and the device's whole figure when
+        shared), or :data:`ENERGY_NOT_MEASURED` with the reason."""
         wh = self.wh
         if self.energy is None or wh is None:
-            return {Attr.ENERGY_NOT_MEASURED: self.reason or "not measured"}
+            return {ENERGY_NOT_MEASURED.key: self.reason or "not measured"}
         facts: dict[str, Any] = {
-            Attr.ENERGY_WH: round(wh, 6),
-            Attr.ENERGY_SOURCE: self.energy.source,
+            ENERGY_WH.key: round(wh, 6),
+            ENERGY_SOURCE.key: self.energy.source,
         }
         if self.share is not None:
-            facts[Attr.ENERGY_DEVICE_WH] = round(self.energy.wh, 6)
+            facts[ENERGY_DEVICE_WH.key] = round(self.energy.wh, 6)
         return facts

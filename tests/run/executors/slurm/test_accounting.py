@@ -27,7 +27,7 @@ def test_sacct_rows_become_job_records_with_requeues() -> None:
     assert jobs["41"].node == "nid005002"
     assert jobs["41"].gpus == 1
     assert jobs["41"].queue_wait_s == 120
-    assert jobs["41"].gpu_hours == 1.0
+    assert jobs["41"].allocated_gpu_hours == 1.0
     assert jobs["42_3"].array_index == 3
     assert jobs["42_3"].gpus == 8
     assert jobs["42_3"].state == "NODE_FAIL"
@@ -141,12 +141,12 @@ def test_consumed_energy_is_read_where_accounting_gathers_it() -> None:
     at = "2026-01-01T00:00:00"
     gathered = parse_sacct(line.format(t=at, energy="7200"))["9"]
     assert gathered.energy_j == 7200.0
-    assert slurm_facts(gathered)["energy_wh"] == 2.0
+    assert slurm_facts(gathered)["consumed_energy_wh"] == 2.0
     # acct_gather_energy/none (the test cluster) prints 0; an unknown figure prints NO_VAL64
     for cell in ("0", "", "18446744073709551614"):
         info = parse_sacct(line.format(t=at, energy=cell))["9"]
         assert info.energy_j is None
-        assert "energy_wh" not in slurm_facts(info)
+        assert "consumed_energy_wh" not in slurm_facts(info)
 
 
 def test_accounted_energy_stands_in_only_where_the_job_measured_none() -> None:

@@ -42,9 +42,9 @@ def test_each_site_bills_by_its_documented_rule(
     assert facts["billing_rule"].split(":")[0] in {"gpu_share", "whole_node"}
 
 
-def test_slurm_gpu_hours_stay_allocated_gpus_times_elapsed() -> None:
+def test_allocated_gpu_hours_stay_allocated_gpus_times_elapsed() -> None:
     info = JobInfo("1", "COMPLETED", "small-g", "n1", 1, elapsed_s=3600)
-    assert info.gpu_hours == 1.0  # a GCD-hour, which LUMI bills as half a GPU-hour
+    assert info.allocated_gpu_hours == 1.0  # a GCD-hour, which LUMI bills as half a GPU-hour
     assert cost_facts(info, site_billing("lumi"))["billed_gpu_hours"] == 0.5
 
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sweeps.run.executors.slurm.outcomes import meaning
+from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
 
 FIELDS = (
     "JobID",
@@ -82,7 +82,7 @@ class JobInfo:
         return _seconds_between(self.submit, self.start)
 
     @property
-    def gpu_hours(self) -> float:
+    def allocated_gpu_hours(self) -> float:
         """Allocated GPUs x elapsed hours, as Slurm counts GPUs (on LUMI: GCDs); what a site
         bills is :mod:`sweeps.run.executors.slurm.billing`'s."""
         return round(self.gpus * self.elapsed_s / 3600, 6)
@@ -194,7 +194,7 @@ def parse_sacct(text: str) -> dict[str, JobInfo]:
         nodes = _NODES.search(last["AllocTRES"])
         infos[job_id] = JobInfo(
             job_id=job_id,
-            state=last["State"].split()[0] if last["State"] else "UNKNOWN",
+            state=last["State"].split()[0] if last["State"] else SlurmState.UNKNOWN,
             partition=last["Partition"],
             node=last["NodeList"] if last["NodeList"] != "None assigned" else "",
             gpus=int(match.group(1)) if match else 0,

@@ -22,10 +22,11 @@ from sweeps.run.executors.slurm.accounting import SacctError, StatusBoard, job_r
 from sweeps.run.executors.slurm.billing import cost_facts
 from sweeps.run.executors.slurm.facts import running_job, slurm_facts, with_accounted_energy
 from sweeps.run.executors.slurm.limits import read_limits
-from sweeps.run.executors.slurm.outcomes import meaning
+from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
 from sweeps.run.executors.slurm.script import check_slurm, sbatch_parameters, slurm_executor
 from sweeps.run.executors.slurm.watch import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import COST, SLURM
 from sweeps.spec.paths import SweepPaths
 
 
@@ -67,7 +68,7 @@ class SlurmBackend(Backend):
         outcome = slurm_outcome(handle.job, watch)
         if watch.info is not None:
             billing = handle.spec.dispatch.slurm.billing
-            facts = {**outcome.facts, "cost": cost_facts(watch.info, billing)}
+            facts = {**outcome.facts, COST: cost_facts(watch.info, billing)}
             outcome.facts = with_accounted_energy(facts, watch.info)
         return outcome
 
@@ -78,7 +79,7 @@ class SlurmBackend(Backend):
         try:
             info = job_record(job_id)
         except SacctError:  # Slurm does not answer: do not give up on a job that may be running
-            return JobStatus("UNKNOWN (Slurm does not answer)", active=True)
+            return JobStatus(f"{SlurmState.UNKNOWN} (Slurm does not answer)", active=True)
         if info is None:
             return None
         row = meaning(info.state)
@@ -102,4 +103,4 @@ class SlurmBackend(Backend):
         worker = replace(info, gpus=job_gpus)
         share = gpus / job_gpus if job_gpus else 1.0
         cost = cost_facts(worker, spec.dispatch.slurm.billing, share)
-        return {self.name: slurm_facts(info), "cost": cost}
+        return {SLURM: slurm_facts(info), COST: cost}

@@ -1,4 +1,5 @@
-"""A trial's billed GPU-hours (the ``cost.*`` facts), by its partition's rule in the site file."""
+"""A trial's billed GPU-hours (the :data:`sweeps.spec.facts.COST` group), by its partition's
+rule in the site file."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from typing import Any
 
 from sweeps.run.executors.slurm.accounting import JobInfo
 from sweeps.spec.billing import Billing, BillingRule, Usage, bill
+from sweeps.spec.facts import BILLED_GPU_HOURS, BILLING_RULE
 
 NO_RULE = BillingRule(rule="gpu_share")  # a partition the site file does not list
 _GPU_WEIGHT = re.compile(r"TRESBillingWeights=\S*?GRES/gpu(?::[^=,]+)?=(\d+(?:\.\d+)?)", re.I)
 
 
 def cost_facts(info: JobInfo, billing: Billing, share: float = 1.0) -> dict[str, Any]:
-    """``billed_gpu_hours`` and ``billing_rule`` of the job ``info`` describes (a warm lane:
-    its ``share`` of the job's GPUs, for the time ``info`` says it ran)."""
+    """:data:`BILLED_GPU_HOURS` and :data:`BILLING_RULE` of the job ``info`` describes, by
+    their names in the cost group (a warm lane: its ``share`` of the job's GPUs, for the time
+    ``info`` says it ran)."""
     rule = billing.rule_for(info.partition)
     weight = None
     if rule is not None and rule.rule == "billing_tres" and rule.units_per_gpu_hour is None:
@@ -33,7 +36,7 @@ def cost_facts(info: JobInfo, billing: Billing, share: float = 1.0) -> dict[str,
     text = billed.rule
     if rule is None:
         text += f" (no billing rule for partition {info.partition!r} in the site file)"
-    return {"billed_gpu_hours": billed.gpu_hours, "billing_rule": text}
+    return {BILLED_GPU_HOURS.name: billed.billed_gpu_hours, BILLING_RULE.name: text}
 
 
 @functools.cache

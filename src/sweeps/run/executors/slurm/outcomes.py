@@ -4,14 +4,39 @@ A state that is still *active* means the job is queued or running. A job that en
 result was either *lost* to the cluster (the attempt is retried within ``budget.max_retries``),
 ended *fatally* (the trial's own fault, e.g. out of memory, or a user's scancel: retrying would
 end the same way, so it is not retried), or failed otherwise (the log's last line says why).
-Adding a state is one row of :data:`STATES`.
+Adding a state is one name of :class:`SlurmState` and one row of :data:`STATES`; code that
+names a state uses :class:`SlurmState`, never the word.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 OOM_MARKERS = ("Exceeded job memory limit", "oom-kill", "OUT_OF_MEMORY", "Out Of Memory")
+
+
+class SlurmState(StrEnum):
+    """The job states sweeps knows, as Slurm spells them (``sacct -o State``, ``squeue %T``)."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    REQUEUED = "REQUEUED"
+    RESIZING = "RESIZING"
+    SUSPENDED = "SUSPENDED"
+    CONFIGURING = "CONFIGURING"
+    COMPLETING = "COMPLETING"
+    TIMEOUT = "TIMEOUT"
+    PREEMPTED = "PREEMPTED"
+    NODE_FAIL = "NODE_FAIL"
+    BOOT_FAIL = "BOOT_FAIL"
+    DEADLINE = "DEADLINE"
+    REQUEUE_FED = "REQUEUE_FED"
+    OUT_OF_MEMORY = "OUT_OF_MEMORY"
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"  # sweeps' own: a record without a state, or no record at all
 
 
 @dataclass(frozen=True)
@@ -37,23 +62,24 @@ FAILED = StateMeaning()
 OUT_OF_MEMORY = StateMeaning(fatal="out of memory: {job} exceeded its memory limit ({state})")
 
 STATES: dict[str, StateMeaning] = {
-    "PENDING": ACTIVE,
-    "RUNNING": ACTIVE,
-    "REQUEUED": ACTIVE,
-    "RESIZING": ACTIVE,
-    "SUSPENDED": ACTIVE,
-    "CONFIGURING": ACTIVE,
-    "COMPLETING": ACTIVE,
-    "TIMEOUT": LOST,
-    "PREEMPTED": LOST,
-    "NODE_FAIL": LOST,
-    "BOOT_FAIL": LOST,
-    "DEADLINE": LOST,
-    "REQUEUE_FED": LOST,
-    "OUT_OF_MEMORY": OUT_OF_MEMORY,
-    "CANCELLED": StateMeaning(fatal="{job} was cancelled (scancel); not retried"),
-    "COMPLETED": FAILED,  # ended, but without the trial's result
-    "FAILED": FAILED,
+    SlurmState.PENDING: ACTIVE,
+    SlurmState.RUNNING: ACTIVE,
+    SlurmState.REQUEUED: ACTIVE,
+    SlurmState.RESIZING: ACTIVE,
+    SlurmState.SUSPENDED: ACTIVE,
+    SlurmState.CONFIGURING: ACTIVE,
+    SlurmState.COMPLETING: ACTIVE,
+    SlurmState.TIMEOUT: LOST,
+    SlurmState.PREEMPTED: LOST,
+    SlurmState.NODE_FAIL: LOST,
+    SlurmState.BOOT_FAIL: LOST,
+    SlurmState.DEADLINE: LOST,
+    SlurmState.REQUEUE_FED: LOST,
+    SlurmState.OUT_OF_MEMORY: OUT_OF_MEMORY,
+    SlurmState.CANCELLED: StateMeaning(fatal="{job} was cancelled (scancel); not retried"),
+    SlurmState.COMPLETED: FAILED,  # ended, but without the trial's result
+    SlurmState.FAILED: FAILED,
+    SlurmState.UNKNOWN: FAILED,
 }
 
 

@@ -20,9 +20,10 @@ from sweeps.run.executors.base import last_line
 from sweeps.run.executors.logs import LOG_TAIL_CHARS, log_tail
 from sweeps.run.executors.slurm.accounting import JobInfo, SacctError, StatusBoard, query_queue
 from sweeps.run.executors.slurm.facts import slurm_facts
-from sweeps.run.executors.slurm.outcomes import meaning
+from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
 from sweeps.run.executors.slurm.requeue import NOT_REQUEUED
 from sweeps.run.executors.submitit_internals import read_result
+from sweeps.spec.facts import SLURM
 from sweeps.spec.model import SlurmSettings
 
 RESULT_POLL_S = 0.25
@@ -79,7 +80,8 @@ def wait_slurm(
                 watch.info = _complete_facts(watch.info)
                 board.forget(str(job.job_id))
                 return watch
-        if job.paths.result_pickle.exists() and watch.info and watch.info.state != "PENDING":
+        started = watch.info is not None and watch.info.state != SlurmState.PENDING
+        if job.paths.result_pickle.exists() and started:
             _await_final_state(job, board, watch)
             return watch
         state = watch.info.state if watch.info else None
@@ -94,7 +96,7 @@ def wait_slurm(
 
 def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
     """Map how the job ended to a trial outcome (:mod:`sweeps.run.executors.slurm.outcomes`)."""
-    facts: dict[str, Any] = {"slurm": slurm_facts(watch.info)} if watch.info else {}
+    facts: dict[str, Any] = {SLURM: slurm_facts(watch.info)} if watch.info else {}
     if job.paths.result_pickle.exists():
         kind, result = read_result(job.paths.result_pickle)
         if kind != "success" or not isinstance(result, TrialOutcome):
@@ -115,7 +117,7 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
     if watch.vanished:
         reason = f"Slurm job {job.job_id} vanished (unknown to sacct); the attempt was lost"
         return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=True)
-    state = watch.info.state if watch.info else "UNKNOWN"
+    state = watch.info.state if watch.info else SlurmState.UNKNOWN
     row = meaning(state, tail)
     reason = row.reason(f"Slurm job {job.job_id}", state, last_line(tail))
     return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=row.retryable)
@@ -153,7 +155,9 @@ def _await_final_state(job: submitit.Job[Any], board: StatusBoard, watch: SlurmW
         except SacctError:
             break
     if watch.info is not None and watch.info.active:
-        watch.info = replace(watch.info, state="COMPLETING", elapsed_s=_since(watch.info.start))
+        watch.info = replace(
+            watch.info, state=SlurmState.COMPLETING, elapsed_s=_since(watch.info.start)
+        )
     watch.info = _complete_facts(watch.info)
     board.forget(str(job.job_id))
 

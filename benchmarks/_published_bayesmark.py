@@ -1,4 +1,5 @@
-"""Our Bayesmark sweeps against the NeurIPS 2020 BBO challenge's random-search baselines.
+"""The Bayesmark sweeps against the NeurIPS 2020 BBO challenge's random-search baselines, over
+pools of hundreds of random draws (benchmarks/bayesmark_compare.py).
 
 Per problem: the published ``clip`` against the median single random loss, random search's
 expected best at 1, 5 and 10 evaluations against the published ``mean``, and TPE's mean best at
@@ -16,11 +17,12 @@ from typing import Any
 
 import numpy as np
 import optuna
+from _published_stats import bootstrap_ci, expected_best
 
 from sweeps.job.seeding import seed_everything
 from sweeps.objectives.bayesmark import approximate, problems
 from sweeps.objectives.bayesmark import problem as evaluate_problem
-from sweeps.published.stats import bootstrap_ci, expected_best
+from sweeps.report.published import median_ci
 from sweeps.shipped import published_sweeps
 from sweeps.spec import load_spec
 from sweeps.spec.seeds import derive_seed
@@ -41,6 +43,7 @@ class Published:
     clip: float
     best: float
     mean: list[float]
+    median: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +87,7 @@ def read_published(path: Path, problem: str) -> Published:
         clip=values["clip"]["data"][index][objective],
         best=values["best"]["data"][index][objective],
         mean=[values["mean"]["data"][t][index][objective] for t in range(iters)],
+        median=[values["median"]["data"][t][index][objective] for t in range(iters)],
     )
 
 
@@ -226,22 +230,6 @@ def read_signature(path: Path, problem: str) -> list[float]:
 
 def _warped(param: dict[str, Any], end: str) -> float:
     return math.log(param[end]) if param.get("log") else float(param[end])
-
-
-def median_ci(losses: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """A distribution-free interval of the median: order statistics at binomial quantiles.
-
-    The same construction as bayesmark's ``quantiles.quantile_CI`` (coverage at least
-    ``level``); the ends are -inf/+inf where the sample is too small.
-    """
-    y = np.sort(np.asarray(losses, dtype=float))
-    n = len(y)
-    tail = (1 - level) / 2
-    cdf = np.cumsum([math.comb(n, k) / 2**n for k in range(n + 1)])
-    lower = int(np.argmax(cdf >= tail))  # smallest k with P(B <= k) >= tail
-    upper = int(np.argmax(1 - cdf <= tail)) + 1  # smallest k with P(B > k) <= tail, plus one
-    stats = np.concatenate(([-np.inf], y, [np.inf]))  # order statistics 1..n, padded
-    return float(stats[lower]), float(stats[upper])
 
 
 def markdown_table(results: list[ProblemResult]) -> str:

@@ -1,4 +1,4 @@
-"""Expected best-of-n of random search and its bootstrap confidence interval."""
+"""Expected best-of-n of random search and its bootstrap confidence interval (benchmarks)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,0 @@
-"""Comparisons of shipped sweeps with published results (figures read from the data files)."""
