@@ -56,8 +56,8 @@ def run(cwd: Path, study: str) -> str:
 
 def test_max_gpu_hours_stops_the_sweep_within_one_trials_cost(tmp_path: Path) -> None:
     study = "budget-hours"
-    limit = 0.04  # a 15 s trial on 8 GCDs bills about 0.02 GPU-hours: two or three trials
-    cwd = workflow_project(tmp_path, budget_sweep(study, 15, {"max_billed_gpu_hours": limit}, 1))
+    limit = 0.02  # a 7 s trial on 8 GCDs bills about 0.01 GPU-hours: two to four trials
+    cwd = workflow_project(tmp_path, budget_sweep(study, 7, {"max_billed_gpu_hours": limit}, 1))
     output = run(cwd, study)
     assert output.count("sweep ended: budget max_billed_gpu_hours:") == 1, output[-4000:]
     ran = trials(cwd, study)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,22 @@ def run_sweep(cwd: Path, storage: str) -> dict[int, tuple[dict[str, Any], list[f
     return {t.number: (t.params, t.values) for t in trials}
 
 
-def test_two_sqlite_runs_agree(tmp_path: Path) -> None:
-    results = []
-    for name in ("first", "second"):
-        cwd = tmp_path / name
+def run_both(tmp: Path, storages: list[str]) -> list[dict[int, Any]]:
+    """Two independent runs, at the same time (each its own project and study)."""
+    cwds = [tmp / name for name in ("first", "second")]
+    for cwd in cwds:
         cwd.mkdir()
-        storage = f"sqlite:///{cwd}/results/repro/study.db"
-        results.append(run_sweep(project(cwd, storage), storage))
+    projects = [project(cwd, url.format(cwd=cwd)) for cwd, url in zip(cwds, storages, strict=True)]
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(run_sweep, cwd, url.format(cwd=cwd))
+            for cwd, url in zip(projects, storages, strict=True)
+        ]
+        return [run.result() for run in runs]
+
+
+def test_two_sqlite_runs_agree(tmp_path: Path) -> None:
+    results = run_both(tmp_path, ["sqlite:///{cwd}/results/repro/study.db"] * 2)
     assert results[0] == results[1]
     assert len({params["x"] for params, _ in results[0].values()}) == 4
 
@@ -82,9 +92,5 @@ def pg_databases() -> Iterator[list[str]]:
 
 
 def test_two_postgresql_runs_agree(tmp_path: Path, pg_databases: list[str]) -> None:
-    results = []
-    for name, url in zip(("first", "second"), pg_databases, strict=True):
-        cwd = tmp_path / name
-        cwd.mkdir()
-        results.append(run_sweep(project(cwd, url), url))
+    results = run_both(tmp_path, pg_databases)
     assert results[0] == results[1]
