@@ -6,7 +6,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -37,11 +40,21 @@ def test_all_seven_files_are_covered() -> None:
     assert len(NAMES) == 7
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_imported_file_runs_its_script(name: str, tmp_path: Path) -> None:
+@dataclass
+class Run:
+    """One imported file's project: the import, the sweep it wrote, and its snakemake run."""
+
+    hydra: bool
+    imported: subprocess.CompletedProcess[str]
+    sweep: dict[str, Any] | None = None
+    ran: subprocess.CompletedProcess[str] | None = None
+    n_values: int = 1
+
+
+def import_and_run(name: str, cwd: Path) -> Run:
     hydra = name.startswith("facebookresearch") or name.startswith("optuna__")
-    out = tmp_path / "config" / "sweeps" / "default.yaml"
-    workflow_project(tmp_path, {})  # the sweep file is replaced by the import below
+    out = cwd / "config" / "sweeps" / "default.yaml"
+    workflow_project(cwd, {})  # the sweep file is replaced by the import below
     extra = ["--program", str(STUB)] if hydra else []
     argv = [sys.executable, "-m", "sweeps", "import", str(FILES / name), "--out", str(out)]
     done = subprocess.run(
@@ -49,19 +62,40 @@ def test_imported_file_runs_its_script(name: str, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env=objectives_env(),
-        cwd=tmp_path,
+        cwd=cwd,
     )
-    assert done.returncode == 0, done.stderr
-    sweep = yaml.safe_load(out.read_text())
-    assert "function" not in sweep["objective"]
+    run = Run(hydra, done)
+    if done.returncode != 0:
+        return run
+    run.sweep = sweep = yaml.safe_load(out.read_text())
     if not hydra:  # the file's own program, next to the sweep as W&B's agent expects it
-        shutil.copy(STUB, tmp_path / sweep["objective"]["program"])
+        shutil.copy(STUB, cwd / sweep["objective"]["program"])
     metrics = sweep.get("metrics") or ["loss"]
-    n_values = len(sweep.get("directions") or [sweep.get("direction")])
-    env = {**objectives_env(), "STUB_METRIC": metrics[0], "STUB_VALUES": str(n_values)}
-    ran = run_snakemake(tmp_path, "--cores", "2", env=env)
+    run.n_values = len(sweep.get("directions") or [sweep.get("direction")])
+    env = {**objectives_env(), "STUB_METRIC": metrics[0], "STUB_VALUES": str(run.n_values)}
+    run.ran = run_snakemake(cwd, "--cores", "2", env=env)
+    return run
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Run]]:
+    """Every file imported and run, three projects at a time (each its own folder and study)."""
+    folders = {name: tmp_path_factory.mktemp(f"import{i}") for i, name in enumerate(NAMES)}
+    with ThreadPoolExecutor(3) as pool:
+        futures = {name: pool.submit(import_and_run, name, cwd) for name, cwd in folders.items()}
+        return {name: (folders[name], future.result()) for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_imported_file_runs_its_script(name: str, runs: dict[str, tuple[Path, Run]]) -> None:
+    cwd, run = runs[name]
+    assert run.imported.returncode == 0, run.imported.stderr
+    sweep, ran = run.sweep, run.ran
+    assert sweep is not None and ran is not None
+    assert "function" not in sweep["objective"]
+    n_values = run.n_values
     assert ran.returncode == 0, ran.stderr[-3000:]
-    storage = f"sqlite:///{tmp_path}/results/{sweep['study']}/study.db"
+    storage = f"sqlite:///{cwd}/results/{sweep['study']}/study.db"
     trials = optuna.load_study(study_name=sweep["study"], storage=storage).trials
     assert len(trials) == 2
     for trial in trials:
