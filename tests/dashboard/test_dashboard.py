@@ -6,19 +6,27 @@ import json
 import os
 import re
 import select
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from support.specs import base_spec
 
 from sweeps.controller.slot import run_slot
+from sweeps.spec import SweepSpec, load_spec
+from sweeps.storage.open import close_storage
 from sweeps.study import prepare_study
+
+TESTS = Path(__file__).parents[1]
 
 
 def free_port() -> int:
@@ -63,14 +71,30 @@ def printed_url(server: subprocess.Popen[str], timeout_s: float = 60) -> tuple[s
     return found.group(1), found.group(2), printed
 
 
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder with a finished 3-trial sweep (local executor), run once for the module."""
+    folder = tmp_path_factory.mktemp("finished-sweep")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+        path = folder / "sweep.yaml"
+        path.write_text(yaml.safe_dump(base_spec(budget={"n_trials": 3})))
+        spec = load_spec(path)
+        prepare_study(spec)
+        for slot in range(3):
+            run_slot(spec, slot, Path(f"results/t/trials/{slot}.json"))
+        close_storage()
+    yield folder
+
+
 @pytest.fixture
-def sweep(make_spec):  # type: ignore[no-untyped-def]
-    """A finished 3-trial sweep (local executor); yields (sweep file, spec)."""
-    path, spec = make_spec(budget={"n_trials": 3})
-    prepare_study(spec)
-    for slot in range(3):
-        run_slot(spec, slot, Path(f"results/t/trials/{slot}.json"))
-    return path, spec
+def sweep(finished_sweep: Path, workdir: Path) -> tuple[Path, SweepSpec]:
+    """This test's own copy of the finished sweep (the server may write to it); (sweep file,
+    spec)."""
+    shutil.copytree(finished_sweep, workdir, dirs_exist_ok=True)
+    path = workdir / "sweep.yaml"
+    return path, load_spec(path)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import optuna
 import pytest
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import RDBStorage
+from support.databases import Backend
 
+from sweeps.storage.open import open_plain_storage
 from sweeps.storage.optuna_internals import (
     CHECKED_WITH,
     TRIAL_STATE,
@@ -36,15 +38,26 @@ def test_a_study_and_its_trials_are_found_in_their_storage(tmp_path: Path) -> No
     assert storage.get_trial(trial_id_of(trial)).number == trial.number
 
 
-def test_attributes_go_in_one_session_or_not_at_all(tmp_path: Path) -> None:
-    storage = cached(RDBStorage(f"sqlite:///{tmp_path}/s.db"))
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"], indirect=True)
+def test_attributes_go_in_one_session_or_not_at_all(backend: Backend, unique_study: str) -> None:
+    storage = open_plain_storage(backend.url)
     rdb = rdb_under(storage)
     assert isinstance(rdb, RDBStorage)
-    study = optuna.create_study(study_name="s", storage=storage)
+    study = optuna.create_study(study_name=unique_study, storage=storage)
     trial = study.ask()
-    write_attrs_in_one_session(rdb, trial_id_of(trial), {"u": 1}, {"sweeps:s": "x"})
-    stored = storage.get_trial(trial_id_of(trial))
-    assert stored.user_attrs == {"u": 1} and stored.system_attrs == {"sweeps:s": "x"}
+    other = study.ask()
+    trial.set_user_attr("kept", [1, 2])
+    trial.set_user_attr("u", "old")
+    values = {"u": 1, "f": 0.5, "none": None, "nested": {"a": [1, "b"]}, "s": "x" * 3000}
+    write_attrs_in_one_session(rdb, trial_id_of(trial), values, {"sweeps:s": "x"})
+    write_attrs_in_one_session(rdb, trial_id_of(trial), {}, {"sweeps:s": "y", "sweeps:t": 2})
+    stored = optuna.load_study(
+        study_name=unique_study, storage=open_plain_storage(backend.url)
+    ).trials
+    assert stored[0].user_attrs == {"kept": [1, 2], **values}  # new keys added, old updated
+    assert stored[0].system_attrs == {"sweeps:s": "y", "sweeps:t": 2}
+    assert stored[1].user_attrs == {} and stored[1].system_attrs == {}
+    study.tell(other, 0.0)
     study.tell(trial, 1.0)
     with pytest.raises(UpdateFinishedTrialError):
         write_attrs_in_one_session(rdb, trial_id_of(trial), {"late": 1}, {})

@@ -96,20 +96,55 @@ def write_attrs_in_one_session(
     rdb: RDBStorage, trial_id: int, user: Mapping[str, Any], system: Mapping[str, Any]
 ) -> None:
     """All attributes in one session: one commit, or none when the trial has ended (Optuna's
-    ``UpdateFinishedTrialError``)."""
+    ``UpdateFinishedTrialError``). The trial is checked once and each kind of attribute goes
+    in one multi-row upsert where the database has one (Optuna's own per-key write costs two
+    statements an attribute, and a trial is told with some twenty)."""
     # Imported here: the ORM models cost a trial process ~0.15 s it rarely needs.
     from optuna.storages._rdb import models
     from optuna.storages._rdb.storage import _create_scoped_session
 
     with _create_scoped_session(rdb.scoped_session, True) as session:
-        for key, value in system.items():
-            rdb._set_trial_attr_without_commit(
-                session, models.TrialSystemAttributeModel, trial_id, key, value
-            )
-        for key, value in user.items():
-            rdb._set_trial_attr_without_commit(
-                session, models.TrialUserAttributeModel, trial_id, key, value
-            )
+        trial = models.TrialModel.find_or_raise_by_id(trial_id, session)
+        rdb.check_trial_is_updatable(trial_id, trial.state)
+        for model_cls, attrs in (
+            (models.TrialSystemAttributeModel, system),
+            (models.TrialUserAttributeModel, user),
+        ):
+            if not attrs:
+                continue
+            statement = _upsert(rdb.engine.name, model_cls, trial_id, attrs)
+            if statement is not None:
+                session.execute(statement)
+                continue
+            for key, value in attrs.items():  # a database without an upsert
+                rdb._set_trial_attr_without_commit(session, model_cls, trial_id, key, value)
+
+
+def _upsert(dialect: str, model_cls: Any, trial_id: int, attrs: Mapping[str, Any]) -> Any:
+    """One statement inserting or updating ``attrs`` of the trial (values JSON-encoded as
+    Optuna encodes them); None where ``dialect`` has no upsert."""
+    import json
+    import sqlite3
+
+    rows = [
+        {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
+        for key, value in attrs.items()
+    ]
+    if dialect == "mysql":
+        from sqlalchemy.dialects import mysql
+
+        inserted = mysql.insert(model_cls).values(rows)
+        return inserted.on_duplicate_key_update(value_json=inserted.inserted.value_json)
+    if dialect == "postgresql" or (dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 24)):
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(model_cls).values(rows)
+        return statement.on_conflict_do_update(
+            index_elements=[model_cls.trial_id, model_cls.key],
+            set_={"value_json": statement.excluded.value_json},
+        )
+    return None
 
 
 def trials_tagged(rdb: RDBStorage, study_id: int, key: str, value: Any) -> list[FrozenTrial]:
