@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from sweeps.run.executors.slurm import accounting
 from sweeps.run.executors.slurm.accounting import (
     JobInfo,
     array_id,
     expand_job_id,
     parse_sacct,
     parse_squeue,
-    query_jobs,
 )
 from sweeps.run.executors.slurm.facts import slurm_facts, with_accounted_energy
 from sweeps.run.executors.slurm.limits import SiteLimits, parse_assoc
@@ -44,34 +40,6 @@ def test_sacct_rows_become_job_records_with_requeues() -> None:
 def test_squeue_stands_in_for_sacct() -> None:
     jobs = parse_squeue("7|RUNNING|small-g|localhost\n8|PENDING|small-g|\n")
     assert jobs["7"].active and jobs["8"].state == "PENDING"
-
-
-def test_jobs_accounting_does_not_know_yet_are_read_from_the_queue(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """slurmdbd learns of a job seconds after slurmctld starts it: a running job it does not
-    know yet is not a vanished one, while an ended job waits for accounting's full record.
-    (The two commands' answers are given here: a lagging slurmdbd cannot be had on demand.)"""
-    answers = {
-        "sacct": SACCT,
-        "squeue": "50|RUNNING|small-g|nid001\n51|COMPLETED|small-g|nid001\n41|RUNNING|x|y\n",
-    }
-    asked: list[list[str]] = []
-
-    def run(command: list[str], timeout_s: float) -> str:
-        asked.append(command)
-        return answers[command[0]]
-
-    monkeypatch.setattr(accounting, "_run", run)
-    jobs = query_jobs(["41", "50", "51", "52"])
-    assert jobs["41"].state == "COMPLETED"  # accounting's record wins where it has one
-    assert jobs["50"].state == "RUNNING" and jobs["50"].node == "nid001"
-    assert "51" not in jobs and "52" not in jobs
-    assert [c[0] for c in asked] == ["sacct", "squeue"]
-    assert asked[1][-1] == "50,51,52"  # only the ids accounting did not know
-    asked.clear()
-    assert query_jobs(["41"])["41"].requeues == 1
-    assert [c[0] for c in asked] == ["sacct"]  # nothing unknown: no second command
 
 
 def test_association_limits_apply_to_the_partition_or_all() -> None:

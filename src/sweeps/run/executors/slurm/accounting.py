@@ -111,12 +111,8 @@ def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
     """The records of ``job_ids`` (one ``sacct`` call); unknown ids are absent.
 
     Array tasks are asked for through their array (a pending task is only in its array's
-    collapsed record). Accounting learns of a job from slurmctld a little later (seconds on a
-    loaded slurmdbd): ids it does not know yet are asked of ``squeue``, whose record of a queued
-    or running job stands in (so a job that just started is never taken for one that vanished;
-    an ended job waits for accounting's full record). When accounting does not answer (slurmdbd
-    or its database down), ``squeue`` stands in for all: it knows queued jobs and, for a few
-    minutes, ended ones.
+    collapsed record). When accounting does not answer (slurmdbd or its database down),
+    ``squeue`` stands in: it knows queued jobs and, for a few minutes, ended ones.
     """
     if not job_ids:
         return {}
@@ -129,13 +125,7 @@ def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
             return query_queue(job_ids, timeout_s)
         except SacctError:
             raise sacct_error from None
-    records = {j: found[j] for j in job_ids if j in found}
-    unknown = [j for j in job_ids if j not in records]
-    if unknown:
-        with contextlib.suppress(SacctError):  # unknown to slurmctld too
-            live = query_queue(unknown, timeout_s)
-            records.update({j: live[j] for j in unknown if j in live and live[j].active})
-    return {j: records[j] for j in job_ids if j in records}
+    return {j: found[j] for j in job_ids if j in found}
 
 
 def job_record(job_id: str) -> JobInfo | None:

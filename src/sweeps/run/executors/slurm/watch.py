@@ -71,8 +71,10 @@ def wait_slurm(
         if watch.info is None:
             missing_since = missing_since or now
             if now - missing_since >= settings.vanished_after_s:
-                watch.vanished = True
-                return watch
+                if not _queued_or_running(str(job.job_id)):
+                    watch.vanished = True
+                    return watch
+                missing_since = now  # accounting lags behind slurmctld: wait for its record
         else:
             missing_since = None
             if not watch.info.active:
@@ -160,6 +162,17 @@ def _await_final_state(job: submitit.Job[Any], board: StatusBoard, watch: SlurmW
         )
     watch.info = _complete_facts(watch.info)
     board.forget(str(job.job_id))
+
+
+def _queued_or_running(job_id: str) -> bool:
+    """Whether slurmctld still holds the job (queued or running). slurmdbd learns of a job a
+    little after slurmctld starts it (seconds on a loaded one): a job accounting does not know
+    yet has not vanished while slurmctld runs it. Its facts still come from accounting."""
+    try:
+        live = query_queue([job_id]).get(job_id)
+    except SacctError:  # unknown to slurmctld too
+        return False
+    return live is not None and live.active
 
 
 def _complete_facts(info: JobInfo | None) -> JobInfo | None:
