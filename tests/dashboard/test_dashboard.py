@@ -20,13 +20,12 @@ from typing import Any
 import pytest
 import yaml
 from support.specs import base_spec
+from support.workflow import objectives_env
 
 from sweeps.controller.slot import run_slot
 from sweeps.spec import SweepSpec, load_spec
 from sweeps.storage.open import close_storage
 from sweeps.study import prepare_study
-
-TESTS = Path(__file__).parents[1]
 
 
 def free_port() -> int:
@@ -77,7 +76,7 @@ def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("finished-sweep")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
-        patch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+        patch.setenv("PYTHONPATH", objectives_env()["PYTHONPATH"])
         path = folder / "sweep.yaml"
         path.write_text(yaml.safe_dump(base_spec(budget={"n_trials": 3})))
         spec = load_spec(path)

@@ -14,6 +14,8 @@ the installed Optuna.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -123,9 +125,6 @@ def write_attrs_in_one_session(
 def _upsert(dialect: str, model_cls: Any, trial_id: int, attrs: Mapping[str, Any]) -> Any:
     """One statement inserting or updating ``attrs`` of the trial (values JSON-encoded as
     Optuna encodes them); None where ``dialect`` has no upsert."""
-    import json
-    import sqlite3
-
     rows = [
         {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
         for key, value in attrs.items()
