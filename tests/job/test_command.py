@@ -188,8 +188,18 @@ def test_stdout_steps_are_pruned_too_and_the_script_terminated(make_spec) -> Non
     assert prepare_study(spec).trials[0].intermediate_values == {1: 3.0}
 
 
-def test_a_command_is_one_process_per_trial(make_spec) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(SpecError, match="a command objective is one process per trial"):
+def test_a_command_started_once_cannot_run_several_ranks(make_spec) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SpecError, match=r"objective.launch = 'once': a command started once"):
         make_spec(objective=command(), resources={"gpus": 2})
     _, spec = make_spec(objective=command(), resources={"gpus": 2, "tasks_per_node": 1})
     assert spec.resources.gpus == 2  # the command starts its own ranks
+    _, spec = make_spec(objective={**command(), "launch": "per_rank"}, resources={"gpus": 2})
+    assert spec.objective.launch == "per_rank"
+
+
+def test_launcher_placeholders_are_known_only_to_a_command_started_per_node(make_spec) -> None:  # type: ignore[no-untyped-def]
+    launcher = {"command": f"${{interpreter}} {STUB} --x {{x}} --n {{nnodes}}"}
+    with pytest.raises(SpecError, match=r"unknown placeholder \{nnodes\}"):
+        make_spec(objective=launcher)
+    _, spec = make_spec(objective={**launcher, "launch": "per_node"})
+    assert spec.objective.launch == "per_node"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# A real single-node Slurm for the tests: slurmctld, slurmd, munge and slurmdbd accounting on the
-# local MariaDB, 8 fake GPUs as GRES, partitions named like LUMI's (small-g default, standard-g).
+# A real multi-node Slurm for the tests, on one machine: slurmctld, one slurmd per node (nid001 to
+# nid004, each in its own UTS namespace so that `hostname` is the node's name, on its own loopback
+# address and port), munge and slurmdbd accounting on the local MariaDB. Each node has LUMI-G's
+# shape: 8 fake GPUs as GRES, 56 CPUs (7 per GPU) and 480 GiB (60 GiB per GPU), declared over what
+# this machine has (SlurmdParameters=config_overrides). Partitions as LUMI's: small-g (shared,
+# default, up to 4 nodes a job), standard-g (whole nodes), dev-g (3 hours).
 #
 #   bash tests/slurm/cluster.sh up|down|status
 #
@@ -20,6 +24,8 @@ MAX_SUBMIT=${SLURM_TEST_MAX_SUBMIT:-210}
 DB_PASS=slurmtest
 STATE=/var/spool/slurmctld
 LOGS=/var/log/slurm
+NODES=(nid001 nid002 nid003 nid004)
+NODE_LIST="nid00[1-4]"
 
 log() { echo "cluster.sh: $*" >&2; }
 
@@ -55,24 +61,22 @@ start_munge() {
 write_config() {
     install -d -m 0755 "$CONF" "$STATE" /var/spool/slurmd "$LOGS" /var/lib/fakegpu /run/slurm
     for i in 0 1 2 3 4 5 6 7; do : >"/var/lib/fakegpu/gpu$i"; done
-    local mem
-    mem=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2))
-    ((mem > 8000)) && mem=8000
     local new
     new=$(mktemp)
     cat >"$new" <<CONF
-# Written by tests/slurm/cluster.sh: a single-node test cluster.
+# Written by tests/slurm/cluster.sh: a multi-node test cluster on one machine.
 ClusterName=$CLUSTER
 SlurmctldHost=localhost
 SlurmUser=root
 SlurmctldPort=6817
-SlurmdPort=6818
 StateSaveLocation=$STATE
-SlurmdSpoolDir=/var/spool/slurmd
+SlurmdSpoolDir=/var/spool/slurmd/%n
 SlurmctldPidFile=/run/slurm/slurmctld.pid
-SlurmdPidFile=/run/slurm/slurmd.pid
+SlurmdPidFile=/run/slurm/slurmd-%n.pid
 SlurmctldLogFile=$LOGS/slurmctld.log
-SlurmdLogFile=$LOGS/slurmd.log
+SlurmdLogFile=$LOGS/slurmd-%n.log
+# Nodes declare LUMI-G's CPUs, memory and GPUs, more than this machine has.
+SlurmdParameters=config_overrides
 AuthType=auth/munge
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -101,14 +105,15 @@ JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=2
 # Without cgroups, the gatherer enforces --mem (the job ends OUT_OF_MEMORY).
 JobAcctGatherParams=OverMemoryKill
-NodeName=localhost CPUs=2 RealMemory=$mem Gres=gpu:8 State=UNKNOWN
-PartitionName=small-g Nodes=localhost Default=YES MaxTime=INFINITE State=UP PriorityTier=1 DefMemPerCPU=500
-PartitionName=standard-g Nodes=localhost Default=NO MaxTime=INFINITE State=UP PriorityTier=2 DefMemPerCPU=500
+$(node_lines)
+PartitionName=small-g Nodes=$NODE_LIST Default=YES MaxNodes=4 MaxTime=3-00:00:00 State=UP PriorityTier=1 DefMemPerCPU=500
+PartitionName=standard-g Nodes=$NODE_LIST Default=NO OverSubscribe=EXCLUSIVE MaxTime=2-00:00:00 State=UP PriorityTier=2 DefMemPerCPU=500
+PartitionName=dev-g Nodes=$NODE_LIST Default=NO MaxNodes=4 MaxTime=03:00:00 State=UP PriorityTier=1 DefMemPerCPU=500
 CONF
     CHANGED=0
     replace "$new" "$CONF/slurm.conf" 0644
     new=$(mktemp)
-    echo "NodeName=localhost Name=gpu File=/var/lib/fakegpu/gpu[0-7]" >"$new"
+    echo "NodeName=$NODE_LIST Name=gpu File=/var/lib/fakegpu/gpu[0-7]" >"$new"
     replace "$new" "$CONF/gres.conf" 0644
     new=$(mktemp)
     cat >"$new" <<CONF
@@ -127,6 +132,35 @@ StoragePass=$DB_PASS
 StorageLoc=slurm_acct_db
 CONF
     replace "$new" "$CONF/slurmdbd.conf" 0600
+}
+
+# One line per node: its own loopback address and slurmd port (a port range in one line is refused).
+node_lines() {
+    local i=0 node
+    for node in "${NODES[@]}"; do
+        i=$((i + 1))
+        echo "NodeName=$node NodeHostname=$node NodeAddr=127.0.1.$i Port=$((17000 + i))" \
+            "CPUs=56 RealMemory=491520 Gres=gpu:8 State=UNKNOWN"
+    done
+}
+
+# Each node's name resolves to its address (a rendezvous on the first node's name works).
+write_hosts() {
+    local i=0 node
+    for node in "${NODES[@]}"; do
+        i=$((i + 1))
+        grep -q "^127.0.1.$i $node\$" /etc/hosts || echo "127.0.1.$i $node" >>/etc/hosts
+    done
+}
+
+slurmd_running() { pgrep -f "^/usr/sbin/slurmd -N $1\$" >/dev/null 2>&1; }
+
+# slurmd for one node, in a UTS namespace of its own: its jobs see the node's hostname.
+start_slurmd() {
+    local node=$1
+    install -d -m 0755 "/var/spool/slurmd/$node"
+    log "starting slurmd $node"
+    unshare --uts sh -c "hostname $node; exec /usr/sbin/slurmd -N $node"
 }
 
 # Move $1 over $2 when it differs; remember that a restart is needed.
@@ -167,11 +201,12 @@ stop_daemon() {
     fi
 }
 
-node_idle() { sinfo -h -n localhost -o '%t' | grep -Eq '^(idle|mix|alloc)'; }
+nodes_idle() { ! sinfo -h -N -n "$NODE_LIST" -o '%t' | grep -Evq '^(idle|mix|alloc)$'; }
 
 up() {
     install_packages
     start_munge
+    write_hosts
     write_config
     prepare_database
     if ((CHANGED)); then
@@ -191,14 +226,14 @@ up() {
         /usr/sbin/slurmctld
     fi
     wait_for 30 "slurmctld" scontrol ping
-    if ! running slurmd; then
-        log "starting slurmd"
-        /usr/sbin/slurmd
-    fi
+    local node
+    for node in "${NODES[@]}"; do
+        slurmd_running "$node" || start_slurmd "$node"
+    done
     set_limits
-    if ! wait_for 30 "node idle" node_idle; then
-        scontrol update nodename=localhost state=resume || true
-        wait_for 30 "node idle" node_idle
+    if ! wait_for 30 "nodes idle" nodes_idle; then
+        scontrol update nodename="$NODE_LIST" state=resume || true
+        wait_for 30 "nodes idle" nodes_idle
     fi
     wait_for 30 "sacct" sacct -n -X -S now-1minute
     status
@@ -232,7 +267,7 @@ status() {
         if running "$daemon"; then echo "$daemon: running"; else echo "$daemon: stopped"; fi
     done
     if running slurmctld; then
-        sinfo -o '%P %a %D %t %G %c %m'
+        sinfo -o '%P %a %D %t %G %c %m %N'
         sacctmgr -n -P show assoc format=Cluster,Account,User,MaxJobs,MaxSubmit
     fi
 }

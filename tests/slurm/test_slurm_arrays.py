@@ -1,9 +1,9 @@
 """Trials that start together become one Slurm job array, on the real test cluster.
 
-Controllers run as threads of this process, as under the cluster profiles. The cluster has two
-CPUs: with one CPU per trial, the third task of an array waits in the queue, where Slurm shows
-it only in the array's collapsed record (``A_[2]``); a short ``vanished_after_s`` makes a
-pending task that the status board fails to find a lost attempt.
+Controllers run as threads of this process, as under the cluster profiles. The trials are held
+to one node (nid001, 56 CPUs) with 28 CPUs each: the third task of an array waits in the
+queue, where Slurm shows it only in the array's collapsed record (``A_[2]``); a short
+``vanished_after_s`` makes a pending task that the status board fails to find a lost attempt.
 """
 
 from __future__ import annotations
@@ -54,10 +54,15 @@ def array_sweep(workdir: Path, study: str, n_trials: int, **args: Any) -> SweepS
         objective={"function": "support.slurm_objectives:by_slot", "args": args},
         space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
         budget={"n_trials": n_trials, "max_retries": 0},
-        resources={"time_min": 2, "mem_gb": 0.25, "cpus": 1},
+        resources={"time_min": 2, "mem_gb": 0.25, "cpus": 28},
         dispatch={
             "executor": "slurm",
-            "slurm": {"partition": "small-g", "status_interval_s": 0.5, "vanished_after_s": 5},
+            "slurm": {
+                "partition": "small-g",
+                "status_interval_s": 0.5,
+                "vanished_after_s": 5,
+                "additional": {"nodelist": "nid001"},
+            },
         },
     )
     path = workdir / f"{study}.yaml"

@@ -6,6 +6,7 @@ the tests then read each scenario's study.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -92,7 +93,7 @@ def test_completed_job_is_told_with_slurm_facts(ended: dict[str, list[FrozenTria
     assert facts["slurm.state"] in {"COMPLETED", "COMPLETING"}  # COMPLETING: still ending
     assert facts["slurm.job_id"] == trial.system_attrs["sweeps:job_id"] == facts["job_id"]
     assert facts["slurm.partition"] == "small-g"
-    assert facts["slurm.node"] == "localhost"
+    assert re.fullmatch(r"nid00[1-4]", facts["slurm.node"]), facts["slurm.node"]
     assert facts["slurm.gpus"] == 1
     assert facts["slurm.requeues"] == 0
     assert facts["slurm.queue_wait_s"] >= 0
@@ -149,7 +150,8 @@ def test_preempted_job_is_retried_from_its_checkpoint(workdir: Path) -> None:
     proc = start_slot(workdir, path)
     wait_for_job("sweeps-preempt")
     time.sleep(4)  # a few checkpointed steps
-    blocker = ["sbatch", "-p", "standard-g", "-c", "2", "--mem=100M", "-o", "/dev/null"]
+    # every node, whole: the small-g job must make way
+    blocker = ["sbatch", "-p", "standard-g", "-N", "4", "--mem=100M", "-o", "/dev/null"]
     subprocess.run([*blocker, "-J", "preemptor", "--wrap", "sleep 1"], check=True)
     output, _ = proc.communicate(timeout=180)
     assert proc.returncode == 0, output

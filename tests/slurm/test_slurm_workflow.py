@@ -16,7 +16,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 from support.slurm import running, sleep_sweep, squeue_ids, start, sweeps_env, trials
-from support.specs import REPO
+from support.specs import REPO, base_spec
 from support.workflow import workflow_project
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
@@ -42,8 +42,19 @@ def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, 
     return proc.returncode, output
 
 
-def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> None:
-    cwd = project(tmp_path, "lumi", seconds=1)
+def test_installed_lumi_profile_runs_two_node_trials_of_four_ranks(tmp_path: Path) -> None:
+    """`snakemake --profile lumi` with 2-node x 2-GCD trials: the sweep's resources win over
+    the site's defaults, each trial is one job of 4 ranks on 2 nodes (a torch all-reduce
+    across them), each rank bound to its own GCD and the cores LUMI lists nearest it."""
+    sweep = base_spec(
+        study="lumi",
+        objective={"function": "support.objectives:all_reduce", "args": {"steps": 2}},
+        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        budget={"n_trials": 2, "max_retries": 0},
+        resources={"time_min": 3, "nodes": 2, "gpus": 2, "cpus": 1},
+        dispatch={"executor": "slurm", "slurm": {"status_interval_s": 1.0}},
+    )
+    cwd = workflow_project(tmp_path, sweep)
     env = sweeps_env()
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
     installed = subprocess.run(
@@ -54,15 +65,6 @@ def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> No
         check=True,
     )
     assert (tmp_path / "xdg" / "snakemake" / "lumi" / "config.yaml").is_file(), installed.stdout
-    # The test node has 2 CPUs and 8 GB: shrink LUMI's allocation for this run only.
-    (cwd / "small.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "resources": {"cpus": 1},
-                "dispatch": {"slurm": {"cpus_per_task": 1, "mem_per_gpu": "500M"}},
-            }
-        )
-    )
     # No Singularity here: a stand-in `singularity exec IMAGE CMD...` that runs CMD (a mock).
     fake = tmp_path / "bin"
     fake.mkdir()
@@ -71,30 +73,51 @@ def test_installed_lumi_profile_runs_the_sweep_as_gpu_jobs(tmp_path: Path) -> No
     env["PATH"] = f"{fake}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     env["SIF"] = "/appl/containers/torch.sif"
     without_account = {k: v for k, v in env.items() if k != "SBATCH_ACCOUNT"}
-    code, output = run(
-        cwd, "--profile", "lumi", "--config", "site_overrides=small.yaml", env=without_account
-    )
+    code, output = run(cwd, "--profile", "lumi", env=without_account)
     assert code != 0
     assert "dispatch.slurm.account" in output
     assert not (cwd / "results" / "lumi" / "jobs").exists()  # nothing was submitted
 
     env["SBATCH_ACCOUNT"] = "sweeps"
-    code, output = run(cwd, "--profile", "lumi", "--config", "site_overrides=small.yaml", env=env)
+    code, output = run(cwd, "--profile", "lumi", env=env)
     assert code == 0, output[-4000:]
     ended = trials(cwd, "lumi")
-    assert len(ended) == 4
-    assert all(t.state == TrialState.COMPLETE for t in ended)
-    assert {t.user_attrs["slurm.partition"] for t in ended} == {"small-g"}
-    assert {t.user_attrs["slurm.gpus"] for t in ended} == {1}
+    assert len(ended) == 2
+    assert all(t.state == TrialState.COMPLETE for t in ended), [t.user_attrs for t in ended]
+    for trial in ended:
+        attrs = trial.user_attrs
+        assert trial.value == pytest.approx(10 * trial.params["x"])  # 1+2+3+4 over 4 ranks
+        assert attrs["slurm.partition"] == "small-g"
+        assert attrs["slurm.gpus"] == 4  # the sweep's 2 per node, not the site's 1
+        assert attrs["world_size"] == 4
+        ranks = attrs["ranks"]
+        assert [r["rank"] for r in ranks] == [0, 1, 2, 3]
+        assert len(attrs["trial_nodes"]) == 2
+        by_node: dict[str, list[dict[str, Any]]] = {}
+        for rank in ranks:
+            by_node.setdefault(rank["node"], []).append(rank)
+        assert sorted(len(r) for r in by_node.values()) == [2, 2], ranks
+        for node_ranks in by_node.values():
+            gpus = [r["gpus"] for r in node_ranks]
+            assert len(set(gpus)) == 2 and all(g.isdigit() for g in gpus), ranks
+            lumi_cores = {"0": "49-55", "1": "57-63", "2": "17-23", "3": "25-31"}
+            assert all(r["cpus"] == lumi_cores[r["gpus"]] for r in node_ranks), ranks
     # Threaded controllers (the profile's) submit the trials that start together as one array.
     job_ids = {t.system_attrs["sweeps:job_id"] for t in ended}
     sbatches = {job_id.partition("_")[0] for job_id in job_ids}
-    assert len(job_ids) == 4 and len(sbatches) < 4, job_ids
-    assert any("_" in job_id for job_id in job_ids)
+    assert len(job_ids) == 2 and len(sbatches) == 1, job_ids
     scripts = list((cwd / "results" / "lumi" / "jobs").glob("*/*_submission.sh"))
     assert {script.parent.name for script in scripts} == sbatches
     script = scripts[0].read_text()
-    for flag in ("--account=sweeps", "--gpus-per-node=1", "--mem-per-gpu=500M", "small-g"):
+    for flag in (
+        "--account=sweeps",
+        "--nodes=2",
+        "--ntasks-per-node=2",
+        "--gpus-per-node=2",
+        "--cpus-per-task=7",
+        "--mem-per-gpu=60G",
+        "small-g",
+    ):
         assert flag in script
     assert "singularity exec ${SIF:?" in script
     assert "MIOPEN_USER_DB_PATH" in script

@@ -1,13 +1,16 @@
-"""Objectives for the Slurm tests: sleep, resume from a checkpoint, run out of memory, die."""
+"""Objectives for the Slurm tests: sleep, resume from a checkpoint, run out of memory, die,
+say which GPUs they see."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
 from typing import Any
 
 from sweeps import TrialHandle
+from sweeps.job.devices import VISIBILITY_VARS
 
 
 def behave(
@@ -46,3 +49,12 @@ def by_slot(
     """``behave`` with each slot's own mode and seconds (keys: the slot; default ok, 1 s)."""
     slot = str(trial.slot)
     return behave(params, trial, (modes or {}).get(slot, "ok"), (seconds or {}).get(slot, 1))
+
+
+def sees_gpus(params: dict[str, Any], trial: TrialHandle, seconds: float = 0) -> float:
+    """Logs the GPU visibility variables its process runs with (``visible GPUs: {...}``, JSON),
+    then sleeps ``seconds``."""
+    seen = {var: os.environ[var] for var in VISIBILITY_VARS if var in os.environ}
+    trial.log.info("visible GPUs: %s", json.dumps(seen))
+    time.sleep(seconds)
+    return float(params["x"])

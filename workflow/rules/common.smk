@@ -11,15 +11,16 @@ from sweeps.run.strategies import check_dispatch
 from sweeps.run.executors import backend_for
 from sweeps.spec import load_spec
 from sweeps.spec.paths import SweepPaths
-from sweeps.spec.sites import read_sites, resolve_site
+from sweeps.spec.sites import load_with_sites, resolve_site
 from sweeps.storage.proxy import ProxyError
 from sweeps.storage.reach import StorageUnreachable, check_reachable
 
-# A profile's relative `site` path is found beside its config file; `site_overrides` (a path)
-# is merged over it, e.g. to tweak a shared profile for one run.
+# A profile's relative `site` path is found beside its config file: its resources are defaults
+# under the sweep's, the rest is merged over the sweep; `site_overrides` (a path) is merged
+# over everything, e.g. to tweak a shared profile for one run.
 SITE = resolve_site(config.get("site"), workflow.overwrite_configfiles) or None
-SITES = [s for s in (SITE, config.get("site_overrides")) if s]
-SPEC = load_spec(config["sweep"], overrides=read_sites([Path(s) for s in SITES]))
+OVERRIDES = [Path(s) for s in (config.get("site_overrides"),) if s]
+SPEC = load_with_sites(config["sweep"], [Path(SITE)] if SITE else [], OVERRIDES)
 # e.g. an unknown executor or a missing account: an error before anything is submitted
 OBJECTIVE_NOTE = check_dispatch(SPEC, config["sweep"])
 if OBJECTIVE_NOTE:
@@ -47,8 +48,10 @@ PATHS = SweepPaths.of(SPEC)
 forget_not_run(SPEC)
 RESULTS = str(PATHS.root)
 SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"
-SPEC_ARGS = f"--spec {shlex.quote(config['sweep'])}" + "".join(
-    f" --site {shlex.quote(s)}" for s in SITES
+SPEC_ARGS = (
+    f"--spec {shlex.quote(config['sweep'])}"
+    + "".join(f" --site {shlex.quote(s)}" for s in ([SITE] if SITE else []))
+    + "".join(f" --site-override {shlex.quote(str(s))}" for s in OVERRIDES)
 )
 FORCE_FLAG = bool(config.get("force"))
 FORCE = "--force" if FORCE_FLAG else ""

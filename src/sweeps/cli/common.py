@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from sweeps.spec import SpecError, SweepSpec, load_spec
-from sweeps.spec.sites import read_sites
+from sweeps.spec import SpecError, SweepSpec
+from sweeps.spec.sites import load_with_sites
 from sweeps.study import StudyMismatch
 from sweeps.study.batches import BatchOrderError
 
@@ -59,7 +59,15 @@ def add_spec_options(parser: argparse.ArgumentParser, positional: bool = False) 
         type=Path,
         action="append",
         default=None,
-        help="a site settings file merged over the sweep (from a profile); repeatable",
+        help="a site settings file (from a profile): its resources are defaults the sweep "
+        "overrides, its other settings are merged over the sweep; repeatable",
+    )
+    parser.add_argument(
+        "--site-override",
+        type=Path,
+        action="append",
+        default=None,
+        help="settings merged over the sweep and its sites, resources too (one run's tweak)",
     )
 
 
@@ -70,9 +78,9 @@ def add_force_option(parser: argparse.ArgumentParser) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
-    """Load the sweep named by --spec, with --site merged over it."""
+    """Load the sweep named by --spec, with its --site settings."""
     try:
-        return load_spec(args.spec, overrides=read_sites(args.site or []))
+        return load_with_sites(args.spec, args.site or [], args.site_override)
     except SpecError as err:
         raise UserError(str(err)) from None
 

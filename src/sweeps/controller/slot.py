@@ -181,6 +181,7 @@ def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) ->
         seed=derive_seed(spec.seed, trial.number),
         checkpoint_dir=str(paths.checkpoints(slot)),
         log_path=str(paths.trial_log(trial.number)),
+        trials_per_gpu=strategy_for(spec).trials_per_gpu(spec),
     )
 
 

@@ -33,8 +33,10 @@ from sweeps.job.command_result import (
 )
 from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
+from sweeps.job.staging import DATA_VAR
 from sweeps.job.task import TrialOutcome, TrialTask
-from sweeps.spec.command import command_words, expand
+from sweeps.spec.command import DATA_PLACEHOLDER, command_words, expand
+from sweeps.spec.launch import ranks_per_node
 from sweeps.spec.metrics import objective_value_count
 
 STDERR_TAIL_LINES = 60
@@ -52,7 +54,31 @@ def command_argv(task: TrialTask, args_json_file: str = "") -> list[str]:
         "args_json_file": args_json_file,
     }
     words = command_words(objective.command, objective.program)
-    return expand(words, {**task.params, **objective.args}, context)
+    placeholders = {**data_placeholders(task), **launcher_placeholders(task)}
+    return expand(words, {**task.params, **objective.args}, context, placeholders)
+
+
+def launcher_placeholders(task: TrialTask) -> dict[str, str]:
+    """``{nnodes}``, ``{nproc_per_node}``, ``{node_rank}``, ``{rdzv_endpoint}`` for a command
+    started once per node (``objective.launch: per_node``), from this job's rendezvous."""
+    if task.spec.objective.launch != "per_node":
+        return {}
+    resources = task.spec.resources
+    port = os.environ.get("MASTER_PORT") or str(29500 + os.getpid() % 1000)
+    return {
+        "nnodes": str(resources.nodes),
+        "nproc_per_node": str(ranks_per_node(resources.gpus, resources.tasks_per_node)),
+        "node_rank": os.environ.get("RANK", "0"),
+        "rdzv_endpoint": f"{os.environ.get('MASTER_ADDR', 'localhost')}:{port}",
+    }
+
+
+def data_placeholders(task: TrialTask) -> dict[str, str]:
+    """``{data}``: the staged data set (before staging, as when checked: its source)."""
+    stage = task.spec.data.stage
+    if stage is None:
+        return {}
+    return {DATA_PLACEHOLDER: os.environ.get(DATA_VAR) or str(stage)}
 
 
 def workdir(task: TrialTask) -> Path:

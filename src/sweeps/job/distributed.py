@@ -20,6 +20,7 @@ class Rank:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
+    local_world_size: int = 1
 
 
 def join_job() -> Rank:
@@ -35,9 +36,4 @@ def join_job() -> Rank:
     from submitit.helpers import TorchDistributedEnvironment
 
     dist = TorchDistributedEnvironment().export(set_cuda_visible_devices=False, overwrite=True)
-    return Rank(dist.rank, dist.world_size, dist.local_rank)
-
-
-def ranks_per_node(gpus: int, tasks_per_node: int | None) -> int:
-    """Tasks per node of a trial's job: as asked, else one per GPU (at least one)."""
-    return tasks_per_node if tasks_per_node is not None else max(gpus, 1)
+    return Rank(dist.rank, dist.world_size, dist.local_rank, dist.local_world_size)

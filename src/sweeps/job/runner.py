@@ -19,6 +19,7 @@ from typing import Any
 
 import optuna
 
+from sweeps.job.binding import bind_rank
 from sweeps.job.command import run_command
 from sweeps.job.cost_values import with_cost_values
 from sweeps.job.devices import visible_devices
@@ -27,8 +28,9 @@ from sweeps.job.energy.trial import Share, TrialMeter
 from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
 from sweeps.job.seeding import seed_everything
+from sweeps.job.staging import StagedData, stage_data
 from sweeps.job.task import TrialOutcome, TrialTask
-from sweeps.spec.facts import RUNTIME_S
+from sweeps.spec.facts import RUNTIME_S, WORLD_SIZE
 from sweeps.spec.metrics import objective_value_count
 from sweeps.study.provenance import host_facts, package_versions
 
@@ -54,9 +56,11 @@ def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcom
     _limit_threads(task.spec.resources.cpus)
     started = time.time()
     rank = join_job()
+    placement = bind_rank(task.spec, rank)
     handle = TrialHandle(task, rank)
     facts: dict[str, Any] = {
         **host_facts(),
+        **placement,
         "pid": os.getpid(),
         "started_at": datetime.now(UTC).isoformat(),
         "seed": task.seed,
@@ -65,7 +69,10 @@ def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcom
     }
     log_file = handle.open_log()
     meter = TrialMeter(counter_gpus(task.spec.resources.gpus), energy_share)
+    staged: StagedData | None = None
     try:
+        if task.spec.data.stage:  # copied once per node, before the objective reads it
+            staged = stage_data(task.spec)
         with meter:
             if task.spec.objective.is_function:
                 outcome = _run_function(task, handle)
@@ -91,11 +98,14 @@ def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcom
     if handle.last_step is not None:
         facts["last_step"] = handle.last_step
     if rank.world_size > 1:
-        facts["world_size"] = rank.world_size
+        facts[WORLD_SIZE.key] = rank.world_size
         facts["rank"] = rank.rank
+        facts["local_rank"] = rank.local_rank
     facts.update(meter.facts())
+    if staged is not None:
+        facts.update(staged.facts())
     outcome.facts = facts
-    return with_cost_values(task.spec, outcome)
+    return with_cost_values(task.spec, outcome, task.trials_per_gpu)
 
 
 def counter_gpus(gpus: int) -> list[int]:

@@ -23,6 +23,7 @@ class TrialTask:
     seed: int
     checkpoint_dir: str
     log_path: str = ""
+    trials_per_gpu: int = 1  # trials sharing each of its GPUs (the run strategy's packing)
 
 
 @dataclass

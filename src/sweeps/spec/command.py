@@ -5,7 +5,8 @@ A word of ``objective.command`` may hold ``{name}`` (a parameter or a fixed ``ar
 ``${program}``, ``${args}`` (``--key=value``), ``${args_no_hyphens}`` (``key=value``, Hydra's
 override syntax), ``${args_no_boolean_flags}`` (``--key`` for true, nothing for false),
 ``${args_json}``, ``${args_json_file}`` and ``${envvar:NAME}``. Values are written as W&B
-writes them: Python's ``str(value)``.
+writes them: Python's ``str(value)``. With ``data.stage`` set, ``{data}`` is the path of the
+data set's copy on the trial's node (sweeps.spec.data).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]  # W&B's default
 LIST_MACROS = ("args", "args_no_hyphens", "args_no_boolean_flags")
 WORD_MACROS = ("env", "interpreter", "program", "args_json", "args_json_file")
+DATA_PLACEHOLDER = "data"  # {data}: the staged data set, where the sweep stages one
 _TOKEN = re.compile(r"\$\{([^}]*)\}|\{\{|\}\}|\{([^{}]*)\}")
 _ENVVAR = re.compile(r"^envvar:([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -62,9 +64,16 @@ def _macro_problems(macro: str, word: str, program: str | None) -> list[str]:
     return [f"unknown macro ${{{macro}}} (known: {known}, ${{envvar:NAME}})"]
 
 
-def expand(words: list[str], values: Mapping[str, Any], context: Mapping[str, str]) -> list[str]:
+def expand(
+    words: list[str],
+    values: Mapping[str, Any],
+    context: Mapping[str, str],
+    placeholders: Mapping[str, str] | None = None,
+) -> list[str]:
     """The argv for ``values`` (parameters, then fixed args); ``context`` gives
-    ``interpreter``, ``program`` and ``args_json_file``."""
+    ``interpreter``, ``program`` and ``args_json_file``; ``placeholders`` fill the other
+    ``{name}`` words (``{data}``) and never become arguments of ``${args}``."""
+    named = {**(placeholders or {}), **values}
     lists = {
         "args": [f"--{k}={v}" for k, v in values.items()],
         "args_no_hyphens": [f"{k}={v}" for k, v in values.items()],
@@ -82,7 +91,7 @@ def expand(words: list[str], values: Mapping[str, Any], context: Mapping[str, st
         elif word == "${env}":
             argv.extend(["/usr/bin/env"] if os.path.exists("/usr/bin/env") else [])
         else:
-            argv.append(_TOKEN.sub(lambda m: _value(m, values, singles), word))
+            argv.append(_TOKEN.sub(lambda m: _value(m, named, singles), word))
     return argv
 
 

@@ -3,9 +3,10 @@ and what it means.
 
 A trial's job records its facts as trial user attributes. The trial's own facts have a bare
 key (``runtime_s``); the others are grouped, ``<group>.<name>``: :data:`SLURM` (the Slurm job
-that ran the trial, from accounting), :data:`COST` (what the site bills for it) and
-:data:`ENERGY` (what it used). Writers name a fact by its declaration (``ENERGY_WH.key``, or
-``ENERGY_WH.name`` inside its group's dict); readers (the report and ``trials.csv``,
+that ran the trial, from accounting), :data:`COST` (what the site bills for it),
+:data:`ENERGY` (what it used) and :data:`DATA` (the data set staged on its node). Writers
+name a fact by its declaration (``ENERGY_WH.key``, or ``ENERGY_WH.name`` inside its group's
+dict); readers (the report and ``trials.csv``,
 ``sweeps status``, the dashboard note, the budgets) read it with :meth:`Fact.read`, which also
 finds it under the key an older study recorded it by (:attr:`Fact.old_keys`). Each fact is
 one column of ``trials.csv``, named :attr:`Fact.column`.
@@ -40,7 +41,9 @@ COST = "cost"
 """What the site bills for the trial, by its partition's rule in the site file."""
 ENERGY = "energy"
 """The energy the trial used, from the node's counters (or Slurm's accounting)."""
-GROUPS = (TRIAL, SLURM, COST, ENERGY)
+DATA = "data"
+"""The data set the trial read from its node (the sweep's ``data.stage``, sweeps.spec.data)."""
+GROUPS = (TRIAL, SLURM, COST, ENERGY, DATA)
 SEPARATOR = "."
 
 
@@ -100,6 +103,47 @@ RUNTIME_S = Fact(
     in_report=True,
 )
 HOSTNAME = Fact(TRIAL, "hostname", "hostname", "", "host", "the host the trial's process ran on")
+BOUND_NODE = Fact(
+    TRIAL, "bound_node", "bound_node", "", "node", "the node rank 0 (or the lane) ran on"
+)
+BOUND_GPUS = Fact(
+    TRIAL,
+    "bound_gpus",
+    "bound_gpus",
+    "",
+    "GPUs",
+    "the GPUs rank 0 (or the lane) was bound to, as the node numbers them",
+    in_report=True,
+)
+BOUND_CPUS = Fact(
+    TRIAL,
+    "bound_cpus",
+    "bound_cpus",
+    "",
+    "CPU cores",
+    "the CPU cores rank 0 (or the lane) was bound to (the site's cores nearest its GPUs, else "
+    "its share of the job's)",
+)
+CPUS_APPLIED = Fact(
+    TRIAL,
+    "cpus_applied",
+    "cpus_applied",
+    "",
+    "cores applied",
+    "whether the process's CPU affinity was set to bound_cpus (false: the node has no such cores)",
+)
+WORLD_SIZE = Fact(TRIAL, "world_size", "world_size", "", "ranks", "the trial's ranks, all nodes")
+RANKS = Fact(
+    TRIAL,
+    "ranks",
+    "ranks",
+    "",
+    "rank placement",
+    "each rank of a multi-rank trial: its rank, local rank, node, GPUs and CPU cores",
+)
+NODES = Fact(
+    TRIAL, "trial_nodes", "trial_nodes", "", "nodes", "the nodes a multi-rank trial's ranks ran on"
+)
 
 # The Slurm job that ran the trial.
 SLURM_JOB_ID = Fact(
@@ -247,9 +291,54 @@ ENERGY_NOT_MEASURED = Fact(
     in_report=True,
 )
 
+# The data set staged on the trial's node.
+DATA_PATH = Fact(
+    DATA,
+    "path",
+    "data_path",
+    "",
+    "staged data",
+    "where the trial read the data set ($SWEEPS_DATA, {data}): its copy on the node, or the "
+    "mounted image",
+)
+DATA_STAGED_S = Fact(
+    DATA,
+    "staged_s",
+    "data_staged_s",
+    "s",
+    "data staging time",
+    "the seconds this trial spent copying (or mounting) the data set; 0 when an earlier trial "
+    "on its node had",
+)
+DATA_BYTES = Fact(DATA, "bytes", "data_bytes", "B", "data size", "the data set's size in bytes")
+DATA_REUSED = Fact(
+    DATA,
+    "reused",
+    "data_reused",
+    "",
+    "data reused",
+    "whether the trial found the data set already staged on its node by an earlier trial",
+)
+DATA_METHOD = Fact(
+    DATA,
+    "method",
+    "data_method",
+    "",
+    "staging method",
+    "how the data set reached the node: copied, mounted with squashfuse, or its SquashFS image "
+    "copied (squashfuse not on PATH, or it failed)",
+)
+
 FACTS: tuple[Fact, ...] = (
     RUNTIME_S,
     HOSTNAME,
+    BOUND_NODE,
+    BOUND_GPUS,
+    BOUND_CPUS,
+    CPUS_APPLIED,
+    WORLD_SIZE,
+    RANKS,
+    NODES,
     SLURM_JOB_ID,
     PARTITION,
     NODE,
@@ -267,6 +356,11 @@ FACTS: tuple[Fact, ...] = (
     ENERGY_SOURCE,
     ENERGY_DEVICE_WH,
     ENERGY_NOT_MEASURED,
+    DATA_PATH,
+    DATA_STAGED_S,
+    DATA_BYTES,
+    DATA_REUSED,
+    DATA_METHOD,
 )
 """Every recorded fact, in the order of trials.csv's columns."""
 

@@ -8,8 +8,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sweeps.spec.command import command_words, template_problems
+from sweeps.spec.command import DATA_PLACEHOLDER, command_words, template_problems
+from sweeps.spec.data import check_data
 from sweeps.spec.errors import MISSING, SpecError
+from sweeps.spec.launch import LAUNCHER_PLACEHOLDERS, launch_problem, ranks_per_node
 from sweeps.spec.metrics import check_metrics
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.paths import sweep_file
@@ -18,9 +20,13 @@ from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 from sweeps.storage.urls import redact_url
 
 
-def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
-    """Load and validate a sweep file (a path or ``published:NAME``); ``overrides`` are
-    deep-merged over it first."""
+def load_spec(
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
+) -> SweepSpec:
+    """Load and validate a sweep file (a path or ``published:NAME``); ``defaults`` are
+    deep-merged under it and ``overrides`` over it first."""
     path = sweep_file(path)
     try:
         text = path.read_text()
@@ -34,6 +40,8 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Swee
         raise SpecError(path, [("", MISSING, f"not valid YAML: {err}")]) from err
     if not isinstance(data, dict):
         raise SpecError(path, [("", data, "a sweep file must be a YAML mapping")])
+    if defaults:
+        data = deep_merge(defaults, data)
     if overrides:
         data = deep_merge(data, overrides)
     return spec_from_dict(data, source=path)
@@ -46,6 +54,7 @@ def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> Sweep
     except ValidationError as err:
         raise SpecError(source, [_describe(e, data) for e in err.errors()]) from None
     problems = check_metrics(spec) + check_sampler(spec) + check_pruner(spec) + check_command(spec)
+    problems += check_data(spec)
     if problems:
         raise SpecError(source, problems)
     return spec
@@ -63,18 +72,19 @@ def check_command(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     except ValueError as err:  # shlex: an unclosed quote
         return [(key, value, f"cannot be split into words: {err}")]
     names = set(spec.space) | set(objective.args)
+    if spec.data.stage is not None:  # {data}: the staged copy's path
+        names.add(DATA_PLACEHOLDER)
+    if objective.launch == "per_node":  # a launcher's {nnodes}, {nproc_per_node}, ...
+        names.update(LAUNCHER_PLACEHOLDERS)
     problems = [(key, value, p) for p in template_problems(words, names, objective.program)]
+    hidden = (set(spec.space) | set(objective.args)) & {DATA_PLACEHOLDER}
+    if spec.data.stage is not None and hidden:
+        problems.append((key, value, "a parameter or arg named 'data' hides {data}; rename it"))
     resources = spec.resources
-    per_node = resources.tasks_per_node or max(resources.gpus, 1)
-    if resources.nodes * per_node > 1:
-        problems.append(
-            (
-                "resources",
-                f"gpus={resources.gpus}, nodes={resources.nodes}",
-                "a command objective is one process per trial: set resources.tasks_per_node: 1 "
-                "on one node and start the ranks from the command (torchrun, srun)",
-            )
-        )
+    ranks = ranks_per_node(resources.gpus, resources.tasks_per_node)
+    problem = launch_problem(objective.launch, resources.nodes, ranks)
+    if problem is not None:
+        problems.append(("objective.launch", objective.launch, problem))
     return problems
 
 

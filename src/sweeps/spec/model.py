@@ -18,8 +18,10 @@ from pydantic import (
 )
 
 from sweeps.spec.billing import Billing
+from sweeps.spec.data import DataSpec
 from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.facts import metric_name
+from sweeps.spec.launch import Launch
 from sweeps.spec.numbers import Float, Int
 from sweeps.spec.proxy import StorageProxy
 from sweeps.spec.published import Published
@@ -133,6 +135,7 @@ class ObjectiveSpec(_Strict):
     env: dict[str, str] = Field(default_factory=dict)
     prune_grace_s: Float = Field(default=10.0, ge=0)
     allow_non_finite: bool = False
+    launch: Launch = "once"  # a command's processes per trial (sweeps.spec.launch)
 
     @field_validator("function")
     @classmethod
@@ -177,6 +180,8 @@ class ObjectiveSpec(_Strict):
         unused = ("command", "program", *_COMMAND_ONLY) if self.is_function else ("function",)
         for key in unused:
             data.pop(key, None)
+        if data.get("launch") == "once":  # the default: studies made before it read the same
+            data.pop("launch")
         return data
 
     @property
@@ -185,7 +190,7 @@ class ObjectiveSpec(_Strict):
         return self.function is not None
 
 
-_COMMAND_ONLY = ("metrics_file", "cwd", "env", "prune_grace_s")
+_COMMAND_ONLY = ("metrics_file", "cwd", "env", "prune_grace_s", "launch")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL", re.IGNORECASE)
 
 
@@ -257,6 +262,14 @@ class Resources(_Strict):
     tasks_per_node: Int | None = Field(default=None, ge=1)
 
 
+class PartitionLimits(_Strict):
+    """What one partition allows a job (``dispatch.slurm.limits.<partition>``, from the site)."""
+
+    gpus_per_node: Int | None = Field(default=None, ge=1)
+    max_nodes: Int | None = Field(default=None, ge=1)
+    whole_nodes: bool = False  # jobs get (and are billed for) whole nodes
+
+
 class SlurmSettings(_Strict):
     """How a trial becomes a Slurm job (``dispatch.slurm``); unset flags are not sent.
 
@@ -283,6 +296,9 @@ class SlurmSettings(_Strict):
     vanished_after_s: Float = Field(default=60.0, gt=0)
     array_window_s: Float = Field(default=0.25, ge=0, le=10)
     billing: Billing = Field(default_factory=Billing)
+    limits: dict[str, PartitionLimits] = Field(default_factory=dict)
+    # The CPU cores nearest each GPU of a node (LUMI's per-GCD masks), as core ranges.
+    gpu_cpus: dict[Int, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_memory_flag(self) -> SlurmSettings:
@@ -300,11 +316,6 @@ class Dispatch(_Strict):
     mode: str = "job"  # a registered run strategy (sweeps.run.strategies.registry)
     warm: WarmWorkers = Field(default_factory=WarmWorkers)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
-
-    @property
-    def trials_per_gpu(self) -> int:
-        """Trials sharing one GPU: warm lanes pack ``warm.trials_per_gpu``; a job has its own."""
-        return self.warm.trials_per_gpu if self.mode == "warm" else 1
 
 
 class SweepSpec(_Strict):
@@ -326,6 +337,7 @@ class SweepSpec(_Strict):
     seed: Int = 0
     resources: Resources = Field(default_factory=Resources)
     dispatch: Dispatch = Field(default_factory=Dispatch)
+    data: DataSpec = Field(default_factory=DataSpec)
     # Published parameters to re-run: slot i runs replay[i] instead of sampling.
     replay: list[dict[str, Any]] = Field(default_factory=list)
     # The figures a publication reports for this sweep (sweeps.spec.published); else None.

@@ -1,4 +1,9 @@
-"""Site settings: partial sweep files (from a Snakemake profile) merged over the sweep."""
+"""Site settings: partial sweep files (from a Snakemake profile) merged with the sweep.
+
+A site's ``resources`` are defaults: what a sweep asks for wins (a sweep's ``gpus: 8`` stays
+8). Everything else a site sets (where and how trials run: ``dispatch``) is merged over the
+sweep.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from typing import Any
 import yaml
 
 from sweeps.spec.errors import MISSING, SpecError
-from sweeps.spec.load import deep_merge, duplicate_key_problems
+from sweeps.spec.load import deep_merge, duplicate_key_problems, load_spec
+from sweeps.spec.model import SweepSpec
 from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 
 
@@ -18,6 +24,26 @@ def read_sites(paths: list[Path]) -> dict[str, Any] | None:
     for path in paths:
         merged = deep_merge(merged or {}, read_site(path))
     return merged
+
+
+DEFAULT_SECTIONS = ("resources",)
+
+
+def split_site(site: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A merged site's (defaults, overrides): what goes under the sweep and what over it."""
+    site = site or {}
+    defaults = {k: v for k, v in site.items() if k in DEFAULT_SECTIONS}
+    return defaults, {k: v for k, v in site.items() if k not in DEFAULT_SECTIONS}
+
+
+def load_with_sites(
+    spec: str | Path, sites: list[Path], overrides: list[Path] | None = None
+) -> SweepSpec:
+    """The sweep ``spec`` with its site settings (their defaults under it, the rest over it)
+    and then ``overrides`` (files of settings for one run, over everything)."""
+    defaults, over = split_site(read_sites(sites))
+    over = deep_merge(over, read_sites(overrides or []) or {})
+    return load_spec(spec, overrides=over or None, defaults=defaults or None)
 
 
 def read_site(path: Path) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from sweeps.spec.numbers import Float, Int
 class WarmWorkers(BaseModel):
     """How many worker jobs, how many trials each runs at once, and when they give up.
 
-    A worker job holds ``gpus_per_worker`` GPUs (default: the trial's ``resources.gpus``) and
-    runs ``trials_per_gpu`` trials on each at once (``trials_per_gpu`` lanes when it has none).
+    A worker job holds ``gpus_per_worker`` GPUs (default: the trial's ``resources.gpus``; a
+    whole node's on a partition that hands out whole nodes, ``dispatch.slurm.limits``) and runs
+    one trial on each ``resources.gpus`` of them at once, ``trials_per_gpu`` on each GPU for
+    trials of one GPU (``trials_per_gpu`` lanes when it has none).
     Each lane gets its own copy of the directories named by the environment variables in
     ``per_lane_dirs`` (caches that concurrent processes must not share).
     """

@@ -1,10 +1,12 @@
 """A warm worker's lanes: forked processes that each run one trial after another.
 
-A lane claims WAITING trials of its sweep, beats :attr:`Key.LANE_HEARTBEAT` on the trial it
-runs and records the outcome there for the trial's controller, which alone tells the study. A
-lane that dies takes only its trial down (its controller sees the heartbeat stop and retries
-the slot). Lanes exit after ``idle_timeout_s`` without work, once the sweep's budget is spent,
-when the stop file appears, or when the worker job has no time left for another trial.
+Each lane is bound to its own GPUs (``resources.gpus`` of the worker's, or a share of one when
+``trials_per_gpu`` packs several) and the CPU cores nearest them. A lane claims WAITING trials
+of its sweep, beats :attr:`Key.LANE_HEARTBEAT` on the trial it runs and records the outcome
+there for the trial's controller, which alone tells the study. A lane that dies takes only its
+trial down (its controller sees the heartbeat stop and retries the slot). Lanes exit after
+``idle_timeout_s`` without work, once the sweep's budget is spent, when the stop file appears,
+or when the worker job has no time left for another trial.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 
-from sweeps.job.devices import bind_env, visible_devices
+from sweeps.job.allocation import node_share
+from sweeps.job.binding import Binding, apply_binding, binding_for, share_of
 from sweeps.job.runner import import_objective, run_trial
 from sweeps.job.task import TrialOutcome
 from sweeps.run.executors.registry import backend_for
@@ -44,26 +49,97 @@ DEADLINE_VAR = "SWEEPS_WORKER_DEADLINE"
 BUDGET_CHECK_S = 2.0  # an idle lane checks this often whether the sweep's budget is spent
 
 
+@dataclass(frozen=True)
+class LaneLayout:
+    """How a worker job's GPUs are split among its lanes."""
+
+    worker_gpus: int
+    gpus_per_lane: int
+    lanes: int
+
+
 def worker_gpus(spec: SweepSpec) -> int:
-    """GPUs one worker job holds."""
+    """GPUs one worker job holds: ``warm.gpus_per_worker``; else, for GPU trials on a partition
+    that hands out whole nodes, the node's (``dispatch.slurm.limits``); else one trial's."""
+    return _worker_gpus(spec)[0]
+
+
+def _worker_gpus(spec: SweepSpec) -> tuple[int, str]:
+    """The worker's GPUs and the setting they come from."""
     warm = spec.dispatch.warm
-    return spec.resources.gpus if warm.gpus_per_worker is None else warm.gpus_per_worker
+    if warm.gpus_per_worker is not None:
+        return warm.gpus_per_worker, "dispatch.warm.gpus_per_worker"
+    node = backend_for(spec).whole_node_gpus(spec) if spec.resources.gpus else None
+    if node is not None:
+        partition = spec.dispatch.slurm.partition
+        return node, f"dispatch.slurm.limits.{partition}.gpus_per_node (a whole node)"
+    return spec.resources.gpus, "resources.gpus"
 
 
-def lane_bindings(spec: SweepSpec, env: dict[str, str] | None = None) -> list[dict[str, str]]:
-    """One environment update per lane: ``trials_per_gpu`` lanes on each of the worker's GPUs."""
-    if spec.resources.gpus > 1 or spec.resources.nodes > 1:
+def lane_layout(spec: SweepSpec) -> LaneLayout:
+    """The worker's lanes: ``W // k`` for trials of ``k`` GPUs on a worker of ``W`` (times
+    ``warm.trials_per_gpu`` for trials of one GPU); ``trials_per_gpu`` per GPU (at least one
+    GPU's worth) for trials of none. Raises ``ValueError`` naming the setting it refuses."""
+    res, per_gpu = spec.resources, spec.dispatch.warm.trials_per_gpu
+    if res.nodes > 1:
         raise ValueError(
-            f"dispatch.mode: warm runs trials of at most one GPU on one node; the sweep asks for "
-            f"resources.gpus={spec.resources.gpus}, resources.nodes={spec.resources.nodes} "
-            "(use dispatch.mode: job for multi-GPU trials)"
+            f"resources.nodes: {res.nodes}: dispatch.mode: warm runs each trial in a lane on "
+            "one node; multi-node trials need dispatch.mode: job"
         )
-    per_gpu = spec.dispatch.warm.trials_per_gpu
-    gpus = worker_gpus(spec)
-    if gpus == 0:
-        return [{} for _ in range(per_gpu)]
-    devices = visible_devices(env, count=gpus)[:gpus]
-    return [bind_env([device], env) for device in devices for _ in range(per_gpu)]
+    gpus, source = _worker_gpus(spec)
+    k = res.gpus
+    if k == 0:
+        return LaneLayout(gpus, 0, per_gpu * max(gpus, 1))
+    if k > 1 and per_gpu > 1:
+        raise ValueError(
+            f"dispatch.warm.trials_per_gpu: {per_gpu} packs trials of one GPU; trials of "
+            f"resources.gpus: {k} cannot share theirs: set dispatch.warm.trials_per_gpu: 1"
+        )
+    if gpus < k or gpus % k:
+        fit = max(gpus // k, 1) * k
+        raise ValueError(
+            f"{source}: {gpus}: a warm worker of {gpus} GPUs cannot be split into lanes of "
+            f"resources.gpus: {k}: set dispatch.warm.gpus_per_worker to a multiple of {k} "
+            f"(such as {fit})"
+        )
+    if k > 1 and (res.tasks_per_node or 1) > 1:
+        raise ValueError(
+            f"resources.tasks_per_node: {res.tasks_per_node}: a warm lane runs its trial as one "
+            f"process that sees its {k} GPUs; set resources.tasks_per_node: 1, or use "
+            "dispatch.mode: job for one process per rank"
+        )
+    if k > 1 and not spec.objective.is_function and spec.objective.launch == "per_rank":
+        raise ValueError(
+            "objective.launch: per_rank: a warm lane starts its trial's command once; use "
+            "launch: once or per_node (torchrun), or dispatch.mode: job for one process per rank"
+        )
+    return LaneLayout(gpus, k, gpus // k * per_gpu)
+
+
+def lane_count(spec: SweepSpec) -> int:
+    """How many trials one worker job runs at once."""
+    return lane_layout(spec).lanes
+
+
+def lane_bindings(spec: SweepSpec, env: Mapping[str, str] | None = None) -> list[Binding]:
+    """Each lane's GPUs and CPU cores, from the worker's allocation on its node
+    (:func:`node_share`: the visibility variable, else Slurm's GPU indices). Lane ``i`` gets GPU
+    group ``i // trials_per_gpu`` of ``W // k``, the site's cores nearest those GPUs
+    (``dispatch.slurm.gpu_cpus``) or its group's share of the job's, split among the lanes that
+    share the group."""
+    layout = lane_layout(spec)
+    share = node_share(env)
+    gpus = share.gpus[: layout.worker_gpus] or tuple(str(i) for i in range(layout.worker_gpus))
+    share = replace(share, gpus=gpus)
+    groups = max(layout.worker_gpus // max(layout.gpus_per_lane, 1), 1)
+    packed = layout.lanes // groups
+    table = spec.dispatch.slurm.gpu_cpus
+    bindings = []
+    for lane in range(layout.lanes):
+        group = binding_for(share, lane // packed, groups, table)
+        cpus = share_of(group.cpus, lane % packed, packed)
+        bindings.append(replace(group, cpus=cpus))
+    return bindings
 
 
 def lane_dirs(spec: SweepSpec, worker_id: str, lane: int) -> dict[str, str]:
@@ -77,8 +153,15 @@ def lane_dirs(spec: SweepSpec, worker_id: str, lane: int) -> dict[str, str]:
     return dirs
 
 
-def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
-    """Claim and run trials until idle for ``idle_timeout_s`` (or told to stop); return how many."""
+def run_lane(
+    spec: SweepSpec,
+    worker_id: str,
+    lane: int,
+    registry: Path,
+    placement: dict[str, object] | None = None,
+) -> int:
+    """Claim and run trials until idle for ``idle_timeout_s`` (or told to stop); return how
+    many. ``placement``: what the lane was bound to, recorded on each trial it runs."""
     warm = spec.dispatch.warm
     storage = open_storage(spec.storage_url)
     study_id = _study_id(storage, spec.study, warm.start_timeout_s)
@@ -132,7 +215,8 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
         finally:
             if spans is not None:
                 spans.mark(task.number, "end", time.time())
-        _add_lane_facts(spec, outcome, worker_id, lane, trial.system_attrs[Key.WARM_TASK])
+        record = trial.system_attrs[Key.WARM_TASK]
+        _add_lane_facts(spec, outcome, worker_id, lane, record, placement or {})
         with contextlib.suppress(UpdateFinishedTrialError):  # its controller gave up on it
             storage.set_trial_system_attr(trial_id, Key.WARM_OUTCOME, outcome_record(outcome))
             flag_outcome(registry, trial_id)
@@ -142,12 +226,19 @@ def run_lane(spec: SweepSpec, worker_id: str, lane: int, registry: Path) -> int:
 
 
 def _add_lane_facts(
-    spec: SweepSpec, outcome: TrialOutcome, worker_id: str, lane: int, record: dict[str, Any]
+    spec: SweepSpec,
+    outcome: TrialOutcome,
+    worker_id: str,
+    lane: int,
+    record: dict[str, Any],
+    placement: dict[str, object],
 ) -> None:
-    """Which worker and lane ran the trial and, inside a cluster job, that job's facts: the
-    lane's share of the worker's GPUs and its GPU-hours, the queue wait (published to
-    claimed), and its billed share of the worker's allocation (sweeps.spec.facts)."""
-    outcome.facts.update({Attr.WORKER: worker_id, Attr.LANE: lane})
+    """Which worker and lane ran the trial, the node, GPUs and cores the lane is bound to
+    (``placement``: ``bound_node``, ``bound_gpus``, ``bound_cpus``) and, inside a cluster job,
+    that job's facts: the lane's share of the worker's GPUs and its GPU-hours, the queue wait
+    (published to claimed), and its billed share of the worker's allocation
+    (sweeps.spec.facts)."""
+    outcome.facts.update({Attr.WORKER: worker_id, Attr.LANE: lane, **placement})
     backend = backend_for(spec)
     run_s = float(RUNTIME_S.read(outcome.facts) or 0.0)
     gpus = spec.resources.gpus / spec.dispatch.warm.trials_per_gpu if worker_gpus(spec) else 0
@@ -188,12 +279,11 @@ def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
     return done or spent_budget(spec, trials) is not None
 
 
-def lane_main(
-    spec: SweepSpec, worker_id: str, lane: int, binding: dict[str, str], folder: Path
-) -> None:
-    """A forked lane: bind its device and caches, log to its own file, run trials, exit."""
+def lane_main(spec: SweepSpec, worker_id: str, lane: int, binding: Binding, folder: Path) -> None:
+    """A forked lane: bind its GPUs, cores and caches, log to its own file, run trials, exit."""
     _die_with_parent()
-    os.environ.update({**lane_dirs(spec, worker_id, lane), **binding})
+    os.environ.update(lane_dirs(spec, worker_id, lane))
+    placement = binding.facts(apply_binding(binding, os.environ))
     os.environ["SWEEPS_LANE"] = str(lane)
     log = os.open(folder / f"{worker_id}.lane{lane}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 1)
@@ -202,7 +292,7 @@ def lane_main(
     torch = sys.modules.get("torch")
     if torch is not None:  # imported before the fork: apply this lane's thread share
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-    ran = run_lane(spec, worker_id, lane, folder)
+    ran = run_lane(spec, worker_id, lane, folder, placement)
     print(f"sweeps worker {worker_id} lane {lane}: ran {ran} trials; exiting", flush=True)
     sys.exit(0)
 

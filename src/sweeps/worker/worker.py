@@ -1,9 +1,10 @@
 """Warm workers: a long-lived job that runs many trials, pulling each from the study.
 
 A worker job (submitted through the sweep's executor like a trial job) imports the objective
-once, then forks one lane (:mod:`sweeps.worker.lanes`) per concurrent trial: ``trials_per_gpu``
-per GPU, each lane bound to its own GPU through the visibility variable in force
-(``ROCR_VISIBLE_DEVICES`` on AMD nodes, ``CUDA_VISIBLE_DEVICES`` elsewhere). The worker starts a
+once, then forks one lane (:mod:`sweeps.worker.lanes`) per concurrent trial: one per
+``resources.gpus`` of its GPUs (``trials_per_gpu`` per GPU for trials of one), each bound to
+its own GPUs through the visibility variable in force (``ROCR_VISIBLE_DEVICES`` on AMD nodes,
+``CUDA_VISIBLE_DEVICES`` elsewhere) and to the CPU cores nearest them. The worker starts a
 new lane in place of one that died; it exits when all lanes have.
 """
 
@@ -17,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from sweeps.job.binding import Binding
 from sweeps.job.runner import import_objective
 from sweeps.spec import SweepSpec
 from sweeps.worker.allocation import record_allocation
@@ -84,9 +86,9 @@ def _preload(spec: SweepSpec) -> None:
 
 
 def _start_lane(
-    spec: SweepSpec, worker_id: str, lane: int, binding: dict[str, str], folder: Path
+    spec: SweepSpec, worker_id: str, lane: int, binding: Binding, folder: Path
 ) -> BaseProcess:
-    """Fork one lane: it inherits the worker's imports, then binds its own device."""
+    """Fork one lane: it inherits the worker's imports, then binds its own GPUs and cores."""
     process = _FORK.Process(
         target=lane_main,
         args=(spec, worker_id, lane, binding, folder),

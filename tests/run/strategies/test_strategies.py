@@ -12,14 +12,17 @@ import pytest
 from optuna.trial import TrialState
 from support.inline_strategy import InlineStrategy
 
-from sweeps.controller.slot import run_slot
+from sweeps.controller.slot import run_slot, trial_task
 from sweeps.controller.study_job import run_study_job
+from sweeps.job.cost_values import COST_VALUES
 from sweeps.run.strategies import STRATEGIES, check_dispatch, register_strategy, strategy_for
+from sweeps.spec.facts import RUNTIME_S, TRIAL_GPU_HOURS
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study, prepare_study
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
 from sweeps.study.stale import fail_stale_trials
+from sweeps.worker.queue import task_from_record, task_record
 
 
 def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type: ignore[no-untyped-def]
@@ -42,10 +45,28 @@ def test_a_trial_a_warm_lane_still_runs_is_not_stale(make_spec) -> None:  # type
 
 
 def test_a_sweep_its_mode_cannot_run_is_refused_naming_the_file(make_spec) -> None:  # type: ignore[no-untyped-def]
-    path, spec = make_spec(resources={"gpus": 2, "time_min": 2}, dispatch={"mode": "warm"})
-    with pytest.raises(ValueError, match=r"resources\.gpus=2") as error:
+    warm = {"mode": "warm", "warm": {"gpus_per_worker": 3}}
+    path, spec = make_spec(resources={"gpus": 2, "time_min": 2}, dispatch=warm)
+    with pytest.raises(ValueError, match=r"lanes of resources\.gpus: 2") as error:
         check_dispatch(spec, path)
-    assert str(error.value).startswith(f"{path}: dispatch.mode: warm")
+    assert str(error.value).startswith(f"{path}: dispatch.warm.gpus_per_worker: 3")
+
+
+def test_a_trial_is_charged_its_share_of_the_gpus_its_strategy_packs(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """The strategy says how many trials share each GPU; the trial's task carries it (through a
+    warm lane's record too) and its trial_gpu_hours divide by it."""
+    one_gpu = {"gpus": 1, "time_min": 2}
+    packing = {"mode": "warm", "warm": {"trials_per_gpu": 4}}
+    _, warm = make_spec(resources=one_gpu, dispatch=packing)
+    _, job = make_spec("job.yaml", resources=one_gpu)
+    trial = prepare_study(warm).ask()
+    packed, alone = trial_task(warm, trial, 0, 0), trial_task(job, trial, 0, 0)
+    assert (packed.trials_per_gpu, alone.trials_per_gpu) == (4, 1)
+    assert task_from_record(warm, task_record(packed)).trials_per_gpu == 4
+    an_hour = {RUNTIME_S.key: 3600.0}
+    gpu_hours = COST_VALUES[TRIAL_GPU_HOURS.name]
+    assert gpu_hours(warm, an_hour, packed.trials_per_gpu) == 0.25
+    assert gpu_hours(job, an_hour, alone.trials_per_gpu) == 1.0
 
 
 @pytest.fixture

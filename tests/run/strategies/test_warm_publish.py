@@ -15,8 +15,11 @@ import pytest
 from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.controller.slot import run_slot
+from sweeps.job.devices import VISIBILITY_VARS, visibility_var
+from sweeps.run.executors.slurm.script import sbatch_parameters
 from sweeps.run.strategies.warm.pool import WorkerPool, worker_job_spec
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import BOUND_CPUS, BOUND_GPUS, BOUND_NODE
 from sweeps.study import load_study, prepare_study
 from sweeps.study.keys import Key
 from sweeps.worker.lanes import lane_bindings
@@ -149,6 +152,37 @@ def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[
     assert not (pool.folder / "STOP").exists()
 
 
+def test_lanes_of_two_gpu_trials_run_bound_to_their_own_gpus(
+    make_spec, started, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A worker of 4 GPUs, trials of 2: two lanes side by side, each process sees its own two."""
+    for var in VISIBILITY_VARS:  # no variable in force: the worker's GPUs are 0..3
+        monkeypatch.delenv(var, raising=False)
+    warm = {**WARM, "workers": 1, "gpus_per_worker": 4, "idle_timeout_s": 5}
+    _, spec = make_spec(
+        objective={"function": "support.slurm_objectives:sees_gpus", "args": {"seconds": 1.5}},
+        resources={"gpus": 2, "time_min": 2},
+        budget={"n_trials": 2},
+        dispatch={"poll_interval_s": 0.1, "mode": "warm", "warm": warm},
+    )
+    prepare_study(spec)
+    started.append(WorkerPool(spec))
+    run_controllers(spec, range(2), parallel=2)
+    trials = load_study(spec).trials
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    var = visibility_var({})
+    bound = sorted(t.user_attrs[BOUND_GPUS.key] for t in trials)
+    assert bound == ["0,1", "2,3"]
+    for trial in trials:  # what the lane recorded is what its trial's process saw
+        log = Path(trial.user_attrs["log_file"]).read_text()
+        assert f'"{var}": "{trial.user_attrs[BOUND_GPUS.key]}"' in log
+        assert trial.user_attrs[BOUND_CPUS.key] and trial.user_attrs[BOUND_NODE.key]
+    (_, first_end), (second_start, _) = sorted(  # the two ran side by side
+        (t.user_attrs["started_at"], t.user_attrs["finished_at"]) for t in trials
+    )
+    assert second_start < first_end
+
+
 def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignore[no-untyped-def]
     """LUMI standard-g: one worker job, 8 GCDs, each lane bound to its own (or k per GCD)."""
     _, spec = make_spec(
@@ -158,10 +192,30 @@ def test_a_whole_node_binds_one_trial_per_gcd(make_spec) -> None:  # type: ignor
     lumi = {"ROCR_VISIBLE_DEVICES": "0,1,2,3,4,5,6,7"}
     lanes = lane_bindings(spec, lumi)
     assert len(lanes) == 16
-    assert [b["ROCR_VISIBLE_DEVICES"] for b in lanes] == [str(i // 2) for i in range(16)]
+    assert [b.gpus for b in lanes] == [(str(i // 2),) for i in range(16)]
     job = worker_job_spec(spec)
     assert (job.resources.gpus, job.resources.cpus) == (8, 16)
     assert job.resources.time_min == spec.dispatch.warm.time_min
+
+
+def test_a_worker_on_a_whole_node_partition_asks_for_the_whole_node(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """standard-g hands out whole nodes: the worker job asks for all 8 GCDs and each lane's
+    cores, whatever a trial job's GPUs and cores per task would be."""
+    slurm = {
+        "partition": "standard-g",
+        "gpus_per_node": 1,
+        "cpus_per_task": 7,
+        "limits": {"standard-g": {"whole_nodes": True, "gpus_per_node": 8}},
+    }
+    _, spec = make_spec(
+        resources={"gpus": 1, "cpus": 7, "time_min": 2},
+        dispatch={"executor": "slurm", "mode": "warm", "slurm": slurm},
+    )
+    job = worker_job_spec(spec)
+    assert (job.resources.gpus, job.resources.cpus, job.resources.tasks_per_node) == (8, 56, 1)
+    params = sbatch_parameters(job)
+    assert (params["gpus_per_node"], params["cpus_per_task"]) == (8, 56)
+    assert WorkerPool(spec).lanes == 8
 
 
 def test_interrupted_controller_stops_workers_and_abandons_trial(make_spec, started) -> None:  # type: ignore[no-untyped-def]

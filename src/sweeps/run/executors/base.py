@@ -21,6 +21,7 @@ from sweeps.job.task import TrialOutcome
 from sweeps.run.executors.logs import LOG_TAIL_CHARS, log_tail
 from sweeps.run.executors.submitit_internals import FailedJobError, UncompletedJobError
 from sweeps.spec import SweepSpec
+from sweeps.spec.facts import BOUND_CPUS, BOUND_GPUS, BOUND_NODE, HOSTNAME, NODES, RANKS
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class Backend:
         """Raise ``ValueError`` naming the setting when ``spec`` cannot run here (called
         before anything is submitted)."""
 
+    def check_job_per_trial(self, spec: SweepSpec) -> None:
+        """Raise ``ValueError`` when one job per trial cannot (or should not) run ``spec``."""
+
     def executor(
         self, spec: SweepSpec, folder: Path, requeueable: bool = True
     ) -> submitit.Executor:
@@ -99,7 +103,7 @@ class Backend:
 
     def outcome(self, handle: JobHandle) -> TrialOutcome:
         try:
-            return _main_outcome(handle.job.results())
+            return main_outcome(handle.job.results())
         except FailedJobError as err:
             message = str(err)
             return TrialOutcome(
@@ -134,6 +138,11 @@ class Backend:
         """Whether an interrupted sweep leaves its jobs running for a re-run to re-attach."""
         return False
 
+    def whole_node_gpus(self, spec: SweepSpec) -> int | None:
+        """The GPUs of a whole node where ``spec``'s jobs are given (and billed) whole nodes
+        whatever they ask; None where a job gets what it asks."""
+        return None
+
     def job_facts(
         self, spec: SweepSpec, job_id: str, gpus: float, job_gpus: float, run_s: float
     ) -> dict[str, dict[str, Any]] | None:
@@ -143,12 +152,28 @@ class Backend:
         return None
 
 
-def _main_outcome(outcomes: list[TrialOutcome]) -> TrialOutcome:
-    """A trial's outcome: rank 0's, unless another rank failed (one outcome per task)."""
+def main_outcome(outcomes: list[TrialOutcome]) -> TrialOutcome:
+    """A trial's outcome: rank 0's, unless another rank failed while rank 0 did not end the
+    trial (a pruned rank 0 leaves the others failing at their next collective); a multi-rank
+    trial's records where each rank ran and what it was bound to."""
     failed = [o for o in outcomes[1:] if o.state == "fail"]
-    if failed and outcomes[0].state != "fail":
-        return failed[0]
-    return outcomes[0]
+    main = failed[0] if failed and outcomes[0].state == "complete" else outcomes[0]
+    if len(outcomes) > 1:
+        ranks = [_placement(i, o.facts) for i, o in enumerate(outcomes)]
+        main.facts[RANKS.key] = ranks
+        main.facts[NODES.key] = sorted({str(r["node"]) for r in ranks})
+    return main
+
+
+def _placement(index: int, facts: dict[str, Any]) -> dict[str, Any]:
+    """Where one rank ran: its rank, local rank, node, GPUs and cores."""
+    return {
+        "rank": facts.get("rank", index),
+        "local_rank": facts.get("local_rank"),
+        "node": BOUND_NODE.read(facts) or HOSTNAME.read(facts),
+        "gpus": BOUND_GPUS.read(facts),
+        "cpus": BOUND_CPUS.read(facts),
+    }
 
 
 def last_line(text: str) -> str:

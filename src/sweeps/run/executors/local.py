@@ -8,13 +8,13 @@ from pathlib import Path
 
 import submitit
 
-from sweeps.job.distributed import ranks_per_node
 from sweeps.job.task import TrialOutcome
 from sweeps.run.executors import exit_watch
 from sweeps.run.executors.base import Backend, JobHandle
 from sweeps.run.executors.logs import log_tail
 from sweeps.run.executors.submitit_internals import timed_out
 from sweeps.spec import SweepSpec
+from sweeps.spec.launch import tasks_per_node
 
 # A trial is told to stop this many seconds before its time limit, so that it can still
 # return its outcome; at the limit its process is killed.
@@ -37,7 +37,12 @@ class LocalBackend(Backend):
             timeout_min=spec.resources.time_min,
             signal_delay_s=TIME_LIMIT_GRACE_S,
             gpus_per_node=spec.resources.gpus,
-            tasks_per_node=ranks_per_node(spec.resources.gpus, spec.resources.tasks_per_node),
+            tasks_per_node=tasks_per_node(
+                spec.objective.is_function,
+                spec.objective.launch,
+                spec.resources.gpus,
+                spec.resources.tasks_per_node,
+            ),
         )
         return executor
 

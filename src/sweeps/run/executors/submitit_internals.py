@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from submitit.core.utils import FailedJobError, UncompletedJobError, pickle_load
+from submitit.core.utils import FailedJobError, JobPaths, UncompletedJobError, pickle_load
 from submitit.slurm.slurm import _make_sbatch_string
 
 CHECKED_WITH = "1.5.4"  # the submitit release these internals were last checked against
@@ -44,6 +44,18 @@ def read_result(path: Path) -> tuple[str, Any]:
 # What submitit's job-side signal handler raises when a job that cannot be requeued reaches the
 # warning before its time limit.
 _TIMED_OUT = "Job not requeued because: timed-out"
+
+
+def other_task_results(job: Any) -> list[Path]:
+    """The result pickles of a multi-task job's tasks 1, 2, ... that exist (task 0's is
+    ``job.paths.result_pickle``)."""
+    paths = []
+    for task in range(1, 1 << 16):
+        path = JobPaths(job.paths.folder, job_id=job.job_id, task_id=task).result_pickle
+        if not path.exists():
+            break
+        paths.append(path)
+    return paths
 
 
 def timed_out(reason: str) -> bool:

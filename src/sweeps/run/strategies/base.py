@@ -75,6 +75,11 @@ class Strategy:
         to re-attach (the executor decides: ``dispatch.slurm.on_interrupt: keep``)."""
         return backend_for(spec).keeps_jobs_on_interrupt(spec)
 
+    def trials_per_gpu(self, spec: SweepSpec) -> int:
+        """Trials sharing each GPU of a trial (its jobs': one; handed to the trial as
+        :attr:`TrialTask.trials_per_gpu`, which its GPU-hours divide by)."""
+        return 1
+
     def study_clients(self, spec: SweepSpec, in_flight: int) -> int:
         """How many processes besides the controllers use the study with ``in_flight``
         trials in flight: one trial job each."""

@@ -58,6 +58,9 @@ class JobPerTrial(Strategy):
 
     name = "job"
 
+    def check(self, spec: SweepSpec) -> None:
+        backend_for(spec).check_job_per_trial(spec)
+
     def announce(self, spec: SweepSpec) -> AbstractContextManager[None]:
         return announce_trial(backend_for(spec), spec)
 

@@ -29,6 +29,7 @@ CASES = [
     ("lumi", "standard-g", 8, 2, 900, None, 2.0),  # 2 nodes x 4 x 0.25 h
     ("saga", "accel", 1, 1, 3600, None, 1.0),  # no billing TRES recorded: 1 per GPU-hour
     ("betzy", "accel", 2, 1, 5400, None, 3.0),
+    ("olivia", "accel", 4, 1, 1800, None, 2.0),  # 4 GH200 for half an hour
 ]
 
 

@@ -23,7 +23,14 @@ from sweeps.run.executors.slurm.billing import cost_facts
 from sweeps.run.executors.slurm.facts import running_job, slurm_facts, with_accounted_energy
 from sweeps.run.executors.slurm.limits import read_limits
 from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
-from sweeps.run.executors.slurm.script import check_slurm, sbatch_parameters, slurm_executor
+from sweeps.run.executors.slurm.script import (
+    SlurmConfigError,
+    check_slurm,
+    sbatch_parameters,
+    slurm_executor,
+    tasks_per_node,
+    whole_node_problem,
+)
 from sweeps.run.executors.slurm.watch import SlurmWatch, slurm_outcome, wait_slurm
 from sweeps.spec import SweepSpec
 from sweeps.spec.facts import COST, SLURM
@@ -38,6 +45,11 @@ class SlurmBackend(Backend):
 
     def check(self, spec: SweepSpec) -> None:
         check_slurm(spec)
+
+    def check_job_per_trial(self, spec: SweepSpec) -> None:
+        problem = whole_node_problem(spec)
+        if problem:
+            raise SlurmConfigError(problem)
 
     def executor(
         self, spec: SweepSpec, folder: Path, requeueable: bool = True
@@ -65,7 +77,8 @@ class SlurmBackend(Backend):
 
     def outcome(self, handle: JobHandle) -> TrialOutcome:
         watch = handle.watch or SlurmWatch()
-        outcome = slurm_outcome(handle.job, watch)
+        tasks = handle.spec.resources.nodes * tasks_per_node(handle.spec)
+        outcome = slurm_outcome(handle.job, watch, tasks)
         if watch.info is not None:
             billing = handle.spec.dispatch.slurm.billing
             facts = {**outcome.facts, COST: cost_facts(watch.info, billing)}
@@ -93,6 +106,13 @@ class SlurmBackend(Backend):
 
     def keeps_jobs_on_interrupt(self, spec: SweepSpec) -> bool:
         return spec.dispatch.slurm.on_interrupt == "keep"
+
+    def whole_node_gpus(self, spec: SweepSpec) -> int | None:
+        settings = spec.dispatch.slurm
+        limits = settings.limits.get(settings.partition or "")
+        if limits is None or not limits.whole_nodes:
+            return None
+        return limits.gpus_per_node
 
     def job_facts(
         self, spec: SweepSpec, job_id: str, gpus: float, job_gpus: float, run_s: float

@@ -18,6 +18,7 @@ import submitit
 from sweeps.run.executors.slurm.requeue import TrialSlurmExecutor, signal_delay_s
 from sweeps.run.executors.submitit_internals import SUBMIT_MODULE, sbatch_script
 from sweeps.spec import SweepSpec
+from sweeps.spec.launch import tasks_per_node as launch_tasks
 from sweeps.spec.model import SlurmSettings
 from sweeps.spec.paths import SweepPaths
 
@@ -44,11 +45,53 @@ def check_slurm(spec: SweepSpec) -> None:
             "dispatch.slurm.account: this site requires a Slurm account (e.g. project_465000123);"
             " set it in the profile's site.yaml or export SBATCH_ACCOUNT"
         )
+    limit_problem = partition_limit_problem(spec)
+    if limit_problem:
+        raise SlurmConfigError(limit_problem)
     if settings.mem_per_gpu and _gpus(spec) == 0:
         raise SlurmConfigError(
             f"dispatch.slurm.mem_per_gpu: {settings.mem_per_gpu!r} needs GPUs, but the trial asks"
             " for none (resources.gpus or dispatch.slurm.gpus_per_node)"
         )
+
+
+def partition_limit_problem(spec: SweepSpec) -> str | None:
+    """What the sweep asks beyond its partition's limits (``dispatch.slurm.limits``)."""
+    settings, resources = spec.dispatch.slurm, spec.resources
+    limits = settings.limits.get(settings.partition or "")
+    if limits is None:
+        return None
+    where = f"partition {settings.partition} allows"
+    gpus = _gpus(spec)
+    if limits.gpus_per_node is not None and gpus > limits.gpus_per_node:
+        return (
+            f"resources.gpus: {gpus} GPUs per node, but {where} {limits.gpus_per_node} per node:"
+            f" ask for at most {limits.gpus_per_node} and more resources.nodes"
+        )
+    if limits.max_nodes is not None and resources.nodes > limits.max_nodes:
+        return (
+            f"resources.nodes: {resources.nodes}, but {where} at most {limits.max_nodes} nodes"
+            " per job: use fewer nodes or a partition that allows more (dispatch.slurm.partition)"
+        )
+    return None
+
+
+def whole_node_problem(spec: SweepSpec) -> str | None:
+    """Why one job per trial would hold part of a whole node (billed whole) for nothing."""
+    settings = spec.dispatch.slurm
+    limits = settings.limits.get(settings.partition or "")
+    if limits is None or not limits.whole_nodes or limits.gpus_per_node is None:
+        return None
+    gpus = _gpus(spec)
+    if gpus >= limits.gpus_per_node:
+        return None
+    return (
+        f"resources.gpus: {gpus}, but partition {settings.partition} hands out (and bills) "
+        f"whole nodes of {limits.gpus_per_node} GPUs: one job per trial would leave "
+        f"{limits.gpus_per_node - gpus} of them idle. Pack the trials on whole-node workers "
+        f"(dispatch.mode: warm), ask for resources.gpus: {limits.gpus_per_node}, or use a shared"
+        " partition (dispatch.slurm.partition)"
+    )
 
 
 def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
@@ -59,7 +102,7 @@ def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
         "job_name": job_name(spec),
         "time": resources.time_min,
         "nodes": resources.nodes,
-        "ntasks_per_node": 1,
+        "ntasks_per_node": tasks_per_node(spec),
         "cpus_per_task": settings.cpus_per_task or resources.cpus,
         "signal_delay_s": signal_delay_s(resources.time_min),
         "wckey": None,  # submitit's default --wckey=submitit breaks some sites
@@ -70,8 +113,9 @@ def sbatch_parameters(spec: SweepSpec) -> dict[str, Any]:
     }
     if gpus and settings.gpu_flag == "gpus-per-node":
         params["gpus_per_node"] = gpus
-    elif gpus:
-        params["additional_parameters"] = {"gpus": gpus, **(params["additional_parameters"] or {})}
+    elif gpus:  # --gpus counts the whole job's
+        total = gpus * resources.nodes
+        params["additional_parameters"] = {"gpus": total, **(params["additional_parameters"] or {})}
     if settings.mem_per_gpu:
         params["mem_per_gpu"] = settings.mem_per_gpu
     elif settings.mem_per_cpu:
@@ -104,6 +148,14 @@ def render_script(spec: SweepSpec, folder: Path | None = None) -> str:
     python = spec.dispatch.slurm.python or shlex.quote(sys.executable)
     command = f"{python} -u -m {SUBMIT_MODULE} {shlex.quote(str(folder))}"
     return sbatch_script(command, folder, sbatch_parameters(spec))
+
+
+def tasks_per_node(spec: SweepSpec) -> int:
+    """The job's tasks on each node: one per rank of a function trial (one per GPU unless
+    ``resources.tasks_per_node``), as its command objective's launch says, else one."""
+    objective, resources = spec.objective, spec.resources
+    gpus = _gpus(spec)
+    return launch_tasks(objective.is_function, objective.launch, gpus, resources.tasks_per_node)
 
 
 def _gpus(spec: SweepSpec) -> int:

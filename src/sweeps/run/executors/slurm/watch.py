@@ -16,13 +16,13 @@ from typing import Any
 import submitit
 
 from sweeps.job.task import TrialOutcome
-from sweeps.run.executors.base import last_line
+from sweeps.run.executors.base import last_line, main_outcome
 from sweeps.run.executors.logs import LOG_TAIL_CHARS, log_tail
 from sweeps.run.executors.slurm.accounting import JobInfo, SacctError, StatusBoard, query_queue
 from sweeps.run.executors.slurm.facts import slurm_facts
 from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
 from sweeps.run.executors.slurm.requeue import NOT_REQUEUED
-from sweeps.run.executors.submitit_internals import read_result
+from sweeps.run.executors.submitit_internals import other_task_results, read_result
 from sweeps.spec.facts import SLURM
 from sweeps.spec.model import SlurmSettings
 
@@ -96,8 +96,12 @@ def wait_slurm(
         _sleep_unless_result(job, interval, stop)
 
 
-def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
-    """Map how the job ended to a trial outcome (:mod:`sweeps.run.executors.slurm.outcomes`)."""
+OTHER_RANKS_WAIT_S = 10.0  # ranks 1, 2, ... write their results just after rank 0
+
+
+def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch, tasks: int = 1) -> TrialOutcome:
+    """Map how the job ended to a trial outcome (:mod:`sweeps.run.executors.slurm.outcomes`);
+    a job of several ``tasks`` (ranks) gives rank 0's, with every rank's placement."""
     facts: dict[str, Any] = {SLURM: slurm_facts(watch.info)} if watch.info else {}
     if job.paths.result_pickle.exists():
         kind, result = read_result(job.paths.result_pickle)
@@ -109,6 +113,7 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
                     "fail", reason=reason, traceback=message, facts=facts, retryable=True
                 )
             return TrialOutcome("fail", reason=last_line(message), traceback=message, facts=facts)
+        result = main_outcome([result, *_other_ranks(job, tasks)])
         result.facts = {**result.facts, **facts}
         if result.state == "fail" and NOT_REQUEUED in (result.reason or ""):
             # submitit interrupted the objective at the time limit (or a preemption signal)
@@ -123,6 +128,25 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch) -> TrialOutcome:
     row = meaning(state, tail)
     reason = row.reason(f"Slurm job {job.job_id}", state, last_line(tail))
     return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=row.retryable)
+
+
+def _other_ranks(job: submitit.Job[Any], tasks: int) -> list[TrialOutcome]:
+    """The outcomes ranks 1, 2, ... of a multi-rank trial returned (waiting a little for
+    those that end just after rank 0)."""
+    deadline = time.monotonic() + OTHER_RANKS_WAIT_S
+    paths = other_task_results(job)
+    while len(paths) < tasks - 1 and time.monotonic() < deadline:
+        time.sleep(RESULT_POLL_S)
+        paths = other_task_results(job)
+    outcomes = []
+    for path in paths:
+        kind, result = read_result(path)
+        if kind == "success" and isinstance(result, TrialOutcome):
+            outcomes.append(result)
+        else:
+            message = f"{result}"[-LOG_TAIL_CHARS:]
+            outcomes.append(TrialOutcome("fail", reason=last_line(message), traceback=message))
+    return outcomes
 
 
 def _sleep_unless_result(

@@ -18,7 +18,7 @@ from sweeps.run.strategies.warm.publish import await_outcome, lane_alive, publis
 from sweeps.spec import SweepSpec
 from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.keys import Key
-from sweeps.worker.lanes import lane_bindings
+from sweeps.worker.lanes import lane_count, lane_layout
 
 
 @dataclass
@@ -53,7 +53,7 @@ class WarmWorkers(Strategy):
     name = "warm"
 
     def check(self, spec: SweepSpec) -> None:
-        lane_bindings(spec)  # refuses trials of several GPUs or nodes
+        lane_layout(spec)  # refuses worker GPUs that do not split into lanes, several nodes
 
     def before_study(self, spec: SweepSpec) -> list[str]:
         return WorkerPool(spec).provide(lambda: min(spec.parallelism, spec.budget.n_trials))
@@ -74,8 +74,10 @@ class WarmWorkers(Strategy):
     def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
         return lane_alive(spec, trial.system_attrs.get(Key.LANE_HEARTBEAT))
 
+    def trials_per_gpu(self, spec: SweepSpec) -> int:
+        """Lanes pack ``warm.trials_per_gpu`` trials on each GPU."""
+        return spec.dispatch.warm.trials_per_gpu
+
     def study_clients(self, spec: SweepSpec, in_flight: int) -> int:
         """Every lane of every worker job."""
-        warm = spec.dispatch.warm
-        gpus = warm.gpus_per_worker if warm.gpus_per_worker is not None else spec.resources.gpus
-        return warm.workers * max(gpus, 1) * warm.trials_per_gpu
+        return spec.dispatch.warm.workers * lane_count(spec)

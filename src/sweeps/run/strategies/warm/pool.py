@@ -21,7 +21,7 @@ from sweeps.run.executors import backend_for, make_executor
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.storage.locks import file_lock
-from sweeps.worker.lanes import lane_bindings, worker_gpus
+from sweeps.worker.lanes import lane_count, worker_gpus
 from sweeps.worker.queue import published, spec_key
 from sweeps.worker.wakeups import ask_to_stop, clear_stop, stop_requested
 from sweeps.worker.worker import run_worker
@@ -33,7 +33,7 @@ class WorkerPool:
     def __init__(self, spec: SweepSpec) -> None:
         self.spec = spec
         self.folder = SweepPaths.of(spec).workers
-        self.lanes = len(lane_bindings(spec))
+        self.lanes = lane_count(spec)
 
     def ensure(self, storage: BaseStorage, study_id: int) -> list[str]:
         """Start worker jobs until the published trials have lanes (at most ``workers``)."""
@@ -110,8 +110,14 @@ class WorkerPool:
 
 
 def worker_job_spec(spec: SweepSpec) -> SweepSpec:
-    """The spec whose resources describe a worker job: all its lanes, for ``warm.time_min``."""
-    lanes = len(lane_bindings(spec))
+    """The spec whose resources describe a worker job: all its lanes, for ``warm.time_min``.
+
+    Its GPUs are :func:`worker_gpus`: on a partition that hands out whole nodes
+    (``dispatch.slurm.limits.<partition>.whole_nodes``), all the node's unless
+    ``warm.gpus_per_worker`` says otherwise. ``dispatch.slurm.gpus_per_node`` (a trial job's)
+    does not apply to it; ``dispatch.slurm.cpus_per_task``, like ``resources.cpus``, is each
+    lane's."""
+    lanes = lane_count(spec)
     res = spec.resources
     resources = res.model_copy(
         update={
@@ -122,4 +128,8 @@ def worker_job_spec(spec: SweepSpec) -> SweepSpec:
             "tasks_per_node": 1,  # one worker process; it starts its lanes itself
         }
     )
-    return spec.model_copy(update={"resources": resources})
+    per_task = spec.dispatch.slurm.cpus_per_task
+    per_job = None if per_task is None else per_task * lanes
+    slurm = spec.dispatch.slurm.model_copy(update={"gpus_per_node": None, "cpus_per_task": per_job})
+    dispatch = spec.dispatch.model_copy(update={"slurm": slurm})
+    return spec.model_copy(update={"resources": resources, "dispatch": dispatch})
