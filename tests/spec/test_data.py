@@ -11,7 +11,8 @@ from support.specs import REPO, base_spec
 
 from sweeps.cli import main
 from sweeps.spec import SpecError, spec_from_dict
-from sweeps.spec.data import expand_path, filesystem_type, trial_memory_gb
+from sweeps.spec.data import expand_path, filesystem_type
+from sweeps.spec.data_check import trial_memory_gb
 
 SHM = Path("/dev/shm")
 

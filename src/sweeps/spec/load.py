@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from sweeps.spec.command import DATA_PLACEHOLDER, command_words, template_problems
-from sweeps.spec.data import check_data
+from sweeps.spec.data_check import check_data
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.launch import LAUNCHER_PLACEHOLDERS, launch_problem, ranks_per_node
 from sweeps.spec.metrics import check_metrics
