@@ -23,14 +23,15 @@ LUMI_BILLING = read_site(REPO / "profiles" / "lumi" / "site.yaml")["dispatch"]["
 
 
 def budget_sweep(study: str, seconds: float, budget: dict[str, object], parallelism: int):  # type: ignore[no-untyped-def]
-    """Trials that sleep ``seconds`` on 8 GCDs of small-g (4 GPU-hours per hour by LUMI's rule)."""
+    """Trials that sleep ``seconds`` on 8 GCDs of small-g, one process each (4 GPU-hours per
+    hour by LUMI's rule)."""
     return sleep_sweep(
         study,
         seconds,
         budget={"n_trials": 6, "max_retries": 0, **budget},
         parallelism=parallelism,
         pruner=None,
-        resources={"gpus": 8, "time_min": 3, "mem_gb": 0.5},
+        resources={"gpus": 8, "tasks_per_node": 1, "time_min": 3, "mem_gb": 0.5},
         dispatch={
             "executor": "slurm",
             "slurm": {
