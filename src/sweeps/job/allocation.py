@@ -43,17 +43,13 @@ def parse_ranges(text: str) -> tuple[int, ...]:
 
 def format_ranges(ids: tuple[int, ...] | list[int]) -> str:
     """``(0, 1, 2, 5)`` as ``0-2,5``."""
-    parts: list[str] = []
-    ordered = sorted(set(ids))
-    start = prev = None
-    for i in [*ordered, None]:
-        if start is not None and (i is None or i != prev + 1):  # type: ignore[operator]
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if i is not None and start is None:
-            start = i
-        prev = i
-    return ",".join(parts)
+    runs: list[list[int]] = []
+    for i in sorted(set(ids)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def expand_hostlist(hostlist: str) -> list[str]:

@@ -71,14 +71,15 @@ def binding_for(
 
 
 def apply_binding(binding: Binding, env: dict[str, str] | os._Environ[str]) -> bool:
-    """Narrow this process (and its children) to ``binding``; whether the cores were applied."""
+    """Narrow this process (and its children) to ``binding``; whether the cores were applied
+    (all of them exist here)."""
     if binding.gpus:
         env.update(bind_env(list(binding.gpus), env))
-    usable = set(binding.cpus) & os.sched_getaffinity(0)
-    if not usable or usable == os.sched_getaffinity(0):
-        return usable == set(binding.cpus) and bool(usable)
-    os.sched_setaffinity(0, usable)
-    return usable == set(binding.cpus)
+    wanted = set(binding.cpus)
+    if not wanted or not wanted <= os.sched_getaffinity(0):
+        return False
+    os.sched_setaffinity(0, wanted)
+    return True
 
 
 def bind_rank(spec: SweepSpec, rank: Rank) -> dict[str, object]:
