@@ -16,7 +16,30 @@ def linear_regression(params: dict[str, Any], trial: TrialHandle, epochs: int = 
     from optuna_integration import PyTorchLightningPruningCallback
 
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    generator = torch.Generator().manual_seed(0)  # the same data for every trial
+    torch.manual_seed(trial.seed)
+    trainer = pl.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+        callbacks=[PyTorchLightningPruningCallback(trial, monitor="val_loss")],
+    )
+    model, data = _regression(params)
+    trainer.fit(model, train_dataloaders=data, val_dataloaders=data)
+    return float(trainer.callback_metrics["val_loss"])
+
+
+def _regression(params: dict[str, Any]) -> tuple[Any, Any]:
+    """A linear model and the same 64 points for every trial."""
+    import lightning.pytorch as pl
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
     x = torch.randn(64, 4, generator=generator)
     y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.1 * torch.randn(64, generator=generator)
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=64)
@@ -34,23 +57,46 @@ def linear_regression(params: dict[str, Any], trial: TrialHandle, epochs: int = 
             return self.loss(batch)
 
         def validation_step(self, batch: Any, index: int) -> None:
-            self.log("val_loss", self.loss(batch))
+            self.log("val_loss", self.loss(batch), sync_dist=True)
 
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=params["lr"])
 
+    return Model(), data
+
+
+def ddp_regression(
+    params: dict[str, Any], trial: TrialHandle, epochs: int = 4, callback: str = "sweeps"
+) -> float:
+    """``linear_regression`` as a 2-process DDP fit on the CPU (gloo), one process per rank of
+    the trial, pruned through ``callback``: sweeps' own, or optuna-integration's."""
+    import lightning.pytorch as pl
+    import torch
+
+    from sweeps.job.lightning import PruningCallback
+
+    if callback == "sweeps":
+        pruning: Any = PruningCallback(trial, monitor="val_loss")
+    else:
+        from optuna_integration import PyTorchLightningPruningCallback
+
+        pruning = PyTorchLightningPruningCallback(trial, monitor="val_loss")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     torch.manual_seed(trial.seed)
     trainer = pl.Trainer(
         max_epochs=epochs,
         accelerator="cpu",
-        devices=1,
+        strategy="ddp",
+        devices=trial.local_world_size,
+        num_nodes=trial.world_size // trial.local_world_size,
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
         num_sanity_val_steps=0,
         log_every_n_steps=1,
-        callbacks=[PyTorchLightningPruningCallback(trial, monitor="val_loss")],
+        callbacks=[pruning],
     )
-    trainer.fit(Model(), train_dataloaders=data, val_dataloaders=data)
+    model, data = _regression(params)
+    trainer.fit(model, train_dataloaders=data, val_dataloaders=data)
     return float(trainer.callback_metrics["val_loss"])

@@ -124,3 +124,39 @@ def trials(cwd: Path, study: str) -> list[optuna.trial.FrozenTrial]:
     """The trials of the study a workflow copy in ``cwd`` wrote (SQLite)."""
     storage = f"sqlite:///{cwd}/results/{study}/study.db"
     return optuna.load_study(study_name=study, storage=storage).trials
+
+
+def job_nodes(job_id: str) -> list[str]:
+    """The nodes a running job holds, one name each."""
+    hostlist = subprocess.run(
+        ["squeue", "-h", "-j", job_id, "-o", "%N"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    names = subprocess.run(
+        ["scontrol", "show", "hostnames", hostlist], capture_output=True, text=True, check=True
+    )
+    return names.stdout.split()
+
+
+def take_node_down(node: str) -> None:
+    """Fail ``node`` as a dead node fails: Slurm ends its jobs as NODE_FAIL. Drained first, so
+    that it stays out of service when its slurmd registers again (``ReturnToService=2`` would
+    take a node back at once; a dead node stays down until someone resumes it)."""
+    for state in ("drain", "down"):
+        subprocess.run(
+            ["scontrol", "update", f"nodename={node}", f"state={state}", "reason=test"],
+            check=True,
+        )
+
+
+def bring_nodes_back() -> None:
+    """Resume every node a test took down."""
+    out = subprocess.run(
+        ["sinfo", "-h", "-N", "-o", "%N %t"], capture_output=True, text=True, check=True
+    ).stdout
+    for node in {line.split()[0] for line in out.splitlines() if "drain" in line or "down" in line}:
+        subprocess.run(["scontrol", "update", f"nodename={node}", "state=resume"], check=False)
+
+
+def start_requeued_now(job_id: str) -> None:
+    """Slurm holds a requeued job back for about two minutes; a user may start it at once."""
+    subprocess.run(["scontrol", "update", f"jobid={job_id}", "StartTime=now"], check=True)

@@ -17,7 +17,8 @@ def behave(
     params: dict[str, Any], trial: TrialHandle, mode: str = "ok", seconds: float = 0
 ) -> float:
     """``mode``: ok (sleep ``seconds``), kill (SIGKILL itself), hog (allocate until killed),
-    steps (``seconds`` one-second steps, checkpointed; a retry resumes where it stopped)."""
+    steps (``seconds`` one-second steps, checkpointed; a retry resumes where it stopped; the
+    ranks of a multi-rank trial all-reduce once a step)."""
     if mode == "kill":
         print("about to die on purpose", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -27,17 +28,34 @@ def behave(
             hoard.append(bytearray(20 * 1024 * 1024))
             time.sleep(0.05)
     if mode == "steps":
-        marker = trial.checkpoint_dir / "step"
-        start = int(marker.read_text()) if marker.exists() else 0
-        if start:
-            (trial.checkpoint_dir / "resumed").write_text(str(start))
-        for step in range(start, int(seconds)):
-            time.sleep(1)
-            marker.write_text(str(step + 1))
-            trial.report(float(step), step)
-        return float(params["x"])
+        return _steps(params, trial, int(seconds))
     time.sleep(seconds)
     return float(params["x"])
+
+
+def _steps(params: dict[str, Any], trial: TrialHandle, steps: int) -> float:
+    marker = trial.checkpoint_dir / "step"
+    start = int(marker.read_text()) if marker.exists() else 0
+    if start and trial.rank == 0:
+        (trial.checkpoint_dir / "resumed").write_text(str(start))
+    reduce = _all_reduce(trial) if trial.world_size > 1 else None
+    for step in range(start, steps):
+        time.sleep(1)
+        if reduce is not None:
+            reduce()
+        if trial.rank == 0:
+            marker.write_text(str(step + 1))
+        trial.report(float(step), step)
+    return float(params["x"])
+
+
+def _all_reduce(trial: TrialHandle) -> Any:
+    """A collective across the trial's ranks (a rank that dies leaves the others waiting in it)."""
+    import torch
+    import torch.distributed as dist
+
+    trial.init_distributed()
+    return lambda: dist.all_reduce(torch.ones(1))
 
 
 def by_slot(

@@ -10,6 +10,7 @@ compute with it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -36,4 +37,5 @@ def join_job() -> Rank:
     from submitit.helpers import TorchDistributedEnvironment
 
     dist = TorchDistributedEnvironment().export(set_cuda_visible_devices=False, overwrite=True)
+    os.environ["GROUP_RANK"] = str(env.node)  # with torchrun's others: Lightning finds the ranks
     return Rank(dist.rank, dist.world_size, dist.local_rank, dist.local_world_size)

@@ -6,6 +6,7 @@ import logging
 import math
 import numbers
 import os
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,8 @@ class TrialHandle(optuna.Trial):
         self._rank = rank or Rank()
         self.rank = self._rank.rank
         self.world_size = self._rank.world_size
+        self.local_rank = self._rank.local_rank
+        self.local_world_size = self._rank.local_world_size  # this node's (Lightning's devices)
         self.slot = task.slot
         self._params = dict(task.params)
         self.seed = task.seed
@@ -79,6 +82,21 @@ class TrialHandle(optuna.Trial):
                 return self.__dict__[name]
             except KeyError:
                 raise AttributeError(name) from None
+
+    @property
+    def study(self) -> optuna.Study:
+        """The sweep's study (built on first use)."""
+        if self.world_size > 1:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            refuse_rank_zero_callbacks(caller, self.world_size)
+        if "_study" not in self.__dict__:
+            self._bind()
+        study: optuna.Study = self.__dict__["_study"]
+        return study
+
+    @study.setter
+    def study(self, study: optuna.Study) -> None:
+        self.__dict__["_study"] = study
 
     def _bind(self) -> None:
         """Make this an ``optuna.Trial`` of the sweep's study, with the sweep's pruner."""
@@ -224,6 +242,20 @@ class _SampledByTheSweep(optuna.samplers.RandomSampler):
             f"suggest {name!r}: not a parameter of this trial; a sweep draws every parameter "
             f"from its space (add {name!r} under space: in the sweep file)"
         )
+
+
+RANK_ZERO_CALLBACK = (
+    "{module}: its pruning callback asks should_prune() on rank 0 alone, which would leave "
+    "the other ranks of this {world}-rank trial waiting; use "
+    "sweeps.job.lightning.PruningCallback(trial, monitor=...), which every rank asks"
+)
+
+
+def refuse_rank_zero_callbacks(caller: str, world_size: int) -> None:
+    """Refuse optuna-integration's Lightning callback in a multi-rank trial: it reads the
+    study on every rank at fit start, so every rank raises together (no rank is left hanging)."""
+    if caller.startswith("optuna_integration") and "lightning" in caller:
+        raise ValueError(RANK_ZERO_CALLBACK.format(module=caller, world=world_size))
 
 
 def checked_report(value: Any, step: Any) -> tuple[float, int]:

@@ -129,7 +129,9 @@ def slurm_executor(
     spec: SweepSpec, folder: Path, requeueable: bool = True
 ) -> submitit.SlurmExecutor:
     """A SlurmExecutor for the sweep's trials (raises :class:`SlurmConfigError` first);
-    ``requeueable``: jobs run trial tasks that may be requeued at their time limit."""
+    ``requeueable``: jobs run trial tasks that may be requeued at their time limit, or by
+    Slurm after a node failure. Other jobs (warm workers) are submitted ``--no-requeue``: a
+    worker lost with its node is replaced by a new one, not brought back under its old id."""
     check_slurm(spec)
     if shutil.which("sbatch") is None:
         raise SlurmConfigError("dispatch.executor: 'slurm' but no sbatch on this machine's PATH")
@@ -137,7 +139,13 @@ def slurm_executor(
     executor = kind(
         folder=folder, max_num_timeout=spec.budget.max_retries, python=spec.dispatch.slurm.python
     )
-    executor.update_parameters(**sbatch_parameters(spec))
+    params = sbatch_parameters(spec)
+    if not requeueable:
+        params["additional_parameters"] = {
+            "no_requeue": True,
+            **(params["additional_parameters"] or {}),
+        }
+    executor.update_parameters(**params)
     return executor
 
 

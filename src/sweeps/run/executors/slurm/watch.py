@@ -77,7 +77,9 @@ def wait_slurm(
                 missing_since = now  # accounting lags behind slurmctld: wait for its record
         else:
             missing_since = None
-            if not watch.info.active:
+            if not watch.info.active and _requeued(watch.info):
+                watch.info = replace(watch.info, state=SlurmState.REQUEUED)
+            elif not watch.info.active:
                 _await_result(job, RESULT_GRACE_S)
                 watch.info = _complete_facts(watch.info)
                 board.forget(str(job.job_id))
@@ -197,6 +199,13 @@ def _queued_or_running(job_id: str) -> bool:
     except SacctError:  # unknown to slurmctld too
         return False
     return live is not None and live.active
+
+
+def _requeued(info: JobInfo) -> bool:
+    """Whether a job accounting shows as lost (node failure, preemption) is queued again:
+    Slurm requeues such a job under the same id, and accounting records the run that ended
+    before slurmctld's requeue reaches it. Then the trial goes on with the job."""
+    return meaning(info.state).retryable and _queued_or_running(info.job_id)
 
 
 def _complete_facts(info: JobInfo | None) -> JobInfo | None:
