@@ -15,12 +15,21 @@ from support.slurm import sleep_sweep, start, sweeps_env, trials
 from support.workflow import workflow_project
 
 from sweeps.job.allocation import parse_ranges
-from sweeps.spec.facts import BOUND_CPUS, BOUND_GPUS, BOUND_NODE
+from sweeps.spec.facts import (
+    BILLED_GPU_HOURS,
+    BILLED_NODE_HOURS,
+    BOUND_CPUS,
+    BOUND_GPUS,
+    BOUND_NODE,
+    JOB_ELAPSED_S,
+    JOB_SHARE,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e, pytest.mark.usefixtures("slurm_cluster")]
 
 # How a site declares standard-g (profiles/lumi/site.yaml): whole nodes of 8 GPUs.
 WHOLE_NODES = {"standard-g": {"whole_nodes": True, "gpus_per_node": 8}}
+BY_THE_NODE = {"partitions": {"standard-g": {"rule": "whole_node", "per_node": 4}}}
 THREADS = ("--force-use-threads", "--config", "controllers=threads")
 
 
@@ -36,7 +45,12 @@ def whole_node_project(tmp: Path, study: str, gpus: int, n_trials: int, parallel
             "executor": "slurm",
             "mode": "warm",
             "warm": {"workers": 1, "time_min": 10, "heartbeat_s": 1, "idle_timeout_s": 60},
-            "slurm": {"partition": "standard-g", "status_interval_s": 1.0, "limits": WHOLE_NODES},
+            "slurm": {
+                "partition": "standard-g",
+                "status_interval_s": 1.0,
+                "limits": WHOLE_NODES,
+                "billing": BY_THE_NODE,
+            },
         },
     )
     sweep["objective"] = {"function": "support.slurm_objectives:sees_gpus", "args": {"seconds": 2}}
@@ -103,6 +117,17 @@ def one_whole_node_worker(ended: list[FrozenTrial]) -> str:
     return job_id
 
 
+def billed_by_share(ended: list[FrozenTrial], share: float) -> None:
+    """Each trial is billed its lane's ``share`` of the whole node for its time, in node-hours
+    and in GPU-hours (4 per node-hour)."""
+    for trial in ended:
+        attrs = trial.user_attrs
+        node_hours = round(share * attrs[JOB_ELAPSED_S.key] / 3600, 6)
+        assert attrs[JOB_SHARE.key] == share
+        assert attrs[BILLED_NODE_HOURS.key] == node_hours
+        assert attrs[BILLED_GPU_HOURS.key] == pytest.approx(4 * node_hours, abs=4e-6)
+
+
 def test_one_gpu_trials_fill_a_whole_node_one_per_gpu(tmp_path: Path) -> None:
     cwd = whole_node_project(tmp_path, "wholenode", 1, n_trials=10, parallelism=8)
     ended = run_sweep(cwd, "wholenode", cores=8)
@@ -119,6 +144,7 @@ def test_one_gpu_trials_fill_a_whole_node_one_per_gpu(tmp_path: Path) -> None:
     cores = {bound[t.number]: parse_ranges(t.user_attrs[BOUND_CPUS.key]) for t in ended}
     assert all(len(c) == 7 for c in cores.values())
     assert len(set().union(*cores.values())) == 7 * len(cores)
+    billed_by_share(ended, 1 / 8)
 
 
 def test_four_gpu_trials_run_as_two_lanes_of_four(tmp_path: Path) -> None:
@@ -130,3 +156,4 @@ def test_four_gpu_trials_run_as_two_lanes_of_four(tmp_path: Path) -> None:
     assert all(seen_gpus(cwd, t) == bound[t.number] for t in ended)
     pairs = overlapping(ended)
     assert pairs and all(bound[a.number] != bound[b.number] for a, b in pairs)
+    billed_by_share(ended, 1 / 2)

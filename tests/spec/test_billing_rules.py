@@ -34,3 +34,16 @@ def test_an_unknown_rule_is_refused_naming_the_key(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
         spec_from_dict(data, source=tmp_path / "sweep.yaml")
     assert "dispatch.slurm.billing.default.rule = 'per_module'" in str(err.value)
+
+
+def test_a_whole_node_rule_bills_node_hours_and_a_lane_its_share_of_them() -> None:
+    rule = BillingRule(rule="whole_node", per_node=4)
+    job = bill(rule, Usage(gpus=8, nodes=2, elapsed_s=1800))
+    assert (job.billed_gpu_hours, job.node_hours) == (4.0, 1.0)  # 2 nodes for half an hour
+    lane = bill(rule, Usage(gpus=8, nodes=1, elapsed_s=3600, share=1 / 8))
+    assert (lane.billed_gpu_hours, lane.node_hours) == (0.5, 0.125)
+    assert lane.rule == "whole_node: 1 node(s) x 4 x hours; lane share 0.125"
+    per_gpu = bill(
+        BillingRule(rule="gpu_share", per_gpu=0.5), Usage(gpus=1, nodes=1, elapsed_s=3600)
+    )
+    assert per_gpu.node_hours is None  # billed by the GPU: no node-hours to show

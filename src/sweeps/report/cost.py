@@ -12,6 +12,7 @@ from sweeps.report.summary import FINAL_STATES
 from sweeps.spec.facts import (
     ALLOCATED_GPU_HOURS,
     BILLED_GPU_HOURS,
+    BILLED_NODE_HOURS,
     ENERGY_NOT_MEASURED,
     ENERGY_SOURCE,
     ENERGY_WH,
@@ -21,7 +22,7 @@ from sweeps.spec.facts import (
     Fact,
 )
 
-SUMMED = (BILLED_GPU_HOURS, ALLOCATED_GPU_HOURS, ENERGY_WH, QUEUE_WAIT_S)
+SUMMED = (BILLED_GPU_HOURS, BILLED_NODE_HOURS, ALLOCATED_GPU_HOURS, ENERGY_WH, QUEUE_WAIT_S)
 """The facts summed over the finished trials."""
 
 
@@ -69,6 +70,10 @@ def cost_lines(totals: dict[str, Any]) -> list[tuple[str, str]]:
     lines = [
         ("finished trials", str(n)),
         (BILLED_GPU_HOURS.label, figure(BILLED_GPU_HOURS, 4)),
+    ]
+    if totals[_trials(BILLED_NODE_HOURS)]:  # a partition billed by whole nodes
+        lines.append((BILLED_NODE_HOURS.label, figure(BILLED_NODE_HOURS, 4)))
+    lines += [
         (ALLOCATED_GPU_HOURS.label, figure(ALLOCATED_GPU_HOURS, 4)),
         (ENERGY_WH.label, energy),
     ]

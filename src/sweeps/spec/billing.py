@@ -11,7 +11,7 @@ A rule turns what a job held (:class:`Usage`) into billed GPU-hours:
   TRES, or no weight is known, the ``gpu_share`` rule with ``per_gpu``.
 
 A warm worker's lane is charged its ``share`` of the job (its GPUs / the job's GPUs) for its
-trial's time.
+trial's time. A whole-node rule also gives the billed node-hours.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ class Billed:
 
     billed_gpu_hours: float
     rule: str
+    node_hours: float | None = None  # billed node-hours, by a whole-node rule
 
 
 def _gpu_share(rule: BillingRule, usage: Usage) -> Billed:
@@ -82,8 +83,9 @@ def _gpu_share(rule: BillingRule, usage: Usage) -> Billed:
 
 
 def _whole_node(rule: BillingRule, usage: Usage) -> Billed:
-    hours = usage.nodes * rule.per_node * usage.hours * usage.share
-    return Billed(hours, f"whole_node: {usage.nodes} node(s) x {rule.per_node:g} x hours")
+    node_hours = usage.nodes * usage.hours * usage.share
+    rule_text = f"whole_node: {usage.nodes} node(s) x {rule.per_node:g} x hours"
+    return Billed(node_hours * rule.per_node, rule_text, node_hours)
 
 
 def _billing_tres(rule: BillingRule, usage: Usage) -> Billed:
@@ -108,4 +110,5 @@ def bill(rule: BillingRule, usage: Usage) -> Billed:
     is named in the rule."""
     billed = RULES[rule.rule](rule, usage)
     text = billed.rule if usage.share == 1 else f"{billed.rule}; lane share {usage.share:g}"
-    return Billed(round(billed.billed_gpu_hours, 6), text)
+    node_hours = None if billed.node_hours is None else round(billed.node_hours, 6)
+    return Billed(round(billed.billed_gpu_hours, 6), text, node_hours)

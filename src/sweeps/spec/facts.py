@@ -244,6 +244,25 @@ BILLED_GPU_HOURS = Fact(
     "file (a warm lane: its share of its worker's job for its run time)",
     in_report=True,
 )
+BILLED_NODE_HOURS = Fact(
+    COST,
+    "billed_node_hours",
+    "billed_node_hours",
+    "node-hours",
+    "billed node-hours",
+    "where the partition bills whole nodes (rule whole_node): the node-hours billed for the "
+    "trial, its share of its job's nodes for its run time",
+    in_report=True,
+)
+JOB_SHARE = Fact(
+    COST,
+    "job_share",
+    "job_share",
+    "",
+    "share of the job",
+    "the part of its Slurm job charged to the trial: 1 for a job of its own, a warm lane's GPUs "
+    "over its worker's (1/8 for one GCD of a whole LUMI node)",
+)
 BILLING_RULE = Fact(
     COST,
     "billing_rule",
@@ -351,6 +370,8 @@ FACTS: tuple[Fact, ...] = (
     ALLOCATED_GPU_HOURS,
     CONSUMED_ENERGY_WH,
     BILLED_GPU_HOURS,
+    BILLED_NODE_HOURS,
+    JOB_SHARE,
     BILLING_RULE,
     ENERGY_WH,
     ENERGY_SOURCE,

@@ -54,7 +54,13 @@ def test_a_warm_lane_is_charged_its_share_of_the_worker() -> None:
     worker = JobInfo("9", "RUNNING", "standard-g", "n1", 8, elapsed_s=1800)
     facts = cost_facts(worker, site_billing("lumi"), share=0.25)
     assert facts["billed_gpu_hours"] == 0.5  # 4 GPU-hours per node-hour x 0.5 h x 1/4
+    assert facts["billed_node_hours"] == 0.125  # a quarter of the node for half an hour
+    assert facts["job_share"] == 0.25
     assert facts["billing_rule"].endswith("; lane share 0.25")
+    small = cost_facts(
+        JobInfo("9", "RUNNING", "small-g", "n1", 1, elapsed_s=1800), site_billing("lumi")
+    )
+    assert "billed_node_hours" not in small and small["job_share"] == 1
 
 
 def test_a_partition_without_a_rule_says_so() -> None:

@@ -10,15 +10,16 @@ from typing import Any
 
 from sweeps.run.executors.slurm.accounting import JobInfo
 from sweeps.spec.billing import Billing, BillingRule, Usage, bill
-from sweeps.spec.facts import BILLED_GPU_HOURS, BILLING_RULE
+from sweeps.spec.facts import BILLED_GPU_HOURS, BILLED_NODE_HOURS, BILLING_RULE, JOB_SHARE
 
 NO_RULE = BillingRule(rule="gpu_share")  # a partition the site file does not list
 _GPU_WEIGHT = re.compile(r"TRESBillingWeights=\S*?GRES/gpu(?::[^=,]+)?=(\d+(?:\.\d+)?)", re.I)
 
 
 def cost_facts(info: JobInfo, billing: Billing, share: float = 1.0) -> dict[str, Any]:
-    """:data:`BILLED_GPU_HOURS` and :data:`BILLING_RULE` of the job ``info`` describes, by
-    their names in the cost group (a warm lane: its ``share`` of the job's GPUs, for the time
+    """:data:`BILLED_GPU_HOURS`, :data:`JOB_SHARE`, :data:`BILLING_RULE` (and, by a whole-node
+    rule, :data:`BILLED_NODE_HOURS`) of the job ``info`` describes, by their names in the cost
+    group (a warm lane: its ``share`` of the job's GPUs, for the time
     ``info`` says it ran)."""
     rule = billing.rule_for(info.partition)
     weight = None
@@ -36,7 +37,14 @@ def cost_facts(info: JobInfo, billing: Billing, share: float = 1.0) -> dict[str,
     text = billed.rule
     if rule is None:
         text += f" (no billing rule for partition {info.partition!r} in the site file)"
-    return {BILLED_GPU_HOURS.name: billed.billed_gpu_hours, BILLING_RULE.name: text}
+    facts = {
+        BILLED_GPU_HOURS.name: billed.billed_gpu_hours,
+        JOB_SHARE.name: round(share, 6),
+        BILLING_RULE.name: text,
+    }
+    if billed.node_hours is not None:
+        facts[BILLED_NODE_HOURS.name] = billed.node_hours
+    return facts
 
 
 @functools.cache
