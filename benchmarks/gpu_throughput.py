@@ -4,6 +4,8 @@ GPU mode (default when torch sees a GPU), all in one run on the same GPU:
   * trials/hour and mean GPU utilisation of the reference objective (digits MLP) at 1, 2, 4, 8
     trials per GPU, with a fresh process per trial (job mode, k trials at once) and with warm
     workers (one worker, k lanes on the GPU);
+  * a 2-rank trial (DDP, both ranks on the one GPU) against the same trial as 1 rank: time per
+    trial and GPU utilisation;
   * the objective's time per optimiser step with and without its GPU-efficiency measures
     (naive loop vs data on device + bf16 autocast + fused AdamW, and with torch.compile).
 CPU mode (``--mode cpu``): per-trial overhead of a fresh process per trial, of warm workers and
@@ -43,6 +45,11 @@ from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study import prepare_study
 
 REFERENCE_TRIAL_S = 10.0
+DIGITS_SPACE = {
+    "lr": {"type": "float", "low": 1e-3, "high": 1e-2, "log": True},
+    "hidden": {"type": "categorical", "choices": [256]},
+    "layers": {"type": "categorical", "choices": [2]},
+}
 
 
 # --- sweeps -----------------------------------------------------------------------------------
@@ -179,11 +186,7 @@ def gpu_throughput(
             "checkpoint_every": max(epochs // 4, 1),
         },
     }
-    space = {
-        "lr": {"type": "float", "low": 1e-3, "high": 1e-2, "log": True},
-        "hidden": {"type": "categorical", "choices": [256]},
-        "layers": {"type": "categorical", "choices": [2]},
-    }
+    space = DIGITS_SPACE
     table = Table(
         [
             "trials/GPU",
@@ -230,6 +233,58 @@ def gpu_throughput(
             )
             print(row, flush=True)
     return table
+
+
+def multi_rank(folder: Path, trials: int, epochs: int, repeats: int = 1) -> Table:
+    """A trial as 2 ranks sharing one GPU (DDP over gloo, each rank half of every batch)
+    against the same trial as 1 rank: wall per trial and GPU utilisation, one trial at a time
+    (median of ``repeats`` runs, a study each)."""
+    table = Table(
+        ["ranks", "trials", "wall s", "s/trial", "x 1 rank", "GPU util %", "trial state"],
+        align="rrrrrrl",
+    )
+    baseline: float | None = None
+    for ranks in (1, 2):
+        objective = {
+            "function": "sweeps.objectives.digits:train_mlp",
+            "args": {"epochs": epochs, "batch_size": 128, "report_every": max(epochs // 10, 1)},
+        }
+        if ranks > 1:
+            objective["args"]["backend"] = "gloo"  # NCCL refuses two ranks on one GPU
+        resources = {"gpus": 1, "tasks_per_node": ranks, "time_min": 30}
+        walls, utils, states = [], [], set()
+        for round_ in range(repeats):
+            study = f"ranks-{ranks}" + (f"-{round_}" if round_ else "")
+            path = write_spec(folder, study, objective, space=DIGITS_SPACE, resources=resources)
+            with UtilSampler() as util:
+                walls.append(run_controllers(path, trials, parallel=1))
+            if util.mean is not None:
+                utils.append(util.mean)
+            states |= _states(path)
+        wall = Timing(tuple(walls))
+        per_trial = wall.median / trials
+        baseline = baseline or per_trial
+        mean = f"{statistics.median(utils):.0f}" if utils else "n/a"
+        row = table.add(
+            ranks,
+            trials,
+            f"{wall.median:.1f}",
+            f"{per_trial:.2f}",
+            f"{per_trial / baseline:.2f}",
+            mean,
+            ", ".join(sorted(states)),
+        )
+        print(row, flush=True)
+    return table
+
+
+def _states(path: Path) -> set[str]:
+    """The final states of a configuration's trials (a rank that failed shows here)."""
+    import optuna
+
+    spec = load_spec(path)
+    study = optuna.load_study(study_name=spec.study, storage=spec.storage_url)
+    return {trial.state.name for trial in study.trials}
 
 
 def step_times(folder: Path, steps: int = 400, repeats: int = 1) -> Table:
@@ -404,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
             parts.append(f"device: {name}")
             per_gpu = [int(k) for k in args.per_gpu.split(",")]
             parts.append(gpu_throughput(folder, per_gpu, args.trials, args.epochs, args.repeat))
+            parts.append("one trial as 2 ranks sharing the GPU, against 1 rank (same work)")
+            parts.append(multi_rank(folder, max(args.trials // 2, 2), args.epochs, args.repeat))
             parts.append(step_times(folder, repeats=args.repeat))
         else:
             parts.append(f"{args.trials} trials of {args.trial_s:g} s each, one at a time")

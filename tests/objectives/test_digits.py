@@ -72,3 +72,37 @@ def test_compiled_bf16_training_on_a_gpu(make_spec) -> None:  # type: ignore[no-
     trial = handle(spec, prepare_study(spec), slot=0)
     assert trial.device.startswith("cuda")
     assert train_mlp(PARAMS, trial, epochs=3, compile=True) > 0.5
+
+
+def test_two_ranks_train_the_model_one_rank_trains(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """DDP over two CPU ranks, each half of every batch: the averaged gradients are the whole
+    batch's, so both trials reach the same accuracy epoch by epoch."""
+    from pathlib import Path
+
+    from optuna.trial import TrialState
+
+    from sweeps.controller.slot import run_slot
+
+    values = {}
+    for ranks in (1, 2):
+        _, spec = make_spec(
+            study=f"ranks{ranks}",
+            objective={
+                "function": "sweeps.objectives.digits:train_mlp",
+                "args": {"epochs": 3, "batch_size": 128, "checkpoint_every": 0},
+            },
+            space={
+                "lr": {"type": "float", "low": 0.005, "high": 0.005},
+                "hidden": {"type": "categorical", "choices": [32]},
+                "layers": {"type": "categorical", "choices": [2]},
+            },
+            resources={"tasks_per_node": ranks, "time_min": 3},
+            budget={"n_trials": 1},
+        )
+        prepare_study(spec)
+        run_slot(spec, 0, Path(f"results/{spec.study}/trials/0.json"))
+        [trial] = load_study(spec).trials
+        assert trial.state == TrialState.COMPLETE, trial.user_attrs.get("fail_reason")
+        values[ranks] = trial.intermediate_values
+    assert values[2] == pytest.approx(values[1], abs=2e-3)
+    assert len(values[1]) == 3

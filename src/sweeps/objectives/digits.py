@@ -27,11 +27,14 @@ def train_mlp(
     checkpoint_every: int = 1,
     report_every: int = 1,
     efficient: bool = True,
+    backend: str | None = None,
 ) -> float:
     """Train an MLP; report validation accuracy each ``report_every`` epochs; return it.
 
     ``bf16=None`` enables bf16 autocast on GPUs that support it (never on the CPU).
-    ``checkpoint_every=0`` never checkpoints.
+    ``checkpoint_every=0`` never checkpoints. In a multi-rank trial the model is wrapped in
+    ``DistributedDataParallel`` (process group ``backend``: the handle's default, or ``gloo``
+    for ranks sharing one GPU) and each rank trains on its part of every batch.
     """
     import torch
 
@@ -39,6 +42,11 @@ def train_mlp(
     data = _digits(device if efficient else torch.device("cpu"))
     xt, yt, xv, yv = data
     model = _mlp(xt.shape[1], params, activation=params.get("activation", "relu")).to(device)
+    ranks = trial.world_size
+    if ranks > 1:
+        trial.init_distributed(backend)
+        ids = [device.index] if device.type == "cuda" else None
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
     optimizer = torch.optim.AdamW(
         model.parameters(),
         lr=params["lr"],
@@ -55,7 +63,7 @@ def train_mlp(
         model.train()
         order = torch.randperm(len(xt), device=xt.device, generator=generator)
         for first in range(0, len(xt), batch_size):
-            idx = order[first : first + batch_size]
+            idx = order[first : first + batch_size][trial.rank :: ranks]
             xb, yb = xt[idx].to(device), yt[idx].to(device)
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
