@@ -12,12 +12,22 @@ from job.test_runner import task_for
 from support.specs import base_spec
 from support.staging import stage_at_once
 
-from sweeps.controller.slot import run_slot
+from sweeps.controller.slot import run_slot, trial_task
 from sweeps.job.runner import run_trial
-from sweeps.job.staging import COPIED, DATA_VAR, IMAGE_COPIED, stage_data, staging_dir
+from sweeps.job.staging import (
+    COPIED,
+    DATA_VAR,
+    IMAGE_COPIED,
+    data_identity,
+    source_identity,
+    stage_data,
+    staging_dir,
+)
 from sweeps.spec import SweepSpec, spec_from_dict
 from sweeps.spec.facts import DATA_BYTES, DATA_METHOD, DATA_PATH, DATA_REUSED, DATA_STAGED_S
 from sweeps.study import load_study, prepare_study
+from sweeps.study.slots import create_slot_trial
+from sweeps.worker.queue import task_from_record, task_record
 
 PROCESSES = 4
 # Prints the value in the file the command is given ({data}) and in the one $SWEEPS_DATA has.
@@ -164,3 +174,30 @@ def test_a_sweep_on_the_local_executor_reads_its_data_through_sweeps_data(
     }
     marker = json.loads((staging_dir(spec) / "staged.json").read_text())
     assert marker["identity"]["files"] == 21
+
+
+def test_a_trial_given_the_controllers_identity_reads_no_file_of_the_source(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = data_set(workdir / "set", files=3)
+    spec = staged_spec(workdir)
+    identity = data_identity(spec)
+    assert identity == source_identity(source)
+    stage_data(spec, identity)
+
+    def no_walk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the trial walked the source")
+
+    monkeypatch.setattr(os, "walk", no_walk)  # instrumentation: walking would fail the test
+    assert stage_data(spec, identity).reused
+    assert data_identity(spec) is identity  # the controller walks it once per few minutes
+
+
+def test_the_controller_hands_each_trial_the_identity(workdir: Path) -> None:
+    data_set(workdir / "set", files=2)
+    spec = staged_spec(workdir)
+    trial = create_slot_trial(prepare_study(spec), 0, 0)
+    task = trial_task(spec, trial, 0, 0)
+    assert task.data_identity == source_identity(spec.data.stage)
+    assert task.data_identity["files"] == 3
+    assert task_from_record(spec, task_record(task)) == task  # warm workers get it too

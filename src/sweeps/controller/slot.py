@@ -27,6 +27,7 @@ from sweeps.controller.streak import (
     refuse_if_stopped,
     stopped_line,
 )
+from sweeps.job.staging import data_identity
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.run.strategies import Running, Strategy, strategy_for
 from sweeps.spec import SweepSpec
@@ -182,6 +183,7 @@ def trial_task(spec: SweepSpec, trial: optuna.Trial, slot: int, attempt: int) ->
         checkpoint_dir=str(paths.checkpoints(slot)),
         log_path=str(paths.trial_log(trial.number)),
         trials_per_gpu=strategy_for(spec).trials_per_gpu(spec),
+        data_identity=data_identity(spec),
     )
 
 

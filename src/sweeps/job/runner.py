@@ -72,7 +72,7 @@ def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcom
     staged: StagedData | None = None
     try:
         if task.spec.data.stage:  # copied once per node, before the objective reads it
-            staged = stage_data(task.spec)
+            staged = stage_data(task.spec, task.data_identity)
         with meter:
             if task.spec.objective.is_function:
                 outcome = _run_function(task, handle)

@@ -3,7 +3,9 @@
 The first trial on a node copies the data set under ``data.to``; trials that start beside it
 wait on a lock file (``fcntl.flock``) and find the copy done. A completion marker holds the
 source's identity (its path, total size, file count and newest mtime): a later trial whose
-source has the same identity reuses the copy, one whose source changed stages it again. A
+source has the same identity reuses the copy, one whose source changed stages it again. The
+controller walks the source for its identity (once per few minutes) and hands it to each
+trial, so a trial that reuses the copy reads no file of the source. A
 SquashFS image is mounted with ``squashfuse`` where that is on PATH (the image stays where it
 is: one large file, which a parallel file system serves well), else the image file is copied.
 
@@ -58,6 +60,25 @@ class StagedData:
         }
 
 
+IDENTITY_TTL_S = 300.0
+_identities: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def data_identity(spec: SweepSpec) -> dict[str, Any] | None:
+    """The identity of the sweep's ``data.stage`` (None when it stages nothing), walked at most
+    once per :data:`IDENTITY_TTL_S` in this process: a controller passes it to each trial, so
+    trials compare markers without walking a data set of many files on the shared file system."""
+    if spec.data.stage is None:
+        return None
+    source = spec.data.stage
+    now = time.monotonic()
+    cached = _identities.get(str(source))
+    if cached is None or now - cached[0] > IDENTITY_TTL_S:
+        cached = (now, source_identity(source))
+        _identities[str(source)] = cached
+    return cached[1]
+
+
 def source_identity(source: Path) -> dict[str, Any]:
     """What tells a changed source apart: its path, total size, file count, newest mtime."""
     if not source.is_dir():
@@ -85,10 +106,13 @@ def staging_dir(spec: SweepSpec) -> Path:
     return Path(root) / f"sweeps-data-{user}" / f"{source.name}-{digest}"
 
 
-def stage_data(spec: SweepSpec) -> StagedData:
-    """Stage ``data.stage`` on this node unless a trial before did; set ``$SWEEPS_DATA``."""
+def stage_data(spec: SweepSpec, identity: dict[str, Any] | None = None) -> StagedData:
+    """Stage ``data.stage`` on this node unless a trial before did; set ``$SWEEPS_DATA``.
+
+    ``identity``: the source's, as the controller found it (:func:`data_identity`); without
+    it the source is walked here."""
     source = _source(spec)
-    identity = source_identity(source)
+    identity = identity or source_identity(source)
     home = staging_dir(spec)
     home.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     home.mkdir(exist_ok=True)

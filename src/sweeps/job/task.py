@@ -24,6 +24,7 @@ class TrialTask:
     checkpoint_dir: str
     log_path: str = ""
     trials_per_gpu: int = 1  # trials sharing each of its GPUs (the run strategy's packing)
+    data_identity: dict[str, Any] | None = None  # data.stage's, as the controller found it
 
 
 @dataclass
