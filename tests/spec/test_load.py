@@ -59,6 +59,23 @@ def test_yaml_exponent_strings_become_floats(tmp_path: Path) -> None:
             3,
         ),
         ({"pruner": {"name": "MedianPruner", "args": {"warmup": 1}}}, "pruner.args.warmup", 1),
+        ({"storage": "mongodb://db.example/sweeps"}, "storage", "mongodb://db.example/sweeps"),
+        # Optuna takes these without a word and fails only once it samples or prunes.
+        (
+            {"sampler": {"name": "TPESampler", "args": {"n_startup_trials": "abc"}}},
+            "sampler.args.n_startup_trials",
+            "abc",
+        ),
+        (
+            {"sampler": {"name": "TPESampler", "args": {"multivariate": "yes"}}},
+            "sampler.args.multivariate",
+            "yes",
+        ),
+        (
+            {"pruner": {"name": "MedianPruner", "args": {"n_warmup_steps": "5"}}},
+            "pruner.args.n_warmup_steps",
+            "5",
+        ),
         ({"sampler": {"name": "GridSampler"}}, "sampler.name", "GridSampler"),
         ({"study": "has space"}, "study", "has space"),
     ],

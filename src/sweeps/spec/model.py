@@ -373,6 +373,15 @@ class SweepSpec(_Strict):
             raise ValueError(problem)
         return value
 
+    @field_validator("storage")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        """A storage Optuna cannot open here (``mongodb://...``) is refused before any run."""
+        from sweeps.storage.urls import backend_of
+
+        backend_of(value)  # ValueError naming the schemes it takes
+        return value
+
     @field_validator("study")
     @classmethod
     def _study_name(cls, value: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import optuna
 
+from sweeps.spec.arg_types import arg_type_problems
 from sweeps.spec.model import SweepSpec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import grid_search_space
@@ -169,7 +170,8 @@ def _check_args(key: str, cls: type, args: dict[str, Any]) -> list[tuple[str, An
                     f"{cls.__name__} takes no such argument; it takes: {allowed}",
                 )
             )
-    return problems
+    known = {name: value for name, value in args.items() if name in defaults}
+    return problems + arg_type_problems(key, cls, known)
 
 
 def describe_value(value: Any) -> Any:
