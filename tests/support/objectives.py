@@ -128,3 +128,21 @@ def sleep_for_x(params: dict[str, Any]) -> float:
     energy, so accuracy against energy has a Pareto front."""
     time.sleep(params["x"] / 10)
     return -float(params["x"])
+
+
+def interrupted_once(params: dict[str, Any], trial: TrialHandle, how: str = "catch") -> float:
+    """The slot's first attempt gets a signal from outside (as a terminal's Ctrl-C or a closed
+    ssh session would send it): ``catch``: SIGINT, caught, a partial result returned; ``raise``:
+    SIGINT, not caught; ``hangup``: SIGHUP, which kills the process. Later attempts finish."""
+    marker = trial.checkpoint_dir / "interrupted"
+    if not marker.exists():
+        marker.write_text(how)
+        signum = signal.SIGHUP if how == "hangup" else signal.SIGINT
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            if how == "raise":
+                raise
+            return -1.0  # what a training script that catches Ctrl-C would report
+    return float(params["x"])

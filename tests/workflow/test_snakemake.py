@@ -200,3 +200,50 @@ def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
     assert len(final) == 3 and all(t.state == TrialState.COMPLETE for t in final)
     retried = sorted(t.params["x"] for t in final if t.system_attrs["sweeps:attempt"] == 1)
     assert retried == params  # interrupted trials re-ran with their own parameters
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_ctrl_c_to_a_background_snakemake_loses_no_trial(tmp_path: Path) -> None:
+    """A script's background job ignores SIGINT (snakemake then goes on), but its trials get
+    the group's Ctrl-C: each interrupted attempt is lost, not failed, and runs again."""
+    cwd = project(
+        tmp_path,
+        objective="support.objectives:misbehave",
+        space={
+            "mode": {"type": "categorical", "choices": ["sleep"]},
+            "x": {"type": "float", "low": 0.0, "high": 1.0},
+        },
+        budget={"n_trials": 3, "max_retries": 1},
+        pruner=None,
+    )
+    env = {**objectives_env(), "SWEEPS_TEST_SLEEP_S": "4"}
+    proc = subprocess.Popen(
+        [*SNAKEMAKE, "--cores", "2"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_ignore_sigint,  # as bash starts `snakemake ... &` in a script
+    )
+    deadline = time.time() + 120
+    while sum(bool(t.intermediate_values) for t in started(cwd)) < 2:
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail("trials did not start")
+        time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 0, output[-3000:]
+    trials = load(cwd).trials
+    final = [t for t in trials if not t.system_attrs.get("sweeps:retryable")]
+    assert len(final) == 3 and all(t.state == TrialState.COMPLETE for t in final), output[-3000:]
+    lost = [t for t in trials if t.system_attrs.get("sweeps:retryable")]
+    assert lost and all("from outside" in t.user_attrs["fail_reason"] for t in lost)
+    assert not any("killed by signal 2" in str(t.user_attrs.get("fail_reason")) for t in final)
+    rerun = snakemake(cwd)
+    assert rerun.returncode == 0 and len(load(cwd).trials) == len(trials)  # nothing left to do

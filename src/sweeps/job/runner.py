@@ -26,6 +26,7 @@ from sweeps.job.devices import visible_devices
 from sweeps.job.distributed import join_job
 from sweeps.job.energy.trial import Share, TrialMeter
 from sweeps.job.handle import TrialHandle
+from sweeps.job.interrupts import interrupted, noting_interrupts
 from sweeps.job.judge import judge_result
 from sweeps.job.seeding import seed_everything
 from sweeps.job.staging import StagedData, stage_data
@@ -70,26 +71,32 @@ def run_trial(task: TrialTask, energy_share: Share | None = None) -> TrialOutcom
     log_file = handle.open_log()
     meter = TrialMeter(counter_gpus(task.spec.resources.gpus), energy_share)
     staged: StagedData | None = None
-    try:
-        if task.spec.data.stage:  # copied once per node, before the objective reads it
-            staged = stage_data(task.spec, task.data_identity)
-        with meter:
-            if task.spec.objective.is_function:
-                outcome = _run_function(task, handle)
-            else:
-                outcome = run_command(task, handle)
-    except optuna.TrialPruned as pruned:
-        outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
-    except Exception as err:
-        handle.log.exception("trial failed")
-        outcome = TrialOutcome(
-            "fail",
-            reason=f"{type(err).__name__}: {err}",
-            traceback=traceback.format_exc()[-TRACEBACK_LIMIT:],
-        )
-    finally:
-        handle.close_log(log_file)
-        _leave_process_group()
+    with noting_interrupts() as interrupts:
+        try:
+            if task.spec.data.stage:  # copied once per node, before the objective reads it
+                staged = stage_data(task.spec, task.data_identity)
+            with meter:
+                if task.spec.objective.is_function:
+                    outcome = _run_function(task, handle)
+                else:
+                    outcome = run_command(task, handle)
+        except optuna.TrialPruned as pruned:
+            outcome = TrialOutcome("pruned", reason=str(pruned) or "pruned by the pruner")
+        except KeyboardInterrupt:
+            outcome = interrupted()
+        except Exception as err:
+            handle.log.exception("trial failed")
+            outcome = TrialOutcome(
+                "fail",
+                reason=f"{type(err).__name__}: {err}",
+                traceback=traceback.format_exc()[-TRACEBACK_LIMIT:],
+            )
+        finally:
+            handle.close_log(log_file)
+            _leave_process_group()
+    if interrupts and not outcome.retryable:  # an objective that caught the interrupt
+        handle.log.warning("%s reached the trial; its result is not kept", interrupts[0])
+        outcome = interrupted(interrupts[0])
     facts["device"] = _device_name(handle)
     if handle.log_path is not None:
         facts["log_file"] = str(handle.log_path)

@@ -19,6 +19,10 @@ from sweeps.spec.launch import tasks_per_node
 # A trial is told to stop this many seconds before its time limit, so that it can still
 # return its outcome; at the limit its process is killed.
 TIME_LIMIT_GRACE_S = 5
+# Signals that stop a trial process for reasons outside its parameters (Ctrl-C, a closed ssh
+# session, a kill by a user): the attempt is lost, not failed. SIGKILL may be the kernel's
+# out-of-memory killer, which a retry would meet again: not among them.
+OUTSIDE_SIGNALS = ("(SIGINT)", "(SIGHUP)", "(SIGTERM)", "(SIGQUIT)")
 
 
 class LocalBackend(Backend):
@@ -56,4 +60,7 @@ class LocalBackend(Backend):
             outcome.reason = f"time limit of {handle.spec.resources.time_min} min reached"
         elif (signal := exit_watch.killed_by(log_tail(handle.job))) is not None:
             outcome.reason = signal
+            if any(name in signal for name in OUTSIDE_SIGNALS):  # a terminal's, a logout's
+                outcome.reason += ", sent from outside the sweep: the attempt is retried"
+                outcome.retryable = True
         return outcome
