@@ -18,8 +18,16 @@ def workflow_path() -> Path:
     return _data("workflow") / "Snakefile"
 
 
+WORKFLOW_PROFILE = "default"  # profiles/default: Snakemake uses it in every run of the project
+
+
 def profiles_dir() -> Path:
     return _data("profiles")
+
+
+def workflow_profile() -> Path:
+    """The workflow's own profile (not a site's), which ``sweeps init`` puts in a project."""
+    return profiles_dir() / WORKFLOW_PROFILE / "config.yaml"
 
 
 def init_template_dir() -> Path:

@@ -10,7 +10,14 @@ import yaml
 from sweeps.cli import main
 from sweeps.spec import load_spec
 
-FILES = {"Snakefile", "config/config.yaml", "sweeps/example.yaml", "train.py", ".gitignore"}
+FILES = {
+    "Snakefile",
+    "config/config.yaml",
+    "sweeps/example.yaml",
+    "train.py",
+    ".gitignore",
+    "profiles/default/config.yaml",  # the workflow's own profile: a plain re-run resumes
+}
 
 
 def written(root: Path) -> set[str]:

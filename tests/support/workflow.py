@@ -15,9 +15,11 @@ from support.specs import REPO
 
 
 def workflow_project(dest: Path, sweep: dict[str, Any]) -> Path:
-    """Copy the Snakefile and workflow/ into ``dest`` and make ``sweep`` its default sweep."""
+    """Copy the Snakefile, workflow/ and the workflow's profile into ``dest`` and make ``sweep``
+    its default sweep."""
     shutil.copy(REPO / "Snakefile", dest / "Snakefile")
     shutil.copytree(REPO / "workflow", dest / "workflow")
+    shutil.copytree(REPO / "profiles" / "default", dest / "profiles" / "default")
     (dest / "config" / "sweeps").mkdir(parents=True)
     (dest / "config" / "sweeps" / "default.yaml").write_text(yaml.safe_dump(sweep))
     config = {"sweep": "config/sweeps/default.yaml", "site": None, "force": False}

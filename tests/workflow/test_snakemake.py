@@ -202,6 +202,64 @@ def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
     assert retried == params  # interrupted trials re-ran with their own parameters
 
 
+@pytest.mark.parametrize(
+    ("signum", "to_group", "mode"),
+    [(signal.SIGTERM, False, "processes"), (signal.SIGHUP, True, "threads")],
+    ids=["sigterm-to-snakemake", "sighup-to-the-group"],
+)
+def test_sigterm_and_sighup_stop_the_sweep_and_a_plain_rerun_completes_it(
+    tmp_path: Path, signum: int, to_group: bool, mode: str
+) -> None:
+    """`kill PID` (SIGTERM: Snakemake would finish its running jobs, the lanes, which run
+    the whole sweep) and a closed ssh session (SIGHUP to the group) stop the sweep as Ctrl-C
+    does; the plain re-run (no --rerun-incomplete) completes the budget."""
+    cwd = project(
+        tmp_path,
+        objective="support.objectives:misbehave",
+        space={
+            "mode": {"type": "categorical", "choices": ["sleep"]},
+            "x": {"type": "float", "low": 0.0, "high": 1.0},
+        },
+        budget={"n_trials": 4},
+        pruner=None,
+    )
+    proc = subprocess.Popen(
+        [*SNAKEMAKE, "--cores", "2", *CONTROLLER_MODES[mode]],
+        cwd=cwd,
+        env=objectives_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while sum(bool(t.intermediate_values) for t in started(cwd)) < 2:
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail("trials did not start")
+        time.sleep(0.3)
+    if to_group:
+        os.killpg(proc.pid, signum)
+    else:
+        os.kill(proc.pid, signum)
+    output, _ = proc.communicate(timeout=60)  # trials sleep 60 s: a stop that waits fails
+    assert proc.returncode != 0
+    assert "interrupted; cancelled job" in output, output[-3000:]
+    stopped = load(cwd).trials
+    assert stopped and all(t.state == TrialState.FAIL for t in stopped)
+    assert all(t.system_attrs.get("sweeps:retryable") for t in stopped)
+
+    os.environ["SWEEPS_TEST_SLEEP_S"] = "0"
+    try:
+        rerun = snakemake(cwd, *CONTROLLER_MODES[mode][:2])
+    finally:
+        del os.environ["SWEEPS_TEST_SLEEP_S"]
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    final = [t for t in load(cwd).trials if not t.system_attrs.get("sweeps:retryable")]
+    assert sorted(t.system_attrs["sweeps:slot"] for t in final) == [0, 1, 2, 3]
+    assert all(t.state == TrialState.COMPLETE for t in final)
+
+
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from sweeps.controller.budget import forget_not_run
 from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
+from sweeps.controller.interrupt import stop_sweep_on_termination
 from sweeps.run.strategies import check_dispatch
 from sweeps.run.executors import backend_for
 from sweeps.spec import load_spec
@@ -36,6 +37,7 @@ BACKEND = backend_for(SPEC)
 # Many processes on a database server: one proxy holds the connections (storage_proxy); the
 # processes started later inherit it. (A module's `onstart:` never runs, so it starts here.)
 if workflow.is_main_process and not dry_run(sys.argv):
+    stop_sweep_on_termination()  # SIGTERM, SIGHUP: as Ctrl-C (not "finish running jobs")
     try:
         PROXY = start_storage_proxy(SPEC, BACKEND)
     except ProxyError as err:

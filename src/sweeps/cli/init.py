@@ -1,7 +1,8 @@
 """``sweeps init [DIR]``: write a minimal project that runs the installed workflow.
 
 The project is a Snakefile using the workflow through Snakemake's ``module`` directive, a
-config, an example sweep and its objective (``train.py``), and a ``.gitignore``. Existing
+config, an example sweep and its objective (``train.py``), the workflow's own Snakemake profile
+(``profiles/default``) and a ``.gitignore``. Existing
 files are never overwritten without ``--force``.
 """
 
@@ -12,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from sweeps.cli.common import UserError, user_errors
-from sweeps.shipped import init_template_dir
+from sweeps.shipped import WORKFLOW_PROFILE, init_template_dir, workflow_profile
 
 # Template files stored under another name (package data drops dotfiles).
 RENAMED = {"gitignore": ".gitignore"}
@@ -26,6 +27,8 @@ def project_files() -> dict[Path, Path]:
         if source.is_file() and "__pycache__" not in source.parts:
             relative = source.relative_to(root)
             files[relative.with_name(RENAMED.get(relative.name, relative.name))] = source
+    profile = workflow_profile()
+    files[Path("profiles") / WORKFLOW_PROFILE / profile.name] = profile
     return files
 
 

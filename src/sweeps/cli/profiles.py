@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from sweeps.cli.common import UserError, user_errors
-from sweeps.shipped import profiles_dir
+from sweeps.shipped import WORKFLOW_PROFILE, profiles_dir
 
 
 def shipped_profiles() -> dict[str, Path]:
@@ -20,7 +20,11 @@ def shipped_profiles() -> dict[str, Path]:
     root = profiles_dir()
     if not root.is_dir():
         raise UserError(f"no profiles shipped with this installation (looked in {root})")
-    return {p.name: p.resolve() for p in sorted(root.iterdir()) if (p / "config.yaml").is_file()}
+    return {
+        p.name: p.resolve()
+        for p in sorted(root.iterdir())
+        if (p / "config.yaml").is_file() and p.name != WORKFLOW_PROFILE
+    }
 
 
 def snakemake_config_dir() -> Path:

@@ -3,10 +3,10 @@
 submitit's local controller keeps no task's exit status, so a trial process killed by a signal
 (``kill -9``, the kernel's OOM killer) would leave only its last log line behind. The local
 backend starts each task as ``python exit_watch.py COMMAND...``: this script forwards the
-signals the controller sends (interrupt, terminate, submitit's time-limit signal) to the task,
-dies with it (the task gets SIGKILL if this process is killed), and writes one line that
-:func:`killed_by` reads back. It is run as a file, not imported from the package, so it starts
-in milliseconds.
+signals the controller sends (interrupt, terminate, submitit's time-limit signal) and a closed
+session's hang-up to the task, dies with it (the task gets SIGKILL if this process is
+killed), and writes one line that :func:`killed_by` reads back. It is run as a file, not
+imported from the package, so it starts in milliseconds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from types import FrameType
 
 KILLED_LINE = "sweeps: the trial process was killed by signal {number} ({name})"
 _KILLED = re.compile(r"sweeps: the trial process was killed by signal (\d+) \((\w+)\)")
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2)
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 PR_SET_PDEATHSIG = 1
 
 

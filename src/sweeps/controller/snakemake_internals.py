@@ -1,0 +1,18 @@
+"""The one place that reaches into Snakemake's private API (checked with Snakemake 9)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def on_graceful_exit(stop: Callable[[], None]) -> None:
+    """Run ``stop`` where Snakemake's scheduler would take SIGTERM as "finish the running jobs,
+    then exit" (``JobScheduler.exit_gracefully``, which its ``__init__`` installs as the SIGTERM
+    handler)."""
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    def exit_now(self: Any, *args: Any) -> None:
+        stop()
+
+    JobScheduler.exit_gracefully = exit_now
