@@ -150,6 +150,44 @@ def test_dead_controller_leaves_a_trial_that_is_retried_with_its_params(make_spe
     assert "controller died" in trials[0].user_attrs["fail_reason"]
 
 
+def test_a_trial_whose_controller_died_mid_sampling_is_sampled_anew(make_spec) -> None:  # type: ignore[no-untyped-def]
+    from sweeps.study.slots import create_slot_trial
+
+    _, spec = make_spec()
+    study = prepare_study(spec)
+    orphan = create_slot_trial(study, slot=0, attempt=0)  # died before it suggested `x`
+    storage_of(study).set_trial_system_attr(
+        trial_id_of(orphan), Key.CONTROLLER, exited_controller()
+    )
+    receipt = run_slot(spec, 0, Path("results/t/trials/0.json"))
+    assert receipt.state == "COMPLETE"  # not retried without its parameters (KeyError: 'x')
+    lost, retry = slot_trials(load_study(spec), 0)
+    assert lost.state == TrialState.FAIL and not lost.params
+    assert retry.state == TrialState.COMPLETE and set(retry.params) == {"x"}
+
+
+def test_a_sampler_that_crashes_leaves_no_running_trial(  # type: ignore[no-untyped-def]
+    make_spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sweeps.controller.slot as slot_module
+
+    def crash(trial: object, spec: object) -> None:  # stands in for a sampler bug mid-suggest
+        raise TypeError("'<' not supported between instances of 'int' and 'str'")
+
+    _, spec = make_spec()
+    prepare_study(spec)
+    with monkeypatch.context() as patch:
+        patch.setattr(slot_module, "suggest_all", crash)
+        with pytest.raises(TypeError):
+            run_slot(spec, 0, Path("results/t/trials/0.json"))
+    [trial] = load_study(spec).trials
+    assert trial.state == TrialState.FAIL and trial.system_attrs[Key.RETRYABLE]
+    assert trial.user_attrs["fail_reason"].startswith("its sampling did not finish: TypeError")
+    # the sampler fixed: the slot samples anew and completes
+    assert run_slot(spec, 0, Path("results/t/trials/0.json")).state == "COMPLETE"
+    assert set(slot_trials(load_study(spec), 0)[-1].params) == {"x"}
+
+
 def test_slot_outside_budget(make_spec) -> None:  # type: ignore[no-untyped-def]
     _, spec = make_spec()
     prepare_study(spec)

@@ -160,12 +160,19 @@ def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan
     """The slot's next trial: asked ahead by its batch, a retry, a replay, or newly sampled."""
     if plan.action == "new" and plan.trial is not None:  # asked ahead by its batch
         return claim_asked_trial(study, plan.trial)
-    previous = plan.trial if plan.action == "retry" else replay_template(spec, slot)
+    previous = plan.trial if plan.action == "retry" else None
+    if previous is None or not set(spec.space) <= set(previous.params):
+        previous = replay_template(spec, slot)  # a lost attempt whose sampling never finished
     if previous is None:
         require_batch(spec, slot)
     trial = create_slot_trial(study, slot, plan.attempt, params=previous)
     if previous is None:
-        suggest_all(trial, spec)
+        try:
+            suggest_all(trial, spec)
+        except BaseException as err:  # no trial is left RUNNING, or retried, without its params
+            why = f"its sampling did not finish: {type(err).__name__}: {err}"
+            fail_retryable(storage_of(study), trial_id_of(trial), why)
+            raise
     return trial
 
 
