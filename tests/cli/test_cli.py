@@ -23,16 +23,36 @@ def test_validate_json(capsys) -> None:  # type: ignore[no-untyped-def]
     assert resolved["pruner"]["args"]["n_warmup_steps"] == 3
 
 
-def test_validate_bad_file_exits_nonzero_with_key_and_value(tmp_path: Path) -> None:
+def validate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sweeps", "validate", *args], capture_output=True, text=True
+    )
+
+
+def test_validate_bad_file_exits_2_with_key_and_value(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(base_spec(budget={"n_trials": -3})))
-    run = subprocess.run(
-        [sys.executable, "-m", "sweeps", "validate", str(path)], capture_output=True, text=True
-    )
+    run = validate(str(path))
     assert run.returncode == 2
     assert str(path) in run.stderr
     assert "budget.n_trials = -3" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_validate_exit_codes_are_those_documented(tmp_path: Path) -> None:
+    # docs/reliability.md: 0 valid; 2 for bad input, a malformed file as a misused command.
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(base_spec()))
+    assert validate(str(good)).returncode == 0
+    not_yaml = tmp_path / "not-yaml.yaml"
+    not_yaml.write_text("study: [unclosed\n")
+    run = validate(str(not_yaml))
+    assert (run.returncode, "not valid YAML" in run.stderr) == (2, True)
+    assert validate(str(tmp_path / "absent.yaml")).returncode == 2
+    usage = validate()  # no PATH: argparse's usage error
+    assert usage.returncode == 2 and "usage: sweeps validate" in usage.stderr
+    docs = (REPO / "docs" / "reliability.md").read_text()
+    assert "`sweeps validate` exits 2 naming file, key and value" in docs
 
 
 def test_status_json(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -125,3 +145,29 @@ def test_status_json_shows_totals_and_budgets_and_never_writes(make_spec, capsys
     assert "spent: 0.75 billed GPU-hours (2 trial(s)), energy 150 Wh" in out
     assert "budget max_billed_gpu_hours: 0.75 of 2.0 GPU-hours spent, 1.25 GPU-hours left" in out
     assert db.read_bytes() == before  # status only reads
+
+
+def test_outcome_exits_1_with_one_line_until_a_trial_completed(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sweeps.controller.slot import tell_outcome
+    from sweeps.job.task import TrialOutcome
+    from sweeps.study import load_study
+
+    path, spec = make_spec(budget={"n_trials": 2})
+    assert main(["outcome", "--spec", str(path)]) == 2  # no study yet: nothing to judge
+    assert "run the sweep first" in capsys.readouterr().err
+    assert main(["study", "prepare", "--spec", str(path)]) == 0
+    study = load_study(spec)
+    for size in (2500, 3279.2):
+        reason = f"RuntimeError: CUDA out of memory. Tried to allocate {size} MiB"
+        tell_outcome(study, study.ask(), TrialOutcome("fail", reason=reason))
+    capsys.readouterr()
+    log = path.parent / "logs" / "outcome.log"
+    assert main(["outcome", "--spec", str(path), "--log", str(log)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sweeps: no trial of sweep 't' succeeded")
+    assert log.read_text() == err
+    assert "all with RuntimeError: CUDA out of memory. Tried to allocate 3279.2 MiB" in err
+    assert "budget.n_trials (2) is spent" in err
+    tell_outcome(study, study.ask(), TrialOutcome("complete", values=[1.0]))
+    assert main(["outcome", "--spec", str(path)]) == 0
+    assert capsys.readouterr().out == "t: 1 trial(s) complete\n"

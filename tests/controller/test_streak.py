@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e
 
 CAUSE = "ModuleNotFoundError: No module named 'sweeps_test_fix_me'"
 STOP_LINE = f"sweep stopped: 3 trials in a row failed with the same cause: {CAUSE}"
+NO_SUCCESS = "sweeps: no trial of sweep 't' succeeded"
 OTHERS_LINE = "sweep stopped (same-cause failures, see 'sweep stopped:' above)"
 
 
@@ -98,6 +99,8 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     first = snakemake(cwd)
     assert first.returncode != 0
     assert first.stderr.count(STOP_LINE) == 1, first.stderr[-4000:]
+    assert f"{STOP_LINE} (trials " in first.stderr
+    assert "no trial of the sweep has succeeded yet; fix it and run again" in first.stderr
     assert first.stderr.count(CAUSE) == 1  # the others refer to it without repeating it
     assert OTHERS_LINE in first.stderr
     assert re.search(r"trial \d+ cancelled", first.stderr)  # the first trial was in flight
@@ -150,12 +153,38 @@ def test_failures_that_are_not_in_a_row_with_one_cause_do_not_stop_the_sweep(
         parallelism=1,  # trials end in the order they are called
     )
     run = snakemake(cwd)
-    assert run.returncode == 0, run.stderr[-4000:]
     assert "sweep stopped" not in run.stderr
     assert calls(cwd) == 5
     failed = objective_failures(study_of(cwd))
     assert len(failed) == len(fails)
     assert (cwd / "results" / "t" / "report.html").exists()
+    if len(fails) == 5:  # no trial succeeded: the sweep ran its budget, and says so
+        assert run.returncode != 0 and run.stderr.count(NO_SUCCESS) == 1, run.stderr[-4000:]
+        assert "budget.n_trials (5) is spent" in run.stderr
+    else:
+        assert run.returncode == 0, run.stderr[-4000:]
+        assert NO_SUCCESS not in run.stderr
+
+
+def test_one_cause_whose_message_carries_numbers_stops_the_sweep(tmp_path: Path) -> None:
+    # Each message names other sizes, its process id and the trial's x: one cause all the same.
+    cwd = project(
+        tmp_path,
+        objective="support.streak_objectives:out_of_memory",
+        budget={"n_trials": 8},
+        parallelism=1,
+    )
+    run = snakemake(cwd)
+    assert run.returncode != 0
+    stop = re.search(
+        r"sweep stopped: 3 trials in a row failed with the same cause: (.*) \(trials", run.stderr
+    )
+    assert stop is not None, run.stderr[-4000:]
+    failed = objective_failures(study_of(cwd))
+    assert len(failed) == 3 and len({t.user_attrs["fail_reason"] for t in failed}) == 3
+    assert stop.group(1) == failed[-1].user_attrs["fail_reason"]  # a real message, as it was
+    assert stop.group(1).startswith("RuntimeError: CUDA out of memory. Tried to allocate ")
+    assert calls(cwd) == 3
 
 
 def test_zero_disables_the_stop(tmp_path: Path) -> None:
@@ -165,5 +194,27 @@ def test_zero_disables_the_stop(tmp_path: Path) -> None:
         budget={"n_trials": 4, "max_consecutive_failures": 0},
     )
     run = snakemake(cwd)
-    assert run.returncode == 0, run.stderr[-4000:]
+    assert "sweep stopped" not in run.stderr
     assert len(objective_failures(study_of(cwd))) == 4
+    # Not one trial succeeded: the report is written, then one line says so and where to look.
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.startswith(NO_SUCCESS)]
+    assert len(lines) == 1, run.stderr[-4000:]
+    assert f"(4 failed, 0 pruned of 4 trial slots); all with {CAUSE};" in lines[0]
+    assert "results/t/trials.csv (column user_attrs_fail_reason)" in lines[0]
+    assert "budget.n_trials (4) is spent" in lines[0]
+    assert (cwd / "results" / "t" / "report.html").exists()
+
+    # A plain re-run starts no trial and says so again, instead of "nothing to be done".
+    again = snakemake(cwd)
+    assert again.returncode != 0 and again.stderr.count(NO_SUCCESS) == 1, again.stderr[-4000:]
+    assert calls(cwd) == 4
+
+    # Fixed, with a larger budget: the new slots run, and the sweep ends well.
+    sweep = cwd / "config" / "sweeps" / "default.yaml"
+    sweep.write_text(sweep.read_text().replace("n_trials: 4", "n_trials: 5"))
+    fixed = snakemake(cwd, fixed=True)
+    assert fixed.returncode == 0, fixed.stderr[-4000:]
+    assert NO_SUCCESS not in fixed.stderr
+    complete = [t for t in study_of(cwd).trials if t.state == TrialState.COMPLETE]
+    assert len(complete) == 1 and calls(cwd) == 5

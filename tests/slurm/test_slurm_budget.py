@@ -3,6 +3,7 @@ known length x GPUs), billed by the LUMI profile's rule."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -44,10 +45,11 @@ def budget_sweep(study: str, seconds: float, budget: dict[str, object], parallel
     )
 
 
-def run(cwd: Path, study: str) -> str:
+def run(cwd: Path, study: str, succeeds: bool = True) -> str:
+    """Run the sweep to its end: ``succeeds``, a trial completed (else snakemake exits 1)."""
     proc = start(cwd, "--cores", "2", env=sweeps_env())
     output, _ = proc.communicate(timeout=500)
-    assert proc.returncode == 0, output[-4000:]
+    assert (proc.returncode == 0) == succeeds, output[-4000:]
     deadline = time.monotonic() + 30
     while squeue_ids(f"sweeps-{study}", "PENDING,RUNNING") and time.monotonic() < deadline:
         time.sleep(1)
@@ -82,9 +84,11 @@ def test_deadline_with_cancel_ends_the_trials_in_flight(tmp_path: Path) -> None:
     study = "budget-deadline"
     budget = {"deadline": "25s", "on_exhausted": "cancel"}
     cwd = workflow_project(tmp_path, budget_sweep(study, 300, budget, 1))
-    output = run(cwd, study)
+    output = run(cwd, study, succeeds=False)  # every trial was cancelled: none succeeded
     assert output.count("sweep ended: budget deadline:") == 1, output[-4000:]
+    assert re.search(r"budget deadline: [\d.]+ s of 25 s spent, 0 s left", output)
     assert "trials in flight are cancelled" in output
+    assert f"sweeps: no trial of sweep '{study}' succeeded" in output
     ran = trials(cwd, study)
     first = min(t.datetime_start for t in ran if t.datetime_start)
     assert all(t.datetime_start <= first + timedelta(seconds=25) for t in ran)  # none after

@@ -185,3 +185,18 @@ def test_anchors_and_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
     path.write_text(text)
     spec = load_spec(path)
     assert spec.space["y"].high == 2  # type: ignore[union-attr]
+
+
+def test_validate_prints_every_mistake_of_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = sweep_text(
+        budget={"n_trials": 10**12},
+        seed=2**70,
+        space={"x": {"type": "categorical", "choices": [1, "a", [2]]}},
+    )
+    err = validate(tmp_path, text, capsys)
+    assert f"budget.n_trials = {10**12}: more trials than the workflow can plan" in err
+    assert f"seed = {2**70}: must be between 0 and 2**32 - 1" in err
+    assert "space.x.choices = [1, 'a', [2]]: Optuna takes choices that are None" in err
+    assert "sampler.args" not in err

@@ -9,6 +9,7 @@ import optuna
 import pytest
 from support.specs import base_spec
 
+from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.errors import SpecError
 from sweeps.spec.facts import BILLED_GPU_HOURS, ENERGY_NOT_MEASURED, ENERGY_WH
 from sweeps.spec.load import spec_from_dict
@@ -68,6 +69,43 @@ def test_a_duration_deadline_counts_from_the_first_trial_start() -> None:
     assert state.left == pytest.approx(1.0, abs=1e-3) and not state.exhausted
     old = _started({}, (now - timedelta(hours=3)).astimezone().replace(tzinfo=None))
     assert budget_states(spec, totals([recent, old]), now)[0].exhausted
+
+
+@pytest.mark.parametrize(
+    ("deadline", "ago_s", "line"),
+    [
+        ("15s", 23.2, "deadline: 23.2 s of 15 s spent, 0 s left"),
+        ("45s", 12, "deadline: 12 s of 45 s spent, 33 s left"),
+        ("90m", 600, "deadline: 10 min of 90 min spent, 80 min left"),
+        ("2h", 23, "deadline: 0.0064 h of 2 h spent, 1.99 h left"),
+        ("1d 6h", 9000, "deadline: 2.5 h of 30 h spent, 27.5 h left"),  # its smallest unit
+        ("2d", 3 * 86400, "deadline: 3 d of 2 d spent, 0 d left"),
+    ],
+)
+def test_a_duration_deadline_is_told_in_the_unit_it_was_written_in(
+    deadline: str, ago_s: float, line: str
+) -> None:
+    now = datetime.now(UTC)
+    started = _started({}, (now - timedelta(seconds=ago_s)).astimezone().replace(tzinfo=None))
+    state = budget_states(spec_with(deadline=deadline), totals([started]), now)[0]
+    assert state.line() == line
+    length = parse_deadline(deadline).after
+    assert length is not None and state.exhausted == (ago_s >= length.total_seconds())
+    fresh = budget_states(spec_with(deadline=deadline), totals([]), now)[0]
+    assert fresh.line().endswith("spent, not started")
+
+
+def test_a_wall_clock_deadline_is_told_against_its_time() -> None:
+    now = datetime.now(UTC)
+    started = _started({}, (now - timedelta(minutes=30)).astimezone().replace(tzinfo=None))
+    future = (now + timedelta(hours=1.5)).isoformat()
+    state = budget_states(spec_with(deadline=future), totals([started]), now)[0]
+    assert (
+        state.line() == f"deadline: 0.5 h since the first trial started, 1.5 h left until {future}"
+    )
+    past = "2000-01-01T00:00:00"
+    state = budget_states(spec_with(deadline=past), totals([]), now)[0]
+    assert state.line() == f"deadline: no trial started yet, {past} passed"
 
 
 def test_a_wall_clock_deadline_is_spent_once_it_passed() -> None:

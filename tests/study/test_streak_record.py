@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import optuna
 import pytest
-from optuna.trial import TrialState
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.trial import TrialState, create_trial
 
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study.keys import Key
@@ -33,6 +34,22 @@ def ended(study: optuna.Study, how: str, retryable: bool = False) -> None:
     study.tell(trial, state=TrialState.FAIL)
 
 
+def failed_with(study: optuna.Study, reason: str, opt: str, x: float) -> None:
+    """Add a trial that chose optimizer ``opt`` and ``x`` and failed with ``reason``."""
+    distributions = {
+        "opt": CategoricalDistribution(["adamw", "sgd"]),
+        "x": FloatDistribution(0.0, 10.0),
+    }
+    study.add_trial(
+        create_trial(
+            state=TrialState.FAIL,
+            params={"opt": opt, "x": x},
+            distributions=distributions,
+            user_attrs={"fail_reason": reason},
+        )
+    )
+
+
 def study_of(*outcomes: str) -> optuna.Study:
     study = optuna.create_study()
     for how in outcomes:
@@ -40,12 +57,107 @@ def study_of(*outcomes: str) -> optuna.Study:
     return study
 
 
-def test_the_cause_is_normalised_but_not_blurred() -> None:
+def test_the_cause_is_normalised() -> None:
     raw = "ValueError:  bad\n  value at 0x7f3a9c"
-    assert normalise_cause(raw) == "ValueError: bad value at 0x…"
-    assert normalise_cause("ValueError: 1") != normalise_cause("ValueError: 2")
+    assert normalise_cause(raw) == "ValueError: bad value at <address>"
     oom = "Slurm job {} ended OUT_OF_MEMORY without a result: Killed"
     assert normalise_cause(oom.format("41")) == normalise_cause(oom.format("42_3"))
+
+
+TORCH_OOM = (
+    "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate {} GiB. GPU {} has a total "
+    "capacity of 79.15 GiB of which {} is free. Including non-PyTorch memory, this process has "
+    "{} GiB memory in use. If reserved but unallocated memory is large try setting "
+    "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to avoid fragmentation."
+)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [  # sizes that differ per trial, in different units
+            TORCH_OOM.format("2.44", 0, "1.23 GiB", "77.90"),
+            TORCH_OOM.format("12.00", 1, "512.00 MiB", "78.62"),
+            TORCH_OOM.format("800", 3, "17 MiB", "79.1"),
+        ],
+        [
+            "RuntimeError: CUDA out of memory. Tried to allocate 2500 MiB",
+            "RuntimeError: CUDA out of memory. Tried to allocate 3279.20 MiB",
+        ],
+        [  # memory addresses, and ids in paths (a Slurm job, a temporary directory)
+            "SystemError: <built-in method at 0x7f3a9c1e2b40> returned NULL",
+            "SystemError: <built-in method at 0x7f0012ab33c0> returned NULL",
+        ],
+        [
+            "FileNotFoundError: [Errno 2] No such file or directory: "
+            "'/scratch/project_465000000/sweeps/jobs/8812345/ckpt-epoch=3.pt'",
+            "FileNotFoundError: [Errno 2] No such file or directory: "
+            "'/scratch/project_465000000/sweeps/jobs/8812402_7/ckpt-epoch=11.pt'",
+        ],
+        [
+            "OSError: /tmp/tmpk3j_x9qz/model.pt is empty",
+            "OSError: /tmp/tmp0a_81bcx/model.pt is empty",
+        ],
+        [  # numbers in any format: negative, scientific, with a build's version hash
+            "ValueError: loss diverged at lr=-0.0031 (grad norm 3e+05, build 3f2a9c1e7b)",
+            "ValueError: loss diverged at lr=0.25 (grad norm 1.5E-2, build 77ab01c9de)",
+        ],
+        ["KeyError: 'x'", "KeyError:  'x'"],
+    ],
+)
+def test_one_cause_is_one_whatever_numbers_its_messages_carry(messages: list[str]) -> None:
+    assert len({normalise_cause(m) for m in messages}) == 1
+
+
+def test_the_trials_own_parameter_values_are_masked() -> None:
+    first = normalise_cause(
+        "ValueError: unknown optimizer 'adamw' (lr=0.0012)", {"opt": "adamw", "lr": 0.0012}
+    )
+    second = normalise_cause(
+        "ValueError: unknown optimizer 'sgd' (lr=0.3)", {"opt": "sgd", "lr": 0.3}
+    )
+    assert first == second == "ValueError: unknown optimizer '<param>' (lr=<n>)"
+    # a word is masked only whole, and only where it is this trial's value
+    assert normalise_cause("adamw2 failed", {"opt": "adamw"}) == "adamw2 failed"
+    assert normalise_cause("no 'sgd' here") == "no 'sgd' here"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("KeyError: 'x'", "KeyError: 'y'"),
+        ("KeyError: 'x1'", "KeyError: 'x2'"),  # digits of a name are part of it
+        ("ValueError: expected float16", "ValueError: expected float32"),
+        ("ValueError: bad value", "TypeError: bad value"),
+        ("exit code 1", "exit code 2"),  # the objective's own exit status says why
+        ("killed by signal 9 (SIGKILL)", "killed by signal 15 (SIGTERM)"),
+        (
+            "RuntimeError: CUDA out of memory. Tried to allocate 2500 MiB",
+            "RuntimeError: CUDA error: an illegal memory access was encountered",
+        ),
+        (
+            "ModuleNotFoundError: No module named 'torch'",
+            "ModuleNotFoundError: No module named 'lightning'",
+        ),
+    ],
+)
+def test_different_causes_are_told_apart(one: str, other: str) -> None:
+    assert normalise_cause(one) != normalise_cause(other)
+
+
+def test_a_streak_of_one_cause_with_differing_messages_shows_a_real_one() -> None:
+    study = optuna.create_study()
+    for size, opt in ((2500, "adamw"), (3279.2, "sgd"), (812.5, "adamw")):
+        message = f"RuntimeError: CUDA out of memory with {opt}. Tried to allocate {size} MiB"
+        failed_with(study, message, opt, size / 1000)
+    streak = current_streak(study.trials)
+    assert streak is not None and streak.numbers == [0, 1, 2]
+    assert (
+        streak.cause == "RuntimeError: CUDA out of memory with adamw. Tried to allocate 812.5 MiB"
+    )
+    ended(study, "KeyError: 'x'")  # another cause starts another streak
+    streak = current_streak(study.trials)
+    assert streak is not None and (streak.cause, streak.numbers) == ("KeyError: 'x'", [3])
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,18 @@ def call_decides(
     return float(params["x"])
 
 
+def out_of_memory(params: dict[str, Any], trial: TrialHandle) -> float:
+    """Fails as a too-large model does on a GPU: the sizes in the message follow the trial's
+    parameters, so no two messages are alike."""
+    _count(trial)
+    wanted = 2000 + 1000 * abs(float(params["x"]))
+    raise RuntimeError(
+        f"CUDA out of memory. Tried to allocate {wanted:.2f} MiB. GPU 0 has a total capacity "
+        f"of 79.15 GiB of which {wanted / 3000:.2f} GiB is free. Process {os.getpid()} has "
+        f"78.1 GiB memory in use (x={params['x']})"
+    )
+
+
 def _calls() -> int:
     return len(Path(os.environ["SWEEPS_TEST_CALLS"]).read_text().splitlines())
 

@@ -4,7 +4,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sweeps.controller.budget import forget_not_run
+from sweeps.controller.budget import forget_not_run, not_run_slots
 from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.interrupt import stop_sweep_on_termination
@@ -46,8 +46,16 @@ if workflow.is_main_process and not dry_run(sys.argv):
     if PROXY is not None:
         print(f"note: {PROXY.describe()}", file=sys.stderr)
 PATHS = SweepPaths.of(SPEC)
-# Slots a spent budget ended are looked at again: their trials start if budget is left now.
-forget_not_run(SPEC)
+# Slots a spent budget ended are looked at again: their trials start if budget is left now
+# (a dry run only reports, and writes nothing).
+if not dry_run(sys.argv):
+    forget_not_run(SPEC)
+elif not_run_slots(SPEC):
+    print(
+        f"note: {len(not_run_slots(SPEC))} slots a spent budget ended are looked at again "
+        "by a real run",
+        file=sys.stderr,
+    )
 RESULTS = str(PATHS.root)
 SWEEPS = f"{shlex.quote(sys.executable)} -m sweeps"
 SPEC_ARGS = (

@@ -20,3 +20,20 @@ rule report:
         "../envs/sweeps.yaml"
     shell:
         f"{SWEEPS} report {SPEC_ARGS} --out {RESULTS} 2> {{log}}"
+
+
+# The last step: a sweep none of whose trials completed ends with an error, in one line (the
+# report above is kept). The marker is written only when a trial completed, so a re-run of such
+# a sweep says it again instead of "nothing to be done".
+rule outcome:
+    input:
+        rules.report.output.best,
+    output:
+        f"{RESULTS}/succeeded",
+    log:
+        f"{PATHS.logs}/outcome.log",
+    localrule: True
+    conda:
+        "../envs/sweeps.yaml"
+    shell:
+        f"{SWEEPS} outcome {SPEC_ARGS} --log {{log}} && touch {{output}}"

@@ -100,5 +100,11 @@ def forget_not_run(spec: SweepSpec) -> int:
     return forgotten
 
 
+def not_run_slots(spec: SweepSpec) -> list[str]:
+    """The slots a spent budget ended, which a new run looks at again (nothing is changed)."""
+    folder = _not_run_marker(spec, 0).parent
+    return sorted(marker.name for marker in folder.iterdir()) if folder.is_dir() else []
+
+
 def _not_run_marker(spec: SweepSpec, slot: int) -> Path:
     return SweepPaths.of(spec).root / "not-run" / str(slot)

@@ -33,12 +33,15 @@ class SweepStopped(ControllerStopped):
     """This run stopped on a streak of same-cause failures; the message is one line."""
 
 
-def stop_message(record: StopRecord) -> str:
-    """What the controller that stopped the run prints, once."""
+def stop_message(record: StopRecord, none_succeeded: bool = False) -> str:
+    """What the controller that stopped the run prints, once (``none_succeeded``: no trial of
+    the sweep has completed yet)."""
     numbers = ", ".join(str(n) for n in record.trials)
+    none = "; no trial of the sweep has succeeded yet" if none_succeeded else ""
     return (
         f"sweep stopped: {len(record.trials)} trials in a row failed with the same cause: "
-        f"{record.cause} (trials {numbers}); fix it and run again — finished trials are kept"
+        f"{record.cause} (trials {numbers}){none}; fix it and run again — finished trials "
+        "are kept"
     )
 
 
@@ -76,7 +79,8 @@ def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> No
             return
         record = StopRecord.of(streak, this_run())
         record_stop(study, record)
-    raise SweepStopped(stop_message(record))
+    none_succeeded = not any(t.state == TrialState.COMPLETE for t in trials)
+    raise SweepStopped(stop_message(record, none_succeeded))
 
 
 class StopWatch(BackgroundLoop):

@@ -6,13 +6,19 @@ otherwise fail every trial (on a cluster: every queued GPU job) with the same er
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
+import re
 import shutil
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sweeps import __distribution__
 from sweeps.job.command import command_argv, workdir
 from sweeps.job.runner import import_objective, takes_handle
 from sweeps.job.task import TrialTask
@@ -21,6 +27,10 @@ from sweeps.spec import SweepSpec
 ArgsCheck = Callable[[dict[str, Any]], str | None]
 F = TypeVar("F", bound=Callable[..., Any])
 _ARGS_CHECKS: dict[Callable[..., Any], ArgsCheck] = {}
+# Import names whose distribution is named otherwise (the rest: the import name, as PyPI's).
+_DISTRIBUTIONS = {"sklearn": "scikit-learn", "grpc": "grpcio", "google.protobuf": "protobuf"}
+_DISTRIBUTIONS |= {"pynvml": "nvidia-ml-py"}
+_EXTRA_REQUIREMENT = re.compile(r'^([A-Za-z0-9._-]+)[^;]*;\s*extra\s*==\s*"([^"]+)"')
 
 
 def checks_args(check: ArgsCheck) -> Callable[[F], F]:
@@ -35,19 +45,26 @@ def checks_args(check: ArgsCheck) -> Callable[[F], F]:
     return register
 
 
-def check_objective(spec: SweepSpec, must_import: bool) -> str | None:
+def check_objective(
+    spec: SweepSpec, must_import: bool, directory: Path | None = None
+) -> str | None:
     """Raise ``ValueError`` naming the setting and value when the objective cannot be imported
     (where ``must_import``: the trials run on this machine) or cannot take the sweep's fixed
-    arguments. When it cannot be imported here but may be in the trials' own environment (a
-    container on the compute nodes), return a note saying so instead. A command objective's
-    program is checked by :func:`check_command`."""
+    arguments. It is imported as a trial imports it, with the trials' working ``directory``
+    (default: this one; see :func:`trials_directory`) first on the path; a missing package
+    that an extra of this distribution brings is named with the ``pip install`` that does.
+    When it cannot be imported here but may be in the trials' own environment (a container on
+    the compute nodes), return a note saying so instead. A command objective's program is
+    checked by :func:`check_command`."""
     if spec.objective.function is None:
         return check_command(spec, must_find=must_import)
     name = spec.objective.function
+    directory = Path.cwd() if directory is None else directory
     try:
-        objective = import_objective(name)
+        with _on_path(directory):
+            objective = import_objective(name)
     except Exception as err:  # ImportError, or any error raised while importing the module
-        why = " ".join(f"{type(err).__name__}: {err}".split())
+        why = " ".join(f"{type(err).__name__}: {err}".split()) + _import_hint(err, name, directory)
         if must_import:
             raise ValueError(f"objective.function = {name!r} cannot be imported: {why}") from None
         return (
@@ -75,6 +92,68 @@ def check_objective(spec: SweepSpec, must_import: bool) -> str | None:
         return check(dict(args))
     except ValueError as err:
         raise ValueError(f"objective.args = {args!r}: {err}") from None
+
+
+def trials_directory(sweep: str | Path | None) -> Path:
+    """The directory a sweep's trials run in, and import their objective from: the project's
+    (the nearest directory above the sweep file that holds a ``Snakefile``; Snakemake runs
+    there and its trials inherit it), else the current one (a ``published:NAME`` sweep, or a
+    sweep file outside any project)."""
+    here = Path.cwd()
+    if sweep is None or not Path(sweep).is_file():
+        return here
+    for folder in Path(sweep).resolve().parents:
+        if (folder / "Snakefile").is_file():
+            return folder
+    return here
+
+
+def install_hint(module: str) -> str | None:
+    """``pip install "hpc-sweeps[EXTRA]"`` when a missing ``module`` (an import name) is a
+    package that an extra of this distribution brings, else None."""
+    wanted = _DISTRIBUTIONS.get(module) or _DISTRIBUTIONS.get(module.partition(".")[0])
+    wanted = _canonical(wanted or module.partition(".")[0])
+    try:
+        requirements = metadata.requires(__distribution__) or []
+    except metadata.PackageNotFoundError:
+        return None
+    for requirement in requirements:
+        found = _EXTRA_REQUIREMENT.match(requirement)
+        if found and _canonical(found[1]) == wanted and found[2] != "all":
+            return f'pip install "{__distribution__}[{found[2]}]"'
+    return None
+
+
+def _canonical(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def _import_hint(err: Exception, name: str, directory: Path) -> str:
+    """What to do about a missing module: the extra that brings it, or where it was looked for."""
+    if not isinstance(err, ModuleNotFoundError) or not err.name:
+        return ""
+    hint = install_hint(err.name)
+    if hint is not None:
+        return f"; {hint} brings it"
+    if err.name.partition(".")[0] == name.partition(":")[0].partition(".")[0]:
+        return f" (looked for in {directory}, where the trials run, and the installed packages)"
+    return ""
+
+
+@contextmanager
+def _on_path(directory: Path) -> Iterator[None]:
+    """``sys.path`` as a trial's: its working directory first (``python -m`` puts it there)."""
+    entry = str(directory)
+    added = entry not in sys.path
+    if added:
+        sys.path.insert(0, entry)
+    importlib.invalidate_caches()  # a module written since the last import is found
+    try:
+        yield
+    finally:
+        if added:
+            with suppress(ValueError):
+                sys.path.remove(entry)
 
 
 def check_command(spec: SweepSpec, must_find: bool) -> str | None:

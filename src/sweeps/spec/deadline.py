@@ -12,12 +12,18 @@ _DURATION = re.compile(
 )
 
 
+UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "min": 60.0, "s": 1.0}
+"""The units a duration is written in (``1d 6h``, ``90m``, ``45s``), in seconds."""
+
+
 @dataclass(frozen=True)
 class Deadline:
-    """Either a fixed time (``at``) or a duration after the study's first trial started."""
+    """Either a fixed time (``at``) or a duration after the study's first trial started;
+    ``unit`` is the smallest unit the duration was written in (a key of :data:`UNIT_SECONDS`)."""
 
     at: datetime | None = None
     after: timedelta | None = None
+    unit: str | None = None
 
     def ends(self, first_start: datetime | None) -> datetime | None:
         """When the sweep's time is up; a duration with no trial started yet: not yet known."""
@@ -38,7 +44,8 @@ def parse_deadline(text: str) -> Deadline:
         after = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
         if after.total_seconds() <= 0:
             raise ValueError(f"a duration must be positive, got {text!r}")
-        return Deadline(after=after)
+        unit = [u for u, g in zip(UNIT_SECONDS, match.groups(), strict=True) if g][-1]
+        return Deadline(after=after, unit=unit)
     try:
         at = datetime.fromisoformat(text.strip())
     except ValueError:

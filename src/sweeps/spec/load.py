@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,14 @@ from sweeps.spec.data_check import check_data
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.launch import LAUNCHER_PLACEHOLDERS, launch_problem, ranks_per_node
 from sweeps.spec.metrics import check_metrics
-from sweeps.spec.model import SweepSpec
+from sweeps.spec.model import PrunerSpec, SamplerSpec, SweepSpec
 from sweeps.spec.paths import sweep_file
-from sweeps.spec.samplers import check_pruner, check_sampler
+from sweeps.spec.samplers import (
+    check_pruner,
+    check_pruner_section,
+    check_sampler,
+    check_sampler_section,
+)
 from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 from sweeps.storage.urls import redact_url
 
@@ -48,16 +54,37 @@ def load_spec(
 
 
 def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> SweepSpec:
-    """Validate an already-parsed sweep mapping."""
+    """Validate an already-parsed sweep mapping; every problem of the file is reported."""
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
-        raise SpecError(source, [_describe(e, data) for e in err.errors()]) from None
+        problems = [_describe(e, data) for e in err.errors()]
+        raise SpecError(source, problems + _section_problems(data, problems)) from None
     problems = check_metrics(spec) + check_sampler(spec) + check_pruner(spec) + check_command(spec)
     problems += check_data(spec)
     if problems:
         raise SpecError(source, problems)
     return spec
+
+
+def _section_problems(
+    data: dict[str, Any], found: list[tuple[str, Any, str]]
+) -> list[tuple[str, Any, str]]:
+    """The sampler's and the pruner's own problems in a file that failed elsewhere (they are
+    otherwise checked on the whole spec), for each section pydantic did not already fault."""
+    checks: dict[str, Callable[[Any], list[tuple[str, Any, str]]]] = {
+        "sampler": lambda raw: check_sampler_section(SamplerSpec.model_validate(raw)),
+        "pruner": lambda raw: check_pruner_section(PrunerSpec.model_validate(raw)),
+    }
+    problems: list[tuple[str, Any, str]] = []
+    for section, check in checks.items():
+        if any(key == section or key.startswith(f"{section}.") for key, _, _ in found):
+            continue  # pydantic faulted the section itself
+        try:
+            problems += check(data.get(section, {}))
+        except ValidationError as err:  # not reached above: a file-wide check failed first
+            problems += [_describe({**e, "loc": (section, *e["loc"])}, data) for e in err.errors()]
+    return problems
 
 
 def check_command(spec: SweepSpec) -> list[tuple[str, Any, str]]:
@@ -110,7 +137,7 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def _describe(error: Any, data: dict[str, Any]) -> tuple[str, Any, str]:
     loc = _as_written(tuple(error["loc"]), data)
     key = ".".join(str(part) for part in loc)
-    value = _lookup(data, loc)
+    value = _lookup(data, loc) if loc else MISSING  # a file-wide check: not the whole file
     if loc == ("storage",) and isinstance(value, str):
         value = redact_url(value)  # never echo a password back
     if loc[:2] == ("objective", "env") and isinstance(value, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -22,7 +24,7 @@ from sweeps.spec.data import DataSpec
 from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.facts import metric_name
 from sweeps.spec.launch import Launch
-from sweeps.spec.numbers import Float, Int
+from sweeps.spec.numbers import Float, Int, Seed
 from sweeps.spec.proxy import StorageProxy
 from sweeps.spec.published import Published
 from sweeps.spec.warm import WarmWorkers
@@ -44,13 +46,16 @@ class FloatParam(_Strict):
     log: bool = False
     step: Float | None = None
 
+    @field_validator("step")
+    @classmethod
+    def _step(cls, step: float | None, info: ValidationInfo) -> float | None:
+        if step is not None:
+            _check_step(step, info.data, combines_with_log=False)
+        return step
+
     @model_validator(mode="after")
     def _check(self) -> FloatParam:
         _check_bounds(self.low, self.high, self.log)
-        if self.step is not None and self.log:
-            raise ValueError("'step' and 'log: true' cannot be combined")
-        if self.step is not None and self.step <= 0:
-            raise ValueError(f"'step' must be positive, got {self.step}")
         return self
 
 
@@ -63,13 +68,15 @@ class IntParam(_Strict):
     log: bool = False
     step: Int = 1
 
+    @field_validator("step")
+    @classmethod
+    def _step(cls, step: int, info: ValidationInfo) -> int:
+        _check_step(step, info.data, combines_with_log=step == 1)
+        return step
+
     @model_validator(mode="after")
     def _check(self) -> IntParam:
         _check_bounds(self.low, self.high, self.log)
-        if self.step != 1 and self.log:
-            raise ValueError("'step' and 'log: true' cannot be combined")
-        if self.step <= 0:
-            raise ValueError(f"'step' must be positive, got {self.step}")
         return self
 
 
@@ -82,6 +89,22 @@ class CategoricalParam(_Strict):
     type: Literal["categorical"]
     choices: list[bool | int | float | str | None] = Field(min_length=1)
     weights: list[Float] | None = None
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _optuna_choices(cls, value: Any) -> Any:
+        """One line naming each choice Optuna cannot take, instead of one per union member."""
+        if isinstance(value, list):
+            bad = [
+                f"choices[{i}] = {choice!r} is a {type(choice).__name__}"
+                for i, choice in enumerate(value)
+                if choice is not None and not isinstance(choice, bool | int | float | str)
+            ]
+            if bad:
+                raise ValueError(
+                    f"Optuna takes choices that are None, bool, int, float or str; {'; '.join(bad)}"
+                )
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> CategoricalParam:
@@ -110,10 +133,52 @@ Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator=
 
 
 def _check_bounds(low: float, high: float, log: bool) -> None:
+    problems = []
     if low > high:
-        raise ValueError(f"'low' ({low}) must not exceed 'high' ({high})")
+        problems.append(f"'low' ({low}) must not exceed 'high' ({high})")
     if log and low <= 0:
-        raise ValueError(f"'low' must be > 0 with 'log: true', got {low}")
+        problems.append(f"'low' must be > 0 with 'log: true', got {low}")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _check_step(step: float, data: dict[str, Any], combines_with_log: bool) -> None:
+    """Refuse a step that is not positive, is given with ``log``, or does not divide
+    ``high - low`` (where Optuna would silently lower ``high``); ``data`` holds the fields
+    validated before it (a bound that failed is absent: it is reported on its own)."""
+    if step <= 0:
+        raise ValueError(f"'step' must be positive, got {step}")
+    if data.get("log") and not combines_with_log:
+        raise ValueError("'step' and 'log: true' cannot be combined")
+    low, high = data.get("low"), data.get("high")
+    if low is None or high is None or low > high:
+        return
+    drawn = _highest_drawn(low, high, step)
+    if drawn is not None:
+        range_ = f"[{_shown(low)}, {_shown(high)}]"
+        raise ValueError(
+            f"{_shown(step)} does not divide {range_}: Optuna would draw up to {_shown(drawn)}; "
+            f"set high: {_shown(drawn)} or a step that divides the range"
+        )
+
+
+def _highest_drawn(low: float, high: float, step: float) -> float | None:
+    """The highest value Optuna draws with ``step`` when the step does not divide
+    ``high - low``, else None. Computed as Optuna does, in decimal on the numbers as written
+    (0.1 divides [0, 1]); a remainder within float rounding (1e-9 steps) counts as none."""
+    d_low, d_step = Decimal(str(low)), Decimal(str(step))
+    d_range = Decimal(str(high)) - d_low
+    if d_range % d_step <= d_step * Decimal("1e-9"):
+        return None
+    drawn = d_range // d_step * d_step + d_low
+    return int(drawn) if isinstance(step, int) else float(drawn)
+
+
+def _shown(number: float) -> str:
+    """A bound or step as a sweep file would write it: ``0`` for 0.0, ``0.9`` for 0.9."""
+    if isinstance(number, float) and number.is_integer():
+        return str(int(number))
+    return repr(number)
 
 
 class ObjectiveSpec(_Strict):
@@ -198,7 +263,7 @@ class SamplerSpec(_Strict):
     """An Optuna sampler by class name, its arguments and its seed."""
 
     name: str = "TPESampler"
-    seed: Int | None = None
+    seed: Seed | None = None
     args: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -211,12 +276,20 @@ class PrunerSpec(_Strict):
 
 _OLD_BILLED_BUDGET = "max_gpu_hours"  # what max_billed_gpu_hours was called: still read
 
+MAX_N_TRIALS = 20_000
+"""The most trial slots the workflow plans. It lists one receipt per slot and Snakemake builds
+its DAG over all of them before the first trial starts: ``snakemake -n --cores 1`` took about
+5 s for 10,000 slots and 39 s for 20,000 with ``reproducible: true`` (one job per slot), on a
+loaded 2-core machine, growing with the slots (10**12 would never finish)."""
+
 
 class Budget(_Strict):
     """How much the sweep may spend. ``n_trials`` counts across restarts.
 
     ``max_consecutive_failures``: the sweep stops when that many trials in a row fail with
-    the same cause (0 or null: never). ``max_billed_gpu_hours`` (billed, by the site's rule;
+    the same cause (0 or null: never); those failures are not the parameters' fault, so
+    they do not use up ``n_trials`` and a re-run runs their slots again, unless
+    ``count_failed: true``. ``max_billed_gpu_hours`` (billed, by the site's rule;
     ``max_gpu_hours`` is its old name, with the same meaning), ``max_energy_kwh`` and
     ``deadline`` (an ISO time, or a duration such as ``2h`` from the start of the study's
     first trial): once one is spent no new trial starts, and trials in flight finish
@@ -225,6 +298,7 @@ class Budget(_Strict):
     n_trials: Int = Field(gt=0)
     max_retries: Int = Field(default=2, ge=0)
     max_consecutive_failures: Int | None = Field(default=3, ge=0)
+    count_failed: bool = False
     max_billed_gpu_hours: Float | None = Field(
         default=None,
         gt=0,
@@ -242,6 +316,19 @@ class Budget(_Strict):
                 f"'{_OLD_BILLED_BUDGET}' is the old name of 'max_billed_gpu_hours': give one"
             )
         return data
+
+    @field_validator("n_trials")
+    @classmethod
+    def _plannable(cls, value: int) -> int:
+        if value > MAX_N_TRIALS:
+            raise ValueError(
+                f"more trials than the workflow can plan: at most {MAX_N_TRIALS}; it lists one "
+                "receipt per trial slot and Snakemake builds its DAG over all of them before "
+                "the first trial starts (about 5 s for 10,000 slots, 39 s for 20,000 with "
+                "reproducible: true); split a larger search into studies of at most "
+                f"{MAX_N_TRIALS} trials"
+            )
+        return value
 
     @field_validator("deadline")
     @classmethod
@@ -334,7 +421,7 @@ class SweepSpec(_Strict):
     budget: Budget
     parallelism: Int = Field(default=1, ge=1)
     reproducible: bool = False
-    seed: Int = 0
+    seed: Seed = 0
     resources: Resources = Field(default_factory=Resources)
     dispatch: Dispatch = Field(default_factory=Dispatch)
     data: DataSpec = Field(default_factory=DataSpec)

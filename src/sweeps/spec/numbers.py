@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -18,3 +18,18 @@ Int = Annotated[int, BeforeValidator(_not_a_boolean)]
 
 Float = Annotated[float, BeforeValidator(_not_a_boolean)]
 """A real-valued setting; ``true``/``false`` are refused rather than read as 1.0/0.0."""
+
+SEED_MAX = 2**32 - 1
+"""The largest seed Optuna's samplers take (numpy's ``RandomState``: 0 to 2**32 - 1)."""
+
+
+def _seed_range(value: int) -> int:
+    if not 0 <= value <= SEED_MAX:
+        raise ValueError(
+            f"must be between 0 and 2**32 - 1 ({SEED_MAX}), the seeds Optuna's samplers take"
+        )
+    return value
+
+
+Seed = Annotated[int, BeforeValidator(_not_a_boolean), AfterValidator(_seed_range)]
+"""A seed: an integer from 0 to 2**32 - 1, refused here rather than when the sampler is built."""

@@ -10,7 +10,7 @@ from typing import Any
 import optuna
 
 from sweeps.spec.arg_types import arg_type_problems
-from sweeps.spec.model import SweepSpec
+from sweeps.spec.model import PrunerSpec, SamplerSpec, SweepSpec
 from sweeps.spec.seeds import derive_seed
 from sweeps.spec.space import grid_search_space
 from sweeps.spec.wandb_hyperband import WandbHyperbandPruner
@@ -47,13 +47,34 @@ def _known(module: Any, base: type) -> list[str]:
     return sorted(n for n in dir(module) if _lookup_class(module, n, base) is not None)
 
 
+def check_sampler_section(sampler: SamplerSpec) -> list[tuple[str, Any, str]]:
+    """Problems the sampler section has on its own (its name, its arguments' names and types),
+    as (key, value, message): checked even where other parts of the file are invalid."""
+    cls = _lookup_class(optuna.samplers, sampler.name, optuna.samplers.BaseSampler)
+    if cls is None:
+        known = ", ".join(_known(optuna.samplers, optuna.samplers.BaseSampler))
+        return [("sampler.name", sampler.name, f"not an Optuna sampler; known: {known}")]
+    return _check_args("sampler.args", cls, sampler.args)
+
+
+def check_pruner_section(pruner: PrunerSpec) -> list[tuple[str, Any, str]]:
+    """Problems the pruner section has on its own (its name, its arguments' names and types),
+    as (key, value, message): checked even where other parts of the file are invalid."""
+    cls = pruner_class(pruner.name)
+    if cls is None:
+        known = ", ".join(
+            sorted(_known(optuna.pruners, optuna.pruners.BasePruner) + list(PROJECT_PRUNERS))
+        )
+        return [("pruner.name", pruner.name, f"not a pruner; known: {known}")]
+    return _check_args("pruner.args", cls, pruner.args)
+
+
 def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     """Problems with the sampler section, as (key, value, message)."""
     cls = _lookup_class(optuna.samplers, spec.sampler.name, optuna.samplers.BaseSampler)
+    problems = check_sampler_section(spec.sampler)
     if cls is None:
-        known = ", ".join(_known(optuna.samplers, optuna.samplers.BaseSampler))
-        return [("sampler.name", spec.sampler.name, f"not an Optuna sampler; known: {known}")]
-    problems = _check_args("sampler.args", cls, spec.sampler.args)
+        return problems
     if spec.multi_objective and spec.sampler.name in SINGLE_OBJECTIVE_SAMPLERS:
         problems.append(
             (
@@ -90,12 +111,9 @@ def check_sampler(spec: SweepSpec) -> list[tuple[str, Any, str]]:
 def check_pruner(spec: SweepSpec) -> list[tuple[str, Any, str]]:
     """Problems with the pruner section, as (key, value, message)."""
     cls = pruner_class(spec.pruner.name)
+    problems = check_pruner_section(spec.pruner)
     if cls is None:
-        known = ", ".join(
-            sorted(_known(optuna.pruners, optuna.pruners.BasePruner) + list(PROJECT_PRUNERS))
-        )
-        return [("pruner.name", spec.pruner.name, f"not a pruner; known: {known}")]
-    problems = _check_args("pruner.args", cls, spec.pruner.args)
+        return problems
     if spec.multi_objective and spec.pruner.name != "NopPruner":
         problems.append(
             (

@@ -10,6 +10,7 @@ import optuna
 from sweeps.spec import SweepSpec
 from sweeps.spec.samplers import build_pruner, build_sampler
 from sweeps.storage import open_storage, redact_url
+from sweeps.storage.urls import storage_file
 from sweeps.study.fingerprint import differences, fingerprint, pinned_settings
 from sweeps.study.kept import restore_finished
 from sweeps.study.keys import Key
@@ -42,7 +43,15 @@ def prepare_study(spec: SweepSpec, force: bool = False) -> optuna.Study:
 def load_study(
     spec: SweepSpec, force: bool = False, check: bool = True, stream: int | None = None
 ) -> optuna.Study:
-    """Load the sweep's existing study with its sampler (seeded for ``stream``) and pruner."""
+    """Load the sweep's existing study with its sampler (seeded for ``stream``) and pruner.
+
+    A study file that does not exist is not created (reading never writes)."""
+    missing = storage_file(spec.storage_url)
+    if missing is not None and not missing.exists():
+        raise LookupError(
+            f"study {spec.study!r} does not exist: no file {missing}; "
+            "run the sweep (snakemake) or 'sweeps study prepare' first"
+        )
     try:
         study = optuna.load_study(
             study_name=spec.study,

@@ -23,6 +23,7 @@ class Key(StrEnum):
     SLOT = "sweeps:slot"
     ATTEMPT = "sweeps:attempt"
     RETRYABLE = "sweeps:retryable"
+    UNCOUNTED = "sweeps:uncounted"  # failed with the cause a run stopped on: its slot runs again
     BATCH = "sweeps:batch"
     CLAIMED_AT = "sweeps:claimed_at"
     TOKEN = TOKEN  # set by the storage layer, so a retried create finds its trial

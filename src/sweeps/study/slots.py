@@ -2,7 +2,8 @@
 
 A slot may hold several Optuna trials when an attempt was lost to the infrastructure (a killed
 job, a dead controller); each such attempt is marked retryable, and the slot's newest trial
-decides what happens next.
+decides what happens next. A failure the sweep stopped on (the same cause in a row, not the
+parameters') is marked uncounted: its slot runs it again, whatever ``max_retries`` says.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:
     attempt = int(last.system_attrs.get(Key.ATTEMPT, 0))
     if last.state == TrialState.RUNNING:
         return SlotPlan("running", last, attempt)
+    if last.state == TrialState.FAIL and last.system_attrs.get(Key.UNCOUNTED):
+        return SlotPlan("retry", last, attempt + 1)  # not its parameters' fault: not counted
     retryable = last.state == TrialState.FAIL and last.system_attrs.get(Key.RETRYABLE)
     if retryable and attempt < max_retries:
         return SlotPlan("retry", last, attempt + 1)

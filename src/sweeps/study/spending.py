@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from sweeps.spec import SweepSpec
-from sweeps.spec.deadline import parse_deadline
+from sweeps.spec.deadline import UNIT_SECONDS, parse_deadline
 from sweeps.spec.facts import (
     ALLOCATED_GPU_HOURS,
     BILLED_GPU_HOURS,
@@ -128,6 +128,32 @@ class BudgetState:
         return f"{self.name}: {self.spent:g} of {self.limit} {self.unit} spent, {left}"
 
 
+@dataclass(frozen=True)
+class DeadlineState(BudgetState):
+    """``budget.deadline``, counted in the smallest unit its duration was written in (hours
+    for a wall-clock time): ``length`` is the duration in that unit, None for a time."""
+
+    length: float | None = None
+    started: bool = False  # whether the study's first trial has started
+
+    def line(self) -> str:
+        unit = self.unit
+        left = "not started" if self.left is None else f"{_amount(max(self.left, 0))} {unit} left"
+        if self.length is not None:
+            spent = f"{_amount(self.spent)} {unit} of {_amount(self.length)} {unit} spent"
+            return f"{self.name}: {spent}, {left}"
+        since = f"{_amount(self.spent)} {unit} since the first trial started"
+        if not self.started:
+            since = "no trial started yet"
+        until = f"{self.limit} passed" if self.exhausted else f"{left} until {self.limit}"
+        return f"{self.name}: {since}, {until}"
+
+
+def _amount(value: float) -> str:
+    """``23``, ``1.99``, ``0.0064``, ``7200``: three significant digits, whole numbers whole."""
+    return f"{value:.{max(3, len(str(int(abs(value)))))}g}"
+
+
 def _billed_gpu_hours(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | None:
     limit = spec.budget.max_billed_gpu_hours
     if limit is None:
@@ -149,11 +175,15 @@ def _deadline(spec: SweepSpec, spent: Totals, now: datetime) -> BudgetState | No
     if spec.budget.deadline is None:
         return None
     first = spent.first_start.astimezone(UTC) if spent.first_start else None
-    ends = parse_deadline(spec.budget.deadline).ends(first)
-    used = (now - first).total_seconds() / 3600 if first else 0.0
-    left = None if ends is None else (ends - now).total_seconds() / 3600
-    rounded = None if left is None else round(left, 4)
-    return BudgetState("deadline", "hours", spec.budget.deadline, round(used, 4), rounded)
+    deadline = parse_deadline(spec.budget.deadline)
+    ends = deadline.ends(first)
+    unit = deadline.unit or "h"
+    per = UNIT_SECONDS[unit]
+    used = (now - first).total_seconds() / per if first else 0.0
+    left = None if ends is None else round((ends - now).total_seconds() / per, 4)
+    length = deadline.after.total_seconds() / per if deadline.after is not None else None
+    limit = spec.budget.deadline
+    return DeadlineState("deadline", unit, limit, round(used, 4), left, length, first is not None)
 
 
 BUDGETS: list[Callable[[SweepSpec, Totals, datetime], BudgetState | None]] = [

@@ -1,7 +1,9 @@
 """Streaks of same-cause failures, and the stop they cause, recorded in the study.
 
 A streak is the trials that ended last, in the order they ended, all FAIL with the same
-normalised cause (``ModuleNotFoundError: No module named 'x'``). Failures lost to the
+normalised cause (``ModuleNotFoundError: No module named 'x'``; numbers, sizes, addresses and
+the trial's parameter values masked, so ``CUDA out of memory. Tried to allocate 2.44 GiB`` is
+one cause whatever it tried to allocate). Failures lost to the
 infrastructure (retryable: a dead node, a killed controller) neither count nor break it; a
 COMPLETE or PRUNED trial breaks it. A run that stops records :class:`StopRecord` as the study
 user attribute :attr:`Key.STOPPED`; the next run's streak counts only trials that ended after
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,13 +24,53 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.study.keys import Attr, Key
 
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
-_JOB = re.compile(r"\b([Jj]ob) \d+(?:_\d+)?\b")  # "Slurm job 42_3 ended OUT_OF_MEMORY"
+# What varies from one trial to the next in one cause's message, masked in this order. Exit
+# codes and signal numbers are kept: ``exit code 1`` and ``exit code 2`` are different causes.
+_MASKS = re.compile(
+    "|".join(
+        (
+            r"(?P<kept>\b(?:exit (?:code|status)|signal) -?\d+)",
+            r"(?P<uuid>\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b)",
+            r"(?P<address>\b0x[0-9a-fA-F]+\b)",
+            # a hash or random id: 8 or more hex digits, letters and digits among them
+            r"(?P<hex>\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)",
+            r"(?P<temp>\btmp\w{8}\b)",  # a tempfile name: /tmp/tmpk3j_x9qz
+            # a number (a size with its unit): 2500, -0.5, 3e-05, 1.5.2, 12:30:01, 2.44 GiB,
+            # 42_3 (an array job), also in paths and names (job_41, slurm-41.out); never the
+            # digits of a word (x1, float16, python3.11)
+            r"(?P<number>(?:(?<![\w.])[-+])?(?<![A-Za-z0-9.])\d+(?:[.,:_]\d+)*(?:[eE][-+]?\d+)?"
+            r"(?:\s?(?:[KMGTPE]i?B|bytes|B)\b)?)",
+        )
+    )
+)
+_PLACEHOLDERS = {"uuid": "<id>", "address": "<address>", "hex": "<id>", "temp": "<tmp>"}
 
 
-def normalise_cause(reason: str) -> str:
-    """A failure reason with whitespace collapsed, memory addresses and job ids masked."""
-    return _JOB.sub(r"\1 N", _ADDRESS.sub("0x…", " ".join(reason.split())))
+def _mask(match: re.Match[str]) -> str:
+    kind = match.lastgroup or "number"
+    return match.group() if kind == "kept" else _PLACEHOLDERS.get(kind, "<n>")
+
+
+def normalise_cause(reason: str, params: Mapping[str, Any] | None = None) -> str:
+    """The part of a failure reason that trials failing for one cause share: whitespace
+    collapsed; numbers and sizes, memory addresses, ids, temporary file names and the words
+    that are the trial's own parameter values (``params``: a choice such as ``'adamw'``)
+    masked."""
+    text = " ".join(reason.split())
+    words = {str(v) for v in (params or {}).values() if isinstance(v, str | bool)}
+    for word in sorted((w for w in words if len(w) > 1), key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", "<param>", text)
+    return _MASKS.sub(_mask, text)
+
+
+def fail_reason(trial: FrozenTrial) -> str:
+    """The trial's failure reason as recorded, on one line."""
+    return " ".join(str(trial.user_attrs.get(Attr.FAIL_REASON, "unknown")).split())
+
+
+def cause_of(trial: FrozenTrial) -> str:
+    """The trial's normalised failure cause: equal for trials that failed for one cause."""
+    return normalise_cause(fail_reason(trial), trial.params)
 
 
 def _ended_for_good(trial: FrozenTrial) -> bool:
@@ -43,9 +86,11 @@ def _order(trial: FrozenTrial) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class Streak:
-    """Trials that failed in a row with one cause, in the order they ended."""
+    """Trials that failed in a row with one cause, in the order they ended: ``cause`` is the
+    last one's reason as recorded (one real message), ``key`` the normalised cause they share."""
 
     cause: str
+    key: str
     trials: list[FrozenTrial]
 
     @property
@@ -62,18 +107,18 @@ def current_streak(
     if after is not None:
         ended = [t for t in ended if _order(t) > tuple(after)]
     streak: list[FrozenTrial] = []
-    cause = None
+    key = None
     for trial in reversed(ended):
         if trial.state != TrialState.FAIL:
             break
-        this = normalise_cause(str(trial.user_attrs.get(Attr.FAIL_REASON, "unknown")))
-        if cause is not None and this != cause:
+        this = cause_of(trial)
+        if key is not None and this != key:
             break
-        cause = this
+        key = this
         streak.append(trial)
-    if cause is None:
+    if key is None:
         return None
-    return Streak(cause, list(reversed(streak)))
+    return Streak(fail_reason(streak[0]), key, list(reversed(streak)))
 
 
 def ended_after(trials: list[FrozenTrial], after: tuple[str, int]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sweeps.job.objective_check import check_objective
+from sweeps.job.objective_check import check_objective, trials_directory
 from sweeps.run.executors import backend_for
 from sweeps.run.strategies.registry import strategy_for
 from sweeps.spec import SweepSpec
@@ -19,16 +19,18 @@ def check_dispatch(
 ) -> str | None:
     """Raise ``ValueError`` naming the file (``source``), setting and value when the sweep
     cannot be dispatched: an unknown executor, a strategy that refuses its settings, an
-    objective that cannot be imported where its trials run or cannot take its fixed arguments
-    and, with ``site_checks``, settings the backend refuses here (a missing Slurm account,
-    say). Returns a note to print when the objective could not be checked here (it lives only
-    in the trials' environment)."""
+    objective that cannot be imported where its trials run (from the project directory of
+    ``source``, as they import it) or cannot take its fixed arguments and, with
+    ``site_checks``, settings the backend refuses here (a missing Slurm account, say). Returns
+    a note to print when the objective could not be checked here (it lives only in the
+    trials' environment)."""
     try:
         backend = backend_for(spec)
         if site_checks:
             backend.check(spec)
         strategy_for(spec).check(spec)
-        note = check_objective(spec, must_import=backend.runs_on_submit_host)
+        must_import = backend.runs_on_submit_host
+        note = check_objective(spec, must_import, directory=trials_directory(source))
     except ValueError as err:
         if source is None:
             raise

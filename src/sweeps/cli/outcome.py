@@ -1,0 +1,45 @@
+"""``sweeps outcome``: whether the sweep succeeded (one COMPLETE trial is enough); exit 1 with
+one line when no trial did. The workflow's last step, after the report; it never writes to the
+study."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sweeps.cli.common import UserError, add_spec_options, spec_from_args, user_errors
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "outcome", help="whether a trial of the sweep succeeded (exit 1: none did)"
+    )
+    add_spec_options(parser)
+    parser.add_argument("--log", type=Path, default=None, help="also write the verdict here")
+    parser.set_defaults(run=run)
+
+
+@user_errors
+def run(args: argparse.Namespace) -> int:
+    from sweeps.report.outcome import no_success_line
+    from sweeps.report.summary import summarize
+    from sweeps.storage import storage_file
+    from sweeps.study import load_study
+
+    spec = spec_from_args(args)
+    stored = storage_file(spec.storage_url)
+    if stored is not None and not stored.exists():  # opening it would create it
+        raise UserError(f"no study yet: {stored} does not exist; run the sweep first")
+    study = load_study(spec, check=False)
+    line = no_success_line(study, spec)
+    if line is None:
+        complete = summarize(study, spec).final_counts["COMPLETE"]
+        verdict = f"{spec.study}: {complete} trial(s) complete"
+    else:
+        verdict = line
+    print(verdict, file=sys.stdout if line is None else sys.stderr, flush=True)
+    if args.log is not None:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        args.log.write_text(verdict + "\n")
+    return 0 if line is None else 1
