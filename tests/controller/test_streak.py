@@ -19,6 +19,7 @@ from support.specs import base_spec
 from support.workflow import objectives_env, run_snakemake, workflow_project
 
 from sweeps.study.keys import Key
+from sweeps.study.slots import uncounted
 
 pytestmark = pytest.mark.e2e
 
@@ -115,6 +116,7 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     assert cancelled[0].system_attrs[Key.RETRYABLE]  # a re-run retries it
     assert not running_process(int(cancelled[0].user_attrs["job_id"]))  # its job was stopped
     assert f"stopped: 3 trials in a row failed with the same cause: {CAUSE}" in status(cwd)
+    assert "they do not use up n_trials: a re-run runs their slots again" in status(cwd)
     stopped = json.loads(status(cwd, "--json"))["stopped"]
     assert stopped["cause"] == CAUSE and sorted(stopped["trials"]) == [t.number for t in failed]
 
@@ -125,14 +127,25 @@ def test_same_cause_failures_stop_the_sweep_and_a_fixed_rerun_finishes_it(
     failures = len(objective_failures(study_of(cwd)))
     assert 6 <= failures <= 7  # 3 more, and maybe the one in flight, failed as well
 
-    # Fixed: the run finishes the budget; the failed trials are kept, none is run twice.
+    # Fixed: the run finishes the budget. The failures the sweep stopped on did not use it up
+    # (budget.count_failed: false): their slots run again with their parameters, and complete;
+    # the failed trials stay in the study.
     third = snakemake(cwd, fixed=True)
     assert third.returncode == 0, third.stderr[-4000:]
     study = study_of(cwd)
-    final = [t for t in study.trials if not t.system_attrs.get(Key.RETRYABLE)]
-    assert sorted(t.system_attrs[Key.SLOT] for t in final) == list(range(10))
-    assert len(objective_failures(study)) == failures
-    assert "a re-run starts trials again" not in status(cwd)
+    failed = objective_failures(study)
+    not_counted = uncounted(study.user_attrs)
+    assert len(failed) == failures and {t.number for t in failed} == not_counted
+    counted = [
+        t
+        for t in study.trials
+        if not t.system_attrs.get(Key.RETRYABLE) and t.number not in not_counted
+    ]
+    assert sorted(t.system_attrs[Key.SLOT] for t in counted) == list(range(10))
+    assert all(t.state == TrialState.COMPLETE for t in counted)
+    by_slot = {t.system_attrs[Key.SLOT]: t for t in counted}
+    assert all(by_slot[t.system_attrs[Key.SLOT]].params == t.params for t in failed)
+    assert "a re-run runs their slots again" not in status(cwd)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from sweeps.spec import spec_from_dict
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
-from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials
+from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials, uncounted
 
 
 def test_slot_lifecycle(workdir) -> None:  # type: ignore[no-untyped-def]
@@ -41,3 +41,16 @@ def test_retry_budget_is_bounded(workdir) -> None:  # type: ignore[no-untyped-de
         study.tell(trial, state=TrialState.FAIL)
     assert plan_slot(slot_trials(study, 0), max_retries=1).action == "done"
     assert plan_slot(slot_trials(study, 0), max_retries=2).action == "retry"
+
+
+def test_a_failure_the_sweep_stopped_on_does_not_use_up_the_slot(workdir) -> None:  # type: ignore[no-untyped-def]
+    study = prepare_study(spec_from_dict(base_spec()))
+    trial = create_slot_trial(study, slot=0, attempt=0)
+    trial.suggest_float("x", -5, 5)
+    study.tell(trial, state=TrialState.FAIL)
+    assert plan_slot(slot_trials(study, 0), max_retries=0).action == "done"  # counted
+    study.set_user_attr(Key.UNCOUNTED, f"[{trial.number}]")  # as a stop on its cause records
+    not_counted = uncounted(study.user_attrs)
+    plan = plan_slot(slot_trials(study, 0), 0, not_counted)  # whatever the retries say
+    assert plan.action == "retry" and plan.attempt == 1 and plan.trial is not None
+    assert plan.trial.number == trial.number

@@ -92,7 +92,12 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     if stop is not None:
         numbers = ", ".join(str(n) for n in stop.trials)
-        after = f"; {since} trial(s) ended since" if since else "; a re-run starts trials again"
+        if since:
+            after = f"; {since} trial(s) ended since"
+        elif spec.budget.count_failed:
+            after = "; they count against n_trials (count_failed): a re-run runs the slots left"
+        else:
+            after = "; they do not use up n_trials: a re-run runs their slots again"
         console.print(
             f"stopped: {len(stop.trials)} trials in a row failed with the same cause: "
             f"{stop.cause} (trials {numbers}){after}",

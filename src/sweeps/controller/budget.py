@@ -10,6 +10,7 @@ and prints which budget ended the sweep; the others print nothing more.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import optuna
@@ -98,6 +99,14 @@ def forget_not_run(spec: SweepSpec) -> int:
         marker.unlink(missing_ok=True)
         forgotten += 1
     return forgotten
+
+
+def look_again(spec: SweepSpec, slots: Iterable[int]) -> None:
+    """Have the next run look at ``slots`` again: it forgets their receipts at its start."""
+    for slot in slots:
+        marker = _not_run_marker(spec, slot)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
 
 
 def not_run_slots(spec: SweepSpec) -> list[str]:

@@ -49,6 +49,7 @@ from sweeps.study.slots import (
     fail_retryable,
     plan_slot,
     slot_trials,
+    uncounted,
 )
 from sweeps.study.stale import controller_alive, fail_stale_trials
 
@@ -125,7 +126,9 @@ def _claim(spec: SweepSpec, study: optuna.Study, slot: int) -> tuple[SlotPlan, o
     attempt, or a RUNNING one whose controller went silent); None when the slot is done or a
     live controller (of another run) works on its trial."""
     with slot_claim(spec.storage_url, spec.study, slot):
-        plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries)
+        plan = plan_slot(
+            slot_trials(study, slot), spec.budget.max_retries, uncounted(study.user_attrs)
+        )
         if plan.action == "done":
             return plan, None
         if plan.action == "running":

@@ -3,19 +3,22 @@ the same cause (an objective that cannot be imported in the trials' container, s
 
 The controller whose trial completes the streak records the stop in the study and prints the
 cause; every other controller of the same run cancels its trial's work (marked for a retry)
-or starts none, and prints one short line. A later run starts trials again; its streak counts
-only trials that end after the stop.
+or starts none, and prints one short line. The streak's failures are not counted against
+``n_trials`` (``budget.count_failed: false``, the default): a later run, after the fix, runs
+their slots again. Its streak counts only trials that end after the stop.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Callable
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from sweeps.controller.budget import look_again
 from sweeps.controller.interrupt import STOP
 from sweeps.controller.stopped import ControllerStopped
 from sweeps.spec import SweepSpec
@@ -23,8 +26,9 @@ from sweeps.storage.mutex import storage_mutex
 from sweeps.study.background import BackgroundLoop
 from sweeps.study.controllers import this_run
 from sweeps.study.keys import Key
+from sweeps.study.slots import uncounted
 from sweeps.study.spending import BudgetState
-from sweeps.study.streak import StopRecord, current_streak, read_stop, record_stop
+from sweeps.study.streak import StopRecord, cause_of, current_streak, read_stop, record_stop
 
 WATCH_INTERVAL_S = 5.0  # how often a waiting controller looks for a stop (one small read)
 
@@ -72,6 +76,10 @@ def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> No
     with storage_mutex(spec.storage_url, f"study:{spec.study}:stop"):  # one controller trips it
         record = read_stop(study)
         if record is not None and record.run == this_run():
+            trials = study.get_trials(deepcopy=False)
+            last = next((t for t in trials if t.number == record.trials[-1]), None)
+            if last is not None and cause_of(last) == cause_of(trial):
+                _uncount(spec, study, [trial])
             raise SweepStopped(stopped_line(f"trial {trial.number} failed too"))
         trials = study.get_trials(deepcopy=False)
         streak = current_streak(trials, after=record.after if record else None)
@@ -79,8 +87,20 @@ def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> No
             return
         record = StopRecord.of(streak, this_run())
         record_stop(study, record)
+        _uncount(spec, study, streak.trials)
     none_succeeded = not any(t.state == TrialState.COMPLETE for t in trials)
     raise SweepStopped(stop_message(record, none_succeeded))
+
+
+def _uncount(spec: SweepSpec, study: optuna.Study, trials: list[FrozenTrial]) -> None:
+    """Failures of the cause the run stopped on are not their parameters' fault: unless
+    ``budget.count_failed``, they do not use up ``n_trials``, and the next run runs their
+    slots again (with the same parameters)."""
+    if spec.budget.count_failed:
+        return
+    numbers = uncounted(study.user_attrs) | {t.number for t in trials}
+    study.set_user_attr(Key.UNCOUNTED, json.dumps(sorted(numbers)))
+    look_again(spec, (int(t.system_attrs[Key.SLOT]) for t in trials))
 
 
 class StopWatch(BackgroundLoop):

@@ -10,6 +10,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
 from sweeps.study.keys import Key
+from sweeps.study.slots import uncounted
 
 FINAL_STATES = tuple(s.name for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL))
 """The states a trial ends in, as the report's ``state`` column names them."""
@@ -43,7 +44,14 @@ def summarize(study: optuna.Study, spec: SweepSpec) -> Summary:
     counts = {state.name: 0 for state in TrialState}
     for trial in trials:
         counts[trial.state.name] += 1
-    final = [t for t in trials if t.state.is_finished() and not t.system_attrs.get(Key.RETRYABLE)]
+    not_counted = uncounted(study.user_attrs)  # failures a stop freed: their slots run again
+    final = [
+        t
+        for t in trials
+        if t.state.is_finished()
+        and not t.system_attrs.get(Key.RETRYABLE)
+        and t.number not in not_counted
+    ]
     final_counts = dict.fromkeys(FINAL_STATES, 0)
     for trial in final:
         final_counts[trial.state.name] += 1

@@ -23,7 +23,6 @@ class Key(StrEnum):
     SLOT = "sweeps:slot"
     ATTEMPT = "sweeps:attempt"
     RETRYABLE = "sweeps:retryable"
-    UNCOUNTED = "sweeps:uncounted"  # failed with the cause a run stopped on: its slot runs again
     BATCH = "sweeps:batch"
     CLAIMED_AT = "sweeps:claimed_at"
     TOKEN = TOKEN  # set by the storage layer, so a retried create finds its trial
@@ -42,6 +41,7 @@ class Key(StrEnum):
     VERSIONS = "sweeps:versions"
     CODE_VERSION = "sweeps:git_commit"
     STOPPED = "sweeps:stopped"  # the run that stopped on a streak of same-cause failures
+    UNCOUNTED = "sweeps:uncounted"  # the failures such runs stopped on: their slots run again
     BUDGET_SPENT = "sweeps:budget_spent"  # the budget that ended the sweep, and when
     WORKER_ALLOCATION = "sweeps:worker_allocation"  # + ":<worker id>": a warm worker's billing
 

@@ -3,11 +3,13 @@
 A slot may hold several Optuna trials when an attempt was lost to the infrastructure (a killed
 job, a dead controller); each such attempt is marked retryable, and the slot's newest trial
 decides what happens next. A failure the sweep stopped on (the same cause in a row, not the
-parameters') is marked uncounted: its slot runs it again, whatever ``max_retries`` says.
+parameters') is listed in the study as uncounted: its slot runs it again, whatever
+``max_retries`` says.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,15 +43,23 @@ def slot_trials(study: optuna.Study, slot: int) -> list[FrozenTrial]:
     return tagged_trials(study, Key.SLOT, slot)
 
 
-def plan_slot(trials: list[FrozenTrial], max_retries: int) -> SlotPlan:
-    """Decide from a slot's trials whether it is done, running, to retry or new."""
+def uncounted(user_attrs: dict[str, Any]) -> frozenset[int]:
+    """The numbers of the failures a run stopped on (from the study's user attributes)."""
+    return frozenset(json.loads(user_attrs.get(Key.UNCOUNTED) or "[]"))
+
+
+def plan_slot(
+    trials: list[FrozenTrial], max_retries: int, not_counted: frozenset[int] = frozenset()
+) -> SlotPlan:
+    """Decide from a slot's trials whether it is done, running, to retry or new
+    (``not_counted``: :func:`uncounted`)."""
     if not trials:
         return SlotPlan("new")
     last = trials[-1]
     attempt = int(last.system_attrs.get(Key.ATTEMPT, 0))
     if last.state == TrialState.RUNNING:
         return SlotPlan("running", last, attempt)
-    if last.state == TrialState.FAIL and last.system_attrs.get(Key.UNCOUNTED):
+    if last.state == TrialState.FAIL and last.number in not_counted:
         return SlotPlan("retry", last, attempt + 1)  # not its parameters' fault: not counted
     retryable = last.state == TrialState.FAIL and last.system_attrs.get(Key.RETRYABLE)
     if retryable and attempt < max_retries:
@@ -90,11 +100,13 @@ def fail_retryable(storage: BaseStorage, trial_id: int, why: str) -> bool:
     return True
 
 
-def slots_done(trials: list[FrozenTrial], max_retries: int) -> int:
+def slots_done(
+    trials: list[FrozenTrial], max_retries: int, not_counted: frozenset[int] = frozenset()
+) -> int:
     """How many trial slots have ended for good (their receipt can be written)."""
     by_slot: dict[int, list[FrozenTrial]] = {}
     for trial in sorted(trials, key=lambda t: t.number):
         slot = trial.system_attrs.get(Key.SLOT)
         if slot is not None:
             by_slot.setdefault(int(slot), []).append(trial)
-    return sum(plan_slot(ts, max_retries).action == "done" for ts in by_slot.values())
+    return sum(plan_slot(ts, max_retries, not_counted).action == "done" for ts in by_slot.values())

@@ -38,7 +38,7 @@ from sweeps.storage import open_storage
 from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Attr, Key
-from sweeps.study.slots import slots_done
+from sweeps.study.slots import slots_done, uncounted
 from sweeps.study.spending import spent_budget
 from sweeps.worker.energy_spans import shared_device_spans
 from sweeps.worker.queue import claim_published_trial, outcome_record, spec_key, task_from_record
@@ -275,7 +275,8 @@ def _study_id(storage: BaseStorage, name: str, timeout_s: float) -> int:
 def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
     """Every trial slot of the sweep has ended, or a budget is spent: no trial will come."""
     trials = storage.get_all_trials(study_id, deepcopy=False)
-    done = slots_done(trials, spec.budget.max_retries) >= spec.budget.n_trials
+    not_counted = uncounted(storage.get_study_user_attrs(study_id))
+    done = slots_done(trials, spec.budget.max_retries, not_counted) >= spec.budget.n_trials
     return done or spent_budget(spec, trials) is not None
 
 
