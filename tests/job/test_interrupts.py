@@ -38,3 +38,21 @@ def test_an_outside_signal_loses_the_attempt_and_the_slot_runs_it_again(
     assert first.value is None  # the partial result a caught Ctrl-C returned is not kept
     assert second.state == TrialState.COMPLETE and second.params == first.params
     assert second.value == pytest.approx(second.params["x"])
+
+
+CATCHES_CTRL_C = Path(__file__).resolve().parents[1] / "support" / "programs" / "catches_ctrl_c.py"
+
+
+def test_a_script_that_catches_ctrl_c_cannot_turn_the_interrupted_trial_complete(
+    make_spec,
+) -> None:  # type: ignore[no-untyped-def]
+    _, spec = make_spec(
+        objective={"command": f"${{interpreter}} {CATCHES_CTRL_C} {{x}}"},
+        budget={"n_trials": 1, "max_retries": 1},
+    )
+    prepare_study(spec)
+    assert run_slot(spec, 0, Path("results/t/trials/0.json")).state == "COMPLETE"
+    first, second = load_study(spec).trials
+    assert first.state == TrialState.FAIL and first.system_attrs[Key.RETRYABLE]
+    assert "interrupted by SIGINT from outside the trial" in first.user_attrs[Attr.FAIL_REASON]
+    assert second.value == pytest.approx(second.params["x"])  # not the script's -1.0
