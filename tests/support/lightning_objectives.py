@@ -11,24 +11,10 @@ from sweeps import TrialHandle
 def linear_regression(params: dict[str, Any], trial: TrialHandle, epochs: int = 4) -> float:
     """Fit y = Xw by full-batch SGD at ``params['lr']``; the callback reports ``val_loss`` per
     epoch to the handle and raises ``TrialPruned`` when the sweep's pruner says so."""
-    import lightning.pytorch as pl
-    import torch
     from optuna_integration import PyTorchLightningPruningCallback
 
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    torch.manual_seed(trial.seed)
-    trainer = pl.Trainer(
-        max_epochs=epochs,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        log_every_n_steps=1,
-        callbacks=[PyTorchLightningPruningCallback(trial, monitor="val_loss")],
-    )
+    callback = PyTorchLightningPruningCallback(trial, monitor="val_loss")
+    trainer = _trainer(trial, epochs, callback, devices=1)
     model, data = _regression(params)
     trainer.fit(model, train_dataloaders=data, val_dataloaders=data)
     return float(trainer.callback_metrics["val_loss"])
@@ -70,8 +56,6 @@ def ddp_regression(
 ) -> float:
     """``linear_regression`` as a 2-process DDP fit on the CPU (gloo), one process per rank of
     the trial, pruned through ``callback``: sweeps' own, or optuna-integration's."""
-    import lightning.pytorch as pl
-    import torch
 
     from sweeps.job.lightning import PruningCallback
 
@@ -81,14 +65,29 @@ def ddp_regression(
         from optuna_integration import PyTorchLightningPruningCallback
 
         pruning = PyTorchLightningPruningCallback(trial, monitor="val_loss")
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    torch.manual_seed(trial.seed)
-    trainer = pl.Trainer(
-        max_epochs=epochs,
-        accelerator="cpu",
+    trainer = _trainer(
+        trial,
+        epochs,
+        pruning,
         strategy="ddp",
         devices=trial.local_world_size,
         num_nodes=trial.world_size // trial.local_world_size,
+    )
+    model, data = _regression(params)
+    trainer.fit(model, train_dataloaders=data, val_dataloaders=data)
+    return float(trainer.callback_metrics["val_loss"])
+
+
+def _trainer(trial: TrialHandle, epochs: int, pruning: Any, **placement: Any) -> Any:
+    """A quiet CPU trainer with the pruning callback, seeded by the trial."""
+    import lightning.pytorch as pl
+    import torch
+
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    torch.manual_seed(trial.seed)
+    return pl.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
@@ -96,7 +95,5 @@ def ddp_regression(
         num_sanity_val_steps=0,
         log_every_n_steps=1,
         callbacks=[pruning],
+        **placement,
     )
-    model, data = _regression(params)
-    trainer.fit(model, train_dataloaders=data, val_dataloaders=data)
-    return float(trainer.callback_metrics["val_loss"])

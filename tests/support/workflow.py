@@ -52,3 +52,21 @@ def run_snakemake(
         text=True,
         timeout=timeout,
     )
+
+
+def start_snakemake(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, **popen: Any
+) -> subprocess.Popen[str]:
+    """`snakemake --cores 2 ARGS` in its own session (as from a terminal), output captured
+    (default environment: :func:`objectives_env`)."""
+    cores = () if "--cores" in args else ("--cores", "2")
+    return subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *cores, *args],
+        cwd=cwd,
+        env=env or objectives_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **popen,
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import psutil
 import pytest
 from optuna.trial import TrialState
 from support.specs import base_spec
-from support.workflow import objectives_env, run_snakemake, workflow_project
+from support.workflow import objectives_env, run_snakemake, start_snakemake, workflow_project
 
 pytestmark = pytest.mark.e2e
 
@@ -75,15 +73,7 @@ def test_ctrl_c_after_a_lane_died_and_a_plain_rerun_completes_the_budget(tmp_pat
     )
     workflow_project(tmp_path, sweep)
     env = {**objectives_env(), "SWEEPS_TEST_SLEEP_S": "60"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "3"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start_snakemake(tmp_path, "--cores", "3", env=env)
     deadline = time.time() + 120
     while len(lanes_of(tmp_path)) < 2 or len(running(tmp_path)) < 2:
         assert time.time() < deadline and proc.poll() is None, "the lanes did not start"

@@ -15,7 +15,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 from support.specs import base_spec
-from support.workflow import objectives_env, workflow_project
+from support.workflow import objectives_env, start_snakemake, workflow_project
 
 pytestmark = pytest.mark.e2e
 
@@ -144,37 +144,46 @@ CONTROLLER_MODES = {
 }
 
 
-@pytest.mark.parametrize("mode", sorted(CONTROLLER_MODES))
-def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
-    tmp_path: Path, mode: str
-) -> None:
-    cwd = project(
-        tmp_path,
+def sleeping_project(tmp: Path, **budget: object) -> Path:
+    """A sweep whose trials sleep ``$SWEEPS_TEST_SLEEP_S`` (60 s unless set) after a report."""
+    return project(
+        tmp,
         objective="support.objectives:misbehave",
         space={
             "mode": {"type": "categorical", "choices": ["sleep"]},
             "x": {"type": "float", "low": 0.0, "high": 1.0},
         },
-        budget={"n_trials": 3},
+        budget=budget,
         pruner=None,
     )
-    proc = subprocess.Popen(
-        [*SNAKEMAKE, "--cores", "2", *CONTROLLER_MODES[mode]],
-        cwd=cwd,
-        env=objectives_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+
+
+def wait_for_trials(cwd: Path, proc: subprocess.Popen[str], count: int = 2) -> None:
+    """Until ``count`` trials run in their jobs (have reported)."""
     deadline = time.time() + 120
-    while time.time() < deadline:  # wait until two trials run in their jobs
-        if sum(bool(t.intermediate_values) for t in started(cwd)) >= 2:
-            break
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("trials did not start")
+    while sum(bool(t.intermediate_values) for t in started(cwd)) < count:
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"trials did not start:\n{proc.communicate()[0][-3000:]}")
+        time.sleep(0.3)
+
+
+def rerun_quickly(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The plain re-run, its trials sleeping no more."""
+    os.environ["SWEEPS_TEST_SLEEP_S"] = "0"
+    try:
+        return snakemake(cwd, *args)
+    finally:
+        del os.environ["SWEEPS_TEST_SLEEP_S"]
+
+
+@pytest.mark.parametrize("mode", sorted(CONTROLLER_MODES))
+def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
+    tmp_path: Path, mode: str
+) -> None:
+    cwd = sleeping_project(tmp_path, n_trials=3)
+    proc = start_snakemake(cwd, *CONTROLLER_MODES[mode])
+    wait_for_trials(cwd, proc)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the whole group
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode != 0
@@ -190,11 +199,7 @@ def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
         )
     params = sorted(t.params["x"] for t in trials)
 
-    os.environ["SWEEPS_TEST_SLEEP_S"] = "0"
-    try:
-        rerun = snakemake(cwd, *CONTROLLER_MODES[mode][:2])
-    finally:
-        del os.environ["SWEEPS_TEST_SLEEP_S"]
+    rerun = rerun_quickly(cwd, *CONTROLLER_MODES[mode][:2])
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     final = [t for t in load(cwd).trials if not t.system_attrs.get("sweeps:retryable")]
     assert len(final) == 3 and all(t.state == TrialState.COMPLETE for t in final)
@@ -213,31 +218,9 @@ def test_sigterm_and_sighup_stop_the_sweep_and_a_plain_rerun_completes_it(
     """`kill PID` (SIGTERM: Snakemake would finish its running jobs, the lanes, which run
     the whole sweep) and a closed ssh session (SIGHUP to the group) stop the sweep as Ctrl-C
     does; the plain re-run (no --rerun-incomplete) completes the budget."""
-    cwd = project(
-        tmp_path,
-        objective="support.objectives:misbehave",
-        space={
-            "mode": {"type": "categorical", "choices": ["sleep"]},
-            "x": {"type": "float", "low": 0.0, "high": 1.0},
-        },
-        budget={"n_trials": 4},
-        pruner=None,
-    )
-    proc = subprocess.Popen(
-        [*SNAKEMAKE, "--cores", "2", *CONTROLLER_MODES[mode]],
-        cwd=cwd,
-        env=objectives_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.time() + 120
-    while sum(bool(t.intermediate_values) for t in started(cwd)) < 2:
-        if time.time() > deadline:
-            proc.kill()
-            pytest.fail("trials did not start")
-        time.sleep(0.3)
+    cwd = sleeping_project(tmp_path, n_trials=4)
+    proc = start_snakemake(cwd, *CONTROLLER_MODES[mode])
+    wait_for_trials(cwd, proc)
     if to_group:
         os.killpg(proc.pid, signum)
     else:
@@ -249,11 +232,7 @@ def test_sigterm_and_sighup_stop_the_sweep_and_a_plain_rerun_completes_it(
     assert stopped and all(t.state == TrialState.FAIL for t in stopped)
     assert all(t.system_attrs.get("sweeps:retryable") for t in stopped)
 
-    os.environ["SWEEPS_TEST_SLEEP_S"] = "0"
-    try:
-        rerun = snakemake(cwd, *CONTROLLER_MODES[mode][:2])
-    finally:
-        del os.environ["SWEEPS_TEST_SLEEP_S"]
+    rerun = rerun_quickly(cwd, *CONTROLLER_MODES[mode][:2])
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     final = [t for t in load(cwd).trials if not t.system_attrs.get("sweeps:retryable")]
     assert sorted(t.system_attrs["sweeps:slot"] for t in final) == [0, 1, 2, 3]
@@ -267,33 +246,11 @@ def _ignore_sigint() -> None:
 def test_ctrl_c_to_a_background_snakemake_loses_no_trial(tmp_path: Path) -> None:
     """A script's background job ignores SIGINT (snakemake then goes on), but its trials get
     the group's Ctrl-C: each interrupted attempt is lost, not failed, and runs again."""
-    cwd = project(
-        tmp_path,
-        objective="support.objectives:misbehave",
-        space={
-            "mode": {"type": "categorical", "choices": ["sleep"]},
-            "x": {"type": "float", "low": 0.0, "high": 1.0},
-        },
-        budget={"n_trials": 3, "max_retries": 1},
-        pruner=None,
-    )
+    cwd = sleeping_project(tmp_path, n_trials=3, max_retries=1)
     env = {**objectives_env(), "SWEEPS_TEST_SLEEP_S": "4"}
-    proc = subprocess.Popen(
-        [*SNAKEMAKE, "--cores", "2"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_ignore_sigint,  # as bash starts `snakemake ... &` in a script
-    )
-    deadline = time.time() + 120
-    while sum(bool(t.intermediate_values) for t in started(cwd)) < 2:
-        if time.time() > deadline:
-            proc.kill()
-            pytest.fail("trials did not start")
-        time.sleep(0.3)
+    # as bash starts `snakemake ... &` in a script: SIGINT ignored
+    proc = start_snakemake(cwd, env=env, preexec_fn=_ignore_sigint)
+    wait_for_trials(cwd, proc)
     os.killpg(proc.pid, signal.SIGINT)
     output, _ = proc.communicate(timeout=180)
     assert proc.returncode == 0, output[-3000:]
