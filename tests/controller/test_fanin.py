@@ -66,6 +66,7 @@ def test_local_trials_reach_the_proxy_through_a_socket_slurm_trials_through_the_
         ({"mode": "grpc", "connections": 1}, "storage_proxy.connections"),
         ({"mode": "proxy"}, "storage_proxy.mode"),
         ({"mode": "grpc", "hosts": "x"}, "storage_proxy.hosts"),
+        ({"mode": "grpc", "restarts": -1}, "storage_proxy.restarts"),
     ],
 )
 def test_bad_settings_are_refused_by_key(setting: dict[str, object], expected: str) -> None:

@@ -13,6 +13,7 @@ import optuna
 import yaml
 
 from support.specs import REPO, base_spec
+from support.workflow import start_snakemake
 from sweeps.spec import SweepSpec, load_spec
 
 
@@ -96,15 +97,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """snakemake in its own process group (as in a terminal), output captured."""
-    return subprocess.Popen(
-        [*SNAKEMAKE, *args],
-        cwd=cwd,
-        env=env or sweeps_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return start_snakemake(cwd, *args, env=env or sweeps_env())
 
 
 def running(proc: subprocess.Popen[str], name: str) -> str:

@@ -57,11 +57,10 @@ def run_snakemake(
 def start_snakemake(
     cwd: Path, *args: str, env: dict[str, str] | None = None, **popen: Any
 ) -> subprocess.Popen[str]:
-    """`snakemake --cores 2 ARGS` in its own session (as from a terminal), output captured
-    (default environment: :func:`objectives_env`)."""
-    cores = () if "--cores" in args else ("--cores", "2")
+    """`snakemake ARGS` in its own session (as from a terminal), output captured (default
+    environment: :func:`objectives_env`)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "snakemake", *cores, *args],
+        [sys.executable, "-m", "snakemake", *args],
         cwd=cwd,
         env=env or objectives_env(),
         stdout=subprocess.PIPE,

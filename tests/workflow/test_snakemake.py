@@ -182,7 +182,7 @@ def test_ctrl_c_cancels_running_trials_and_a_rerun_completes_the_budget(
     tmp_path: Path, mode: str
 ) -> None:
     cwd = sleeping_project(tmp_path, n_trials=3)
-    proc = start_snakemake(cwd, *CONTROLLER_MODES[mode])
+    proc = start_snakemake(cwd, "--cores", "2", *CONTROLLER_MODES[mode])
     wait_for_trials(cwd, proc)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the whole group
     output, _ = proc.communicate(timeout=120)
@@ -219,7 +219,7 @@ def test_sigterm_and_sighup_stop_the_sweep_and_a_plain_rerun_completes_it(
     the whole sweep) and a closed ssh session (SIGHUP to the group) stop the sweep as Ctrl-C
     does; the plain re-run (no --rerun-incomplete) completes the budget."""
     cwd = sleeping_project(tmp_path, n_trials=4)
-    proc = start_snakemake(cwd, *CONTROLLER_MODES[mode])
+    proc = start_snakemake(cwd, "--cores", "2", *CONTROLLER_MODES[mode])
     wait_for_trials(cwd, proc)
     if to_group:
         os.killpg(proc.pid, signum)
@@ -249,7 +249,7 @@ def test_ctrl_c_to_a_background_snakemake_loses_no_trial(tmp_path: Path) -> None
     cwd = sleeping_project(tmp_path, n_trials=3, max_retries=1)
     env = {**objectives_env(), "SWEEPS_TEST_SLEEP_S": "4"}
     # as bash starts `snakemake ... &` in a script: SIGINT ignored
-    proc = start_snakemake(cwd, env=env, preexec_fn=_ignore_sigint)
+    proc = start_snakemake(cwd, "--cores", "2", env=env, preexec_fn=_ignore_sigint)
     wait_for_trials(cwd, proc)
     os.killpg(proc.pid, signal.SIGINT)
     output, _ = proc.communicate(timeout=180)

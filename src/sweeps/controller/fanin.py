@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import socket
 from collections.abc import Callable
 
@@ -68,7 +69,9 @@ def dry_run(argv: list[str]) -> bool:
 
 def start_for_sweep(spec: SweepSpec, backend: Backend) -> RunningProxy | None:
     """Start the sweep's proxy and point this process's environment (so every process it
-    starts) at it; None when the setting wants none or a proxy is inherited already."""
+    starts) at it; None when the setting wants none or a proxy is inherited already. This
+    process owns the proxy: one that dies is restarted on its address
+    (``storage_proxy.restarts`` times); past that the sweep is interrupted."""
     if not proxy_wanted(spec, backend) or proxy_target(spec.storage_url) is not None:
         return None
     running = start_proxy(
@@ -76,7 +79,13 @@ def start_for_sweep(spec: SweepSpec, backend: Backend) -> RunningProxy | None:
     )
     atexit.register(running.stop)
     os.environ.update(running.environment())
+    running.supervise(spec.storage_proxy.restarts, on_lost=_interrupt_sweep)
     return running
+
+
+def _interrupt_sweep() -> None:
+    """Stop the sweep as Ctrl-C does: its controllers give up within the retry deadline."""
+    os.kill(os.getpid(), signal.SIGINT)
 
 
 __all__ = ["clients_in_flight", "dry_run", "proxy_host", "proxy_wanted", "start_for_sweep"]

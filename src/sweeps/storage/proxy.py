@@ -9,6 +9,10 @@ without the token. Processes started after :func:`start_proxy` find the proxy in
 environment variables: :data:`PROXY_ENV` (which storage, and the address) and
 :data:`TOKEN_ENV`.
 
+The process that starts the proxy owns it: :meth:`RunningProxy.supervise` restarts a proxy
+that ended without being stopped (``kill -9``, a crash) on the same address with the same
+token, so its clients reconnect and their retried calls go through.
+
 The proxy process itself is :mod:`sweeps.storage.proxy_server`.
 """
 
@@ -21,22 +25,30 @@ import os
 import secrets
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from optuna.storages import BaseStorage
 
 from sweeps.storage.optuna_internals import grpc_proxy_client
+from sweeps.storage.retry import RetryPolicy
 from sweeps.storage.urls import backend_of, redact_url
 
 PROXY_ENV = "SWEEPS_STORAGE_PROXY"
 TOKEN_ENV = "SWEEPS_STORAGE_PROXY_TOKEN"
 TOKEN_HEADER = "sweeps-proxy-token"
 START_TIMEOUT_S = 60.0
+SUPERVISE_EVERY_S = 0.2
+# A client's channel tries a refused address again within this (gRPC's default backoff grows
+# to two minutes, which would outlast a restart by far).
+RECONNECT_BACKOFF_MS = (100, 1000)
 MIN_CONNECTIONS = 2
 SOCKET_DIR_PREFIX = "sweeps-proxy-"
 # Optuna's proxy serves RDB storages only (optuna/optuna#6084: no JournalStorage).
@@ -72,8 +84,16 @@ def connect(target: str, token: str) -> BaseStorage:
             metadata = [*(details.metadata or ()), (TOKEN_HEADER, token)]
             return continuation(details._replace(metadata=metadata), request)
 
+    first_ms, most_ms = RECONNECT_BACKOFF_MS
+    options = [
+        ("grpc.max_receive_message_length", -1),
+        ("grpc.initial_reconnect_backoff_ms", first_ms),
+        ("grpc.min_reconnect_backoff_ms", first_ms),
+        ("grpc.max_reconnect_backoff_ms", most_ms),
+    ]
+
     def channel() -> grpc.Channel:
-        plain = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", -1)])
+        plain = grpc.insecure_channel(target, options=options)
         return grpc.intercept_channel(plain, _WithToken())
 
     return grpc_proxy_client(channel)
@@ -90,6 +110,21 @@ def connect_from_env(url: str) -> BaseStorage | None:
     return connect(target, token)
 
 
+def _tell(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def exit_cause(code: int) -> str:
+    """A process's exit status in words: ``killed by signal 9 (SIGKILL)``, ``exit status 1``."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            return f"killed by signal {-code}"
+        return f"killed by signal {-code} ({name})"
+    return f"exit status {code}"
+
+
 @dataclass
 class RunningProxy:
     """A proxy process started by :func:`start_proxy`."""
@@ -100,6 +135,9 @@ class RunningProxy:
     process: subprocess.Popen[str]
     connections: int
     socket_dir: Path | None = None
+    restarted: int = 0
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def environment(self) -> dict[str, str]:
         """The variables that send a process's storage calls for ``url`` to this proxy."""
@@ -113,8 +151,66 @@ class RunningProxy:
             f"at most {self.connections} database connections"
         )
 
+    def supervise(
+        self,
+        restarts: int,
+        tell: Callable[[str], None] = _tell,
+        on_lost: Callable[[], None] | None = None,
+    ) -> threading.Thread:
+        """Restart the proxy on its address each time it ends before :meth:`stop`, at most
+        ``restarts`` times, telling one line each time; where it cannot come back, tell why in
+        one line and call ``on_lost``. Runs in a daemon thread of this (the owning) process."""
+        thread = threading.Thread(
+            target=self._supervise,
+            args=(restarts, tell, on_lost),
+            daemon=True,
+            name="sweeps-proxy-owner",
+        )
+        thread.start()
+        return thread
+
+    def _supervise(
+        self, restarts: int, tell: Callable[[str], None], on_lost: Callable[[], None] | None
+    ) -> None:
+        where = "its Unix socket" if self.socket_dir else self.address
+        while not self._stopping.wait(SUPERVISE_EVERY_S):
+            with self._lock:
+                code = self.process.poll()
+                if self._stopping.is_set() or code is None:
+                    continue
+                cause, retry_s = exit_cause(code), RetryPolicy().deadline_s
+                lost = f"storage proxy for {redact_url(self.url)} on {where} ended ({cause})"
+                if self.restarted >= restarts:
+                    tell(
+                        f"error: {lost} and is not restarted (storage_proxy.restarts: "
+                        f"{restarts}); storage calls give up within {retry_s:g} s"
+                    )
+                    break
+                try:
+                    self.process = _spawn(self.url, self.address, self.token, self.connections)[0]
+                except ProxyError as err:
+                    tell(f"error: {lost} and could not be restarted: {err}")
+                    break
+                self.restarted += 1
+                tell(
+                    f"note: {lost}; restarted on the same address "
+                    f"(restart {self.restarted} of at most {restarts})"
+                )
+                continue
+        else:
+            return
+        if on_lost is not None:
+            on_lost()
+
     def stop(self) -> None:
         """Stop the proxy (it finishes the calls in progress) and remove its socket."""
+        self._stopping.set()
+        with self._lock:
+            self._stop_process()
+        if self.socket_dir is not None:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+    def _stop_process(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -122,8 +218,6 @@ class RunningProxy:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.socket_dir is not None:
-            shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
@@ -157,6 +251,17 @@ def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
     else:
         bind = f"{host}:0"
     token = secrets.token_urlsafe(32)
+    try:
+        process, address = _spawn(url, bind, token, connections)
+    except ProxyError:
+        if socket_dir is not None:
+            shutil.rmtree(socket_dir, ignore_errors=True)
+        raise
+    return RunningProxy(url, address, token, process, connections, socket_dir)
+
+
+def _spawn(url: str, bind: str, token: str, connections: int) -> tuple[subprocess.Popen[str], str]:
+    """Start a proxy process on ``bind``; return it and the address it listens on."""
     command = [sys.executable, "-m", "sweeps.storage.proxy_server", "--bind", bind]
     command += ["--connections", str(connections), "--watch", str(os.getpid())]
     process = subprocess.Popen(
@@ -170,13 +275,11 @@ def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
     if not line:
         process.kill()
         process.wait()
-        if socket_dir is not None:
-            shutil.rmtree(socket_dir, ignore_errors=True)
         raise ProxyError(
-            f"the storage proxy for {redact_url(url)} did not start (exit status "
-            f"{process.returncode}; its error is printed above)"
+            f"the storage proxy for {redact_url(url)} did not start "
+            f"({exit_cause(process.returncode)}; its error is printed above)"
         )
-    return RunningProxy(url, line, token, process, connections, socket_dir)
+    return process, line
 
 
 __all__ = [
@@ -187,6 +290,7 @@ __all__ = [
     "RunningProxy",
     "connect",
     "connect_from_env",
+    "exit_cause",
     "grpc_installed",
     "proxy_target",
     "start_proxy",

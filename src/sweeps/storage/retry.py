@@ -7,6 +7,10 @@ backoff and jitter until a deadline, then raised. Nothing is ever dropped silent
 Writes that are not idempotent are made so: a new trial carries a unique token, so a retry
 after a commit whose acknowledgement was lost finds the trial instead of creating another; a
 state change that already landed is recognised as done.
+
+A process tells at most one line per kind of operation every ``LOG_EVERY_S`` while it retries,
+and one line when it gives up; an error is told as its first line (a gRPC error as its status
+code and details, never gRPC's multi-line debug string).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Container, Sequence
@@ -78,6 +83,20 @@ _TRANSIENT = (
 # be a real misconfiguration: retried only for a short while.
 _MAYBE_TRANSIENT = ("access denied for user",)
 MAYBE_TRANSIENT_S = 30.0
+LOG_EVERY_S = 30.0
+_told: dict[str, float] = {}
+_told_lock = threading.Lock()
+
+
+def _may_tell(what: str) -> bool:
+    """Whether a retry of ``what`` may be logged now (one line per kind per ``LOG_EVERY_S``)."""
+    now = time.monotonic()
+    with _told_lock:
+        last = _told.get(what)
+        if last is not None and now - last < LOG_EVERY_S:
+            return False
+        _told[what] = now
+        return True
 
 
 def _messages(err: BaseException) -> list[str]:
@@ -150,24 +169,46 @@ class RetryPolicy:
                         raise
                     deadline = min(deadline, MAYBE_TRANSIENT_S)
                 if elapsed >= deadline:
+                    _log.error(
+                        "storage %s gave up after %.1f s and %d retries (deadline %g s, "
+                        "SWEEPS_STORAGE_RETRY_S): %s",
+                        what,
+                        elapsed,
+                        attempt,
+                        deadline,
+                        one_line(err),
+                    )
                     raise
                 attempt += 1
                 delay = min(self.max_s, self.first_s * 2 ** (attempt - 1))
                 delay = min(delay * random.uniform(0.5, 1.5), deadline - elapsed)
-                _log.warning(
-                    "storage %s failed (%s); retry %d in %.2fs",
-                    what,
-                    _first_line(err),
-                    attempt,
-                    delay,
-                )
+                if _may_tell(what):
+                    _log.warning(
+                        "storage %s failed (%s); retry %d in %.2fs, for up to %.0f s more",
+                        what,
+                        one_line(err),
+                        attempt,
+                        delay,
+                        deadline - elapsed,
+                    )
                 time.sleep(max(delay, 0.0))
                 if on_retry is not None:
                     on_retry()
 
 
-def _first_line(err: BaseException) -> str:
+def one_line(err: BaseException) -> str:
+    """``err`` in one line: its type and first line, a gRPC error's status code and details."""
     cause = err.__cause__ or err
+    code, details = getattr(cause, "code", None), getattr(cause, "details", None)
+    if callable(code) and callable(details):  # grpc.RpcError
+        try:
+            status, said = code(), details()
+        except Exception:  # not a gRPC error after all
+            pass
+        else:
+            first = str(said or "").strip().splitlines()
+            name = getattr(status, "name", status)
+            return f"gRPC {name}: {first[0] if first else ''}"
     text = str(cause).strip().splitlines()
     return f"{type(cause).__name__}: {text[0] if text else ''}"
 

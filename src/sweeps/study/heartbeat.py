@@ -18,6 +18,7 @@ from typing import Self
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 
+from sweeps.storage.retry import one_line
 from sweeps.study.background import BackgroundLoop
 from sweeps.study.keys import Key
 
@@ -68,7 +69,7 @@ class Heartbeat(BackgroundLoop):
                     self.on_finished()
                 return
             except Exception as err:  # a missed beat is logged; the grace period absorbs it
-                _log.warning("heartbeat of trial id %d failed: %s", self.trial_id, err)
+                _log.warning("heartbeat of trial id %d failed: %s", self.trial_id, one_line(err))
 
     def __enter__(self) -> Self:
         self.beat()
