@@ -196,7 +196,7 @@ def test_a_stop_is_recorded_and_the_next_streak_counts_only_later_trials() -> No
     assert streak is not None
     record = StopRecord.of(streak, run="host:1:2")
     record_stop(study, record)
-    assert read_stop(study) == record
+    assert read_stop(study.user_attrs) == record
     assert current_streak(study.trials, after=record.after) is None
     assert ended_after(study.trials, record.after) == 0
     ended(study, "A")
@@ -207,4 +207,4 @@ def test_a_stop_is_recorded_and_the_next_streak_counts_only_later_trials() -> No
 
 
 def test_no_stop_in_a_fresh_study() -> None:
-    assert read_stop(optuna.create_study()) is None
+    assert read_stop(optuna.create_study().user_attrs) is None

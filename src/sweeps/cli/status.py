@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     study = load_study(spec, check=False)
     silent = stale_trials(study)  # reported only: status never writes to the study
     summary = summarize(study, spec)
-    stop = read_stop(study)
+    stop = read_stop(study.user_attrs)
     trials = study.get_trials(deepcopy=False)
     since = ended_after(trials, stop.after) if stop else 0
     spent = totals(trials)

@@ -68,12 +68,14 @@ def stop_sweep_on_termination() -> None:
     trials) gets SIGTERM, which a controller takes as an interrupt (it cancels its trial and
     leaves it retryable), and Snakemake's main thread gets ``KeyboardInterrupt``."""
     from sweeps.controller.snakemake_internals import on_graceful_exit
+    from sweeps.storage.proxy import PROXY_MODULE
 
     def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
         STOP.set()
         for child in psutil.Process().children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                child.send_signal(signal.SIGTERM)
+                if PROXY_MODULE not in child.cmdline():  # serves the controllers to the end
+                    child.send_signal(signal.SIGTERM)
         raise KeyboardInterrupt
 
     on_graceful_exit(stop)

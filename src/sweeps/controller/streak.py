@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -54,15 +55,16 @@ def stopped_line(done: str) -> str:
     return f"sweep stopped (same-cause failures, see 'sweep stopped:' above); {done}"
 
 
-def stop_of_this_run(study: optuna.Study) -> StopRecord | None:
-    """The study's stop, when this run recorded it."""
-    record = read_stop(study)
+def stop_of_this_run(user_attrs: Mapping[str, Any]) -> StopRecord | None:
+    """The study's stop (from its user attributes), when this run recorded it."""
+    record = read_stop(user_attrs)
     return record if record is not None and record.run == this_run() else None
 
 
-def refuse_if_stopped(study: optuna.Study) -> None:
-    """Raise :class:`SweepStopped` when this run has stopped: no new trial starts."""
-    if stop_of_this_run(study) is not None:
+def refuse_if_stopped(user_attrs: Mapping[str, Any]) -> None:
+    """Raise :class:`SweepStopped` when this run has stopped (the study's user attributes
+    say so): no new trial starts."""
+    if stop_of_this_run(user_attrs) is not None:
         raise SweepStopped(stopped_line("no trial started"))
 
 
@@ -74,7 +76,7 @@ def check_streak(spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> No
     if not limit or trial.state != TrialState.FAIL or trial.system_attrs.get(Key.RETRYABLE):
         return
     with storage_mutex(spec.storage_url, f"study:{spec.study}:stop"):  # one controller trips it
-        record = read_stop(study)
+        record = read_stop(study.user_attrs)
         if record is not None and record.run == this_run():
             trials = study.get_trials(deepcopy=False)
             last = next((t for t in trials if t.number == record.trials[-1]), None)
@@ -129,7 +131,7 @@ class StopWatch(BackgroundLoop):
                 return
             if tick % ticks == 0:
                 with contextlib.suppress(Exception):  # a storage hiccup: look again later
-                    self.stopped = stop_of_this_run(self.study)
+                    self.stopped = stop_of_this_run(self.study.user_attrs)
                     if self._spent_check is not None and self.stopped is None:
                         self.spent = self._spent_check()
                 if self.stopped is not None or self.spent is not None:

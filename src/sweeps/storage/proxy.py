@@ -13,7 +13,7 @@ The process that starts the proxy owns it: :meth:`RunningProxy.supervise` restar
 that ended without being stopped (``kill -9``, a crash) on the same address with the same
 token, so its clients reconnect and their retried calls go through.
 
-The proxy process itself is :mod:`sweeps.storage.proxy_server`.
+The proxy process itself is :mod:`sweeps.storage.proxy_server` (:data:`PROXY_MODULE`).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ RECONNECT_BACKOFF_MS = (100, 1000)
 MIN_CONNECTIONS = 2
 SOCKET_DIR_PREFIX = "sweeps-proxy-"
 # Optuna's proxy serves RDB storages only (optuna/optuna#6084: no JournalStorage).
+PROXY_MODULE = "sweeps.storage.proxy_server"
 PROXIED_BACKENDS = frozenset({"sqlite", "postgresql", "mysql"})
 
 
@@ -262,7 +263,7 @@ def start_proxy(url: str, host: str | None, connections: int) -> RunningProxy:
 
 def _spawn(url: str, bind: str, token: str, connections: int) -> tuple[subprocess.Popen[str], str]:
     """Start a proxy process on ``bind``; return it and the address it listens on."""
-    command = [sys.executable, "-m", "sweeps.storage.proxy_server", "--bind", bind]
+    command = [sys.executable, "-m", PROXY_MODULE, "--bind", bind]
     command += ["--connections", str(connections), "--watch", str(os.getpid())]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True

@@ -141,9 +141,9 @@ class StopRecord:
         return cls(streak.cause, streak.numbers, run, time.time(), _order(streak.trials[-1]))
 
 
-def read_stop(study: optuna.Study) -> StopRecord | None:
-    """The study's last stop, if any run stopped."""
-    raw = study.user_attrs.get(Key.STOPPED)
+def read_stop(user_attrs: Mapping[str, Any]) -> StopRecord | None:
+    """The study's last stop (from its user attributes), if any run stopped."""
+    raw = user_attrs.get(Key.STOPPED)
     if not raw:
         return None
     data: dict[str, Any] = json.loads(raw)
