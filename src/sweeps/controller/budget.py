@@ -23,10 +23,11 @@ from sweeps.storage.mutex import storage_mutex
 from sweeps.study.controllers import this_run
 from sweeps.study.spending import (
     BudgetState,
+    Spending,
     has_budgets,
     read_spent,
     record_spent,
-    spent_budget,
+    spent_from_totals,
 )
 
 
@@ -40,10 +41,11 @@ class BudgetSpent(ControllerStopped):
 
 def refuse_if_spent(spec: SweepSpec, study: optuna.Study) -> None:
     """Raise :class:`BudgetSpent` when one of the sweep's budgets is spent (a sweep with only
-    ``n_trials`` reads nothing: a slot reads only its own trials)."""
+    ``n_trials`` reads nothing: a slot reads only its own trials). The study's running totals
+    are read, not its trials."""
     if not has_budgets(spec):
         return
-    state = spent_budget(spec, study.get_trials(deepcopy=False))
+    state = spent_from_totals(spec, Spending.of(study, spec.storage_url))
     if state is not None:
         raise BudgetSpent(state)
 
@@ -52,7 +54,7 @@ def cancel_reason(spec: SweepSpec, study: optuna.Study) -> BudgetState | None:
     """While a trial runs: the spent budget that cancels it (``on_exhausted: cancel``)."""
     if spec.budget.on_exhausted != "cancel" or not has_budgets(spec):
         return None
-    return spent_budget(spec, study.get_trials(deepcopy=False))
+    return spent_from_totals(spec, Spending.of(study, spec.storage_url))
 
 
 def end_slot(

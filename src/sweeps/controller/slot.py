@@ -51,6 +51,7 @@ from sweeps.study.slots import (
     slot_trials,
     uncounted,
 )
+from sweeps.study.spending import Spending, has_budgets
 from sweeps.study.stale import controller_alive, fail_stale_trials
 
 USER_ATTR_LIMIT = 16_000
@@ -69,6 +70,8 @@ def _run_slot(
     spec: SweepSpec, strategy: Strategy, slot: int, receipt_path: Path, force: bool
 ) -> Receipt:
     study = load_study(spec, force=force, stream=slot)
+    if has_budgets(spec):  # a study made before running totals is read in full once
+        Spending.of(study, spec.storage_url).ensure()
     fail_stale_trials(
         study, still_running=lambda t: strategy.still_running(spec, t), url=spec.storage_url
     )
@@ -126,9 +129,8 @@ def _claim(spec: SweepSpec, study: optuna.Study, slot: int) -> tuple[SlotPlan, o
     attempt, or a RUNNING one whose controller went silent); None when the slot is done or a
     live controller (of another run) works on its trial."""
     with slot_claim(spec.storage_url, spec.study, slot):
-        plan = plan_slot(
-            slot_trials(study, slot), spec.budget.max_retries, uncounted(study.user_attrs)
-        )
+        attrs = study.user_attrs  # read once: the stop, and the failures it freed
+        plan = plan_slot(slot_trials(study, slot), spec.budget.max_retries, uncounted(attrs))
         if plan.action == "done":
             return plan, None
         if plan.action == "running":
@@ -141,7 +143,7 @@ def _claim(spec: SweepSpec, study: optuna.Study, slot: int) -> tuple[SlotPlan, o
             except UpdateFinishedTrialError:
                 return plan, None  # it ended meanwhile: the next plan says so
             return plan, optuna.Trial(study, trial_id)
-        refuse_if_stopped(study)  # this run stopped on same-cause failures: start nothing
+        refuse_if_stopped(attrs)  # this run stopped on same-cause failures: start nothing
         refuse_if_spent(spec, study)  # a budget is spent: start nothing
         return plan, _start_trial(spec, study, slot, plan)
 
@@ -265,7 +267,7 @@ def _conclude(
     force: bool,
 ) -> Receipt:
     """Tell the outcome; retry a lost attempt within the budget, else write the receipt."""
-    frozen = tell_outcome(study, trial, outcome)
+    frozen = tell_outcome(study, trial, outcome, spec.storage_url)
     if outcome.retryable and attempt < spec.budget.max_retries:
         return run_slot(spec, slot, receipt_path, force)
     receipt = Receipt.from_trial(spec.study, slot, frozen)
@@ -274,15 +276,22 @@ def _conclude(
     return receipt
 
 
-def tell_outcome(study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome) -> FrozenTrial:
-    """Record the attempt's facts and reason on the trial, then tell its final state."""
+def tell_outcome(
+    study: optuna.Study, trial: optuna.Trial, outcome: TrialOutcome, url: str | None = None
+) -> FrozenTrial:
+    """Record the attempt's facts and reason on the trial and add its figures to the study's
+    running totals (under the storage mutex named by ``url``, the sweep's storage setting;
+    without it, only this process's threads are serialised), then tell its final state."""
     user = flatten_facts(outcome.facts)
     if outcome.reason:
         user[Attr.FAIL_REASON if outcome.state == "fail" else Attr.REASON] = outcome.reason
     if outcome.traceback:
         user[Attr.TRACEBACK] = outcome.traceback[-USER_ATTR_LIMIT:]
     system: dict[str, Any] = {Key.RETRYABLE: True} if outcome.retryable else {}
-    set_trial_attrs(storage_of(study), trial_id_of(trial), user, system)
+    spending = Spending.of(study, url)
+    with spending.held():  # recorded and added in one hold: a recount sees both or neither
+        set_trial_attrs(storage_of(study), trial_id_of(trial), user, system)
+        spending.add(user)
     if outcome.state == "complete":
         return study.tell(trial, outcome.values)
     state = TrialState.PRUNED if outcome.state == "pruned" else TrialState.FAIL

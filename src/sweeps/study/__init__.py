@@ -15,6 +15,7 @@ from sweeps.study.fingerprint import differences, fingerprint, pinned_settings
 from sweeps.study.kept import restore_finished
 from sweeps.study.keys import Key
 from sweeps.study.provenance import git_commit, package_versions
+from sweeps.study.spending import Spending
 
 
 class StudyMismatch(RuntimeError):
@@ -107,3 +108,4 @@ def _record(study: optuna.Study, spec: SweepSpec) -> None:
     }
     for key, value in attrs.items():
         study.set_user_attr(key, value)
+    Spending.of(study).begin()  # a new study: its totals start at nothing, no trial read

@@ -43,6 +43,8 @@ class Key(StrEnum):
     STOPPED = "sweeps:stopped"  # the run that stopped on a streak of same-cause failures
     UNCOUNTED = "sweeps:uncounted"  # the failures such runs stopped on: their slots run again
     BUDGET_SPENT = "sweeps:budget_spent"  # the budget that ended the sweep, and when
+    SPENT_TOTALS = "sweeps:spent_totals"  # running totals of what the told trials recorded
+    FIRST_START = "sweeps:first_start"  # when the study's first trial started (a deadline's)
     WORKER_ALLOCATION = "sweeps:worker_allocation"  # + ":<worker id>": a warm worker's billing
 
 

@@ -7,19 +7,28 @@ limits), Slurm's allocated GPU-hours, energy where it was measured (:data:`ENERG
 ``max_energy_kwh`` limits) and queue wait. A ``deadline`` given as a duration counts from the
 start of the study's first trial. The budget that ended a sweep is recorded as
 :attr:`Key.BUDGET_SPENT`.
+
+Budget checks read running totals (:class:`Spending`, :attr:`Key.SPENT_TOTALS`), not the whole
+study: the controller that tells a trial adds its figures under the study's storage mutex, in
+the same hold as it records them on the trial, so no addition is lost or made twice. The first
+trial's start is recorded once a trial has started. A study without totals (made before them)
+is read in full once and its totals recorded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import optuna
-from optuna.trial import FrozenTrial
+from optuna.storages import BaseStorage
+from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
 from sweeps.spec.deadline import UNIT_SECONDS, parse_deadline
@@ -30,6 +39,8 @@ from sweeps.spec.facts import (
     QUEUE_WAIT_S,
     Fact,
 )
+from sweeps.storage.mutex import storage_mutex
+from sweeps.storage.optuna_internals import storage_of, study_id_of
 from sweeps.study.keys import Attr, Key
 
 WH_PER_KWH = 1000
@@ -52,26 +63,186 @@ class Totals:
         data["first_start"] = self.first_start.isoformat() if self.first_start else None
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Totals:
+        start = data.get("first_start")
+        return cls(**{**data, "first_start": datetime.fromisoformat(start) if start else None})
+
+    def plus(self, other: Totals) -> Totals:
+        """Both sums (unrounded), the earlier first start."""
+        starts = [s for s in (self.first_start, other.first_start) if s is not None]
+        return Totals(
+            billed_gpu_hours=self.billed_gpu_hours + other.billed_gpu_hours,
+            trials_billed=self.trials_billed + other.trials_billed,
+            allocated_gpu_hours=self.allocated_gpu_hours + other.allocated_gpu_hours,
+            energy_wh=self.energy_wh + other.energy_wh,
+            trials_measured=self.trials_measured + other.trials_measured,
+            queue_wait_s=self.queue_wait_s + other.queue_wait_s,
+            first_start=min(starts) if starts else None,
+        )
+
+    def rounded(self) -> Totals:
+        """As :func:`totals` reports them."""
+        return replace(
+            self,
+            billed_gpu_hours=round(self.billed_gpu_hours, 6),
+            allocated_gpu_hours=round(self.allocated_gpu_hours, 6),
+            energy_wh=round(self.energy_wh, 3),
+            queue_wait_s=round(self.queue_wait_s, 3),
+        )
+
 
 def totals(trials: list[FrozenTrial]) -> Totals:
     """Sum the figures the trials recorded (a figure a trial lacks counts for nothing)."""
-    billed = _figures(BILLED_GPU_HOURS, trials)
-    energy = _figures(ENERGY_WH, trials)
+    return _summed(trials).rounded()
+
+
+class _Figured(Protocol):
+    """What :func:`_summed` reads of a trial."""
+
+    @property
+    def user_attrs(self) -> dict[str, Any]: ...
+
+    @property
+    def datetime_start(self) -> datetime | None: ...
+
+
+def _summed(trials: Sequence[_Figured]) -> Totals:
+    """:func:`totals`, unrounded."""
+    attrs = [t.user_attrs for t in trials]
+    billed = _figures(BILLED_GPU_HOURS, attrs)
+    energy = _figures(ENERGY_WH, attrs)
     starts = [t.datetime_start for t in trials if t.datetime_start is not None]
     return Totals(
-        billed_gpu_hours=round(sum(billed), 6),
+        billed_gpu_hours=sum(billed),
         trials_billed=len(billed),
-        allocated_gpu_hours=round(sum(_figures(ALLOCATED_GPU_HOURS, trials)), 6),
-        energy_wh=round(sum(energy), 3),
+        allocated_gpu_hours=sum(_figures(ALLOCATED_GPU_HOURS, attrs)),
+        energy_wh=sum(energy),
         trials_measured=len(energy),
-        queue_wait_s=round(sum(_figures(QUEUE_WAIT_S, trials)), 3),
+        queue_wait_s=sum(_figures(QUEUE_WAIT_S, attrs)),
         first_start=min(starts) if starts else None,
     )
 
 
-def _figures(fact: Fact, trials: list[FrozenTrial]) -> list[float]:
-    """``fact`` of each trial that recorded it."""
-    return [float(fact.read(t.user_attrs)) for t in trials if fact.recorded(t.user_attrs)]
+def _figures(fact: Fact, attrs: list[dict[str, Any]]) -> list[float]:
+    """``fact`` of each trial (its user attributes) that recorded it as a number."""
+    return [f for f in (_number(fact.read(a)) for a in attrs if fact.recorded(a)) if f is not None]
+
+
+def _number(value: Any) -> float | None:
+    """A recorded figure; None for one that is not a number (it counts for nothing)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_STARTED = (TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+_IN_PROCESS = threading.Lock()  # the mutex where no storage URL is given (one process)
+
+
+@dataclass(frozen=True)
+class Spending:
+    """The study's running totals (:attr:`Key.SPENT_TOTALS`) and first start
+    (:attr:`Key.FIRST_START`): one small read per budget check, no trial read.
+
+    ``url`` (the sweep's storage setting) names the storage mutex that serialises additions
+    across processes; without it only this process's threads are serialised. Reads never take
+    the mutex (a slot checks its budgets under its slot's claim, and mutexes do not nest)."""
+
+    storage: BaseStorage
+    study_id: int
+    study_name: str
+    url: str | None = None
+
+    @classmethod
+    def of(cls, study: optuna.Study, url: str | None = None) -> Spending:
+        return cls(storage_of(study), study_id_of(study), study.study_name, url)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the totals' mutex: record a trial's figures and :meth:`add` them inside."""
+        if self.url is None:
+            with _IN_PROCESS:
+                yield
+        else:
+            with storage_mutex(self.url, f"study:{self.study_name}:spent"):
+                yield
+
+    def begin(self) -> None:
+        """Record zero totals for a study just created (it has no trial to count)."""
+        self._write(_summed([]))
+
+    def ensure(self) -> None:
+        """Record the totals of a study that has none (made before them) from all its
+        trials, once; takes the mutex (hold no other)."""
+        if self._recorded(self._attrs()) is None:
+            with self.held():
+                if self._recorded(self._attrs()) is None:
+                    self._recount()
+
+    def totals(self, first_start: bool = True) -> Totals:
+        """What the told trials recorded, as :func:`totals` of all trials gives it (a study
+        without totals: counted from all its trials, not recorded, see :meth:`ensure`). With
+        ``first_start``, a first start not yet recorded is looked up among the started trials
+        and recorded (none read once one is)."""
+        attrs = self._attrs()
+        spent = self._recorded(attrs)
+        if spent is None:
+            return _summed(self.storage.get_all_trials(self.study_id, deepcopy=False)).rounded()
+        first = attrs.get(Key.FIRST_START)
+        if first is None and first_start:
+            first = self._record_first_start()
+        started = datetime.fromisoformat(first) if first else None
+        return replace(spent, first_start=started).rounded()
+
+    def add(self, user_attrs: dict[str, Any]) -> None:
+        """Add a trial's figures (its user attributes, just recorded): call inside
+        :meth:`held`. Totals not recorded yet are counted from all trials, this one included."""
+        spent = self._recorded(self._attrs())
+        if spent is None:
+            self._recount()
+            return
+        self._write(spent.plus(_summed([_Recorded(user_attrs)])))
+
+    def _attrs(self) -> dict[str, Any]:
+        return self.storage.get_study_user_attrs(self.study_id)
+
+    def _recorded(self, attrs: dict[str, Any]) -> Totals | None:
+        raw = attrs.get(Key.SPENT_TOTALS)
+        return Totals.from_dict(json.loads(raw)) if raw else None
+
+    def _recount(self) -> None:
+        """Record the totals (and first start) of the whole study."""
+        spent = _summed(self.storage.get_all_trials(self.study_id, deepcopy=False))
+        if spent.first_start is not None:
+            self._write_first_start(spent.first_start)
+        self._write(replace(spent, first_start=None))
+
+    def _record_first_start(self) -> str | None:
+        """The earliest start among the started trials, recorded (written once, and alike by
+        any controller that writes it meanwhile: no mutex)."""
+        started = self.storage.get_all_trials(self.study_id, deepcopy=False, states=_STARTED)
+        first = _summed(started).first_start
+        return None if first is None else self._write_first_start(first)
+
+    def _write_first_start(self, first: datetime) -> str:
+        stamp = first.isoformat()
+        self.storage.set_study_user_attr(self.study_id, Key.FIRST_START, stamp)
+        return stamp
+
+    def _write(self, spent: Totals) -> None:
+        data = json.dumps(spent.as_dict())
+        self.storage.set_study_user_attr(self.study_id, Key.SPENT_TOTALS, data)
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """A trial's user attributes where :func:`_summed` reads a trial (no start: the first
+    start is recorded once, when a trial has started)."""
+
+    user_attrs: dict[str, Any]
+    datetime_start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +274,7 @@ def worker_overhead(study_attrs: dict[str, Any], trials: list[FrozenTrial]) -> O
     }
     if not allocations:
         return None
-    ran = [t for t in trials if t.user_attrs.get(Attr.WORKER) in allocations]
+    ran = [t.user_attrs for t in trials if t.user_attrs.get(Attr.WORKER) in allocations]
     charged = sum(_figures(BILLED_GPU_HOURS, ran))
     billed = sum(float(a[BILLED_GPU_HOURS.name]) for a in allocations.values())
     return Overhead(len(allocations), round(billed, 6), round(charged, 6))
@@ -212,7 +383,20 @@ def spent_budget(spec: SweepSpec, trials: list[FrozenTrial]) -> BudgetState | No
     """The first budget that is spent, if any (a sweep with none set reads nothing)."""
     if not has_budgets(spec):
         return None
-    return next((s for s in budget_states(spec, totals(trials)) if s.exhausted), None)
+    return first_spent(spec, totals(trials))
+
+
+def first_spent(spec: SweepSpec, spent: Totals) -> BudgetState | None:
+    """The first budget that ``spent`` uses up, if any."""
+    return next((s for s in budget_states(spec, spent) if s.exhausted), None)
+
+
+def spent_from_totals(spec: SweepSpec, spending: Spending) -> BudgetState | None:
+    """:func:`spent_budget` from the running totals: no trial is read (the first start is
+    looked up only for a ``deadline``, until it is recorded)."""
+    if not has_budgets(spec):
+        return None
+    return first_spent(spec, spending.totals(first_start=spec.budget.deadline is not None))
 
 
 @dataclass(frozen=True)

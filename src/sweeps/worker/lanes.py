@@ -39,7 +39,7 @@ from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Attr, Key
 from sweeps.study.slots import slots_done, uncounted
-from sweeps.study.spending import spent_budget
+from sweeps.study.spending import Spending, has_budgets, spent_from_totals
 from sweeps.worker.energy_spans import shared_device_spans
 from sweeps.worker.queue import claim_published_trial, outcome_record, spec_key, task_from_record
 from sweeps.worker.wakeups import doorbell_mtime, flag_outcome, stop_requested, wait_for_doorbell
@@ -273,11 +273,17 @@ def _study_id(storage: BaseStorage, name: str, timeout_s: float) -> int:
 
 
 def _budget_spent(spec: SweepSpec, storage: BaseStorage, study_id: int) -> bool:
-    """Every trial slot of the sweep has ended, or a budget is spent: no trial will come."""
+    """A budget is spent (read from the running totals), or every trial slot of the sweep
+    has ended (this reads all trials: a slot can end untold, failed as lost at its last
+    attempt): no trial will come."""
+    spending = Spending(storage, study_id, spec.study, spec.storage_url)
+    if has_budgets(spec):
+        spending.ensure()
+    if spent_from_totals(spec, spending) is not None:
+        return True
     trials = storage.get_all_trials(study_id, deepcopy=False)
     not_counted = uncounted(storage.get_study_user_attrs(study_id))
-    done = slots_done(trials, spec.budget.max_retries, not_counted) >= spec.budget.n_trials
-    return done or spent_budget(spec, trials) is not None
+    return slots_done(trials, spec.budget.max_retries, not_counted) >= spec.budget.n_trials
 
 
 def lane_main(spec: SweepSpec, worker_id: str, lane: int, binding: Binding, folder: Path) -> None:
