@@ -1,6 +1,6 @@
-"""``sweeps outcome``: whether the sweep succeeded (one COMPLETE trial is enough); exit 1 with
-one line when no trial did. The workflow's last step, after the report; it never writes to the
-study."""
+"""``sweeps outcome``: whether the sweep succeeded (one COMPLETE trial is enough, or all
+pruned); exit 1 with one line when not. The workflow's last step, after the report; it never
+writes to the study."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Whether a sweep succeeded: one COMPLETE trial is enough. A sweep that ended with none is an
+"""Whether a sweep succeeded: one COMPLETE trial is enough, and so is a sweep whose trials
+were all pruned (each ran and the pruner judged it). A sweep that ended otherwise is an
 error (``snakemake`` exits non-zero) told in one line: what failed, most often why, where each
 trial's reason is, and whether a re-run can still start trials."""
 
@@ -26,6 +27,8 @@ def no_success_line(study: optuna.Study, spec: SweepSpec) -> str | None:
     final = [t for t in trials if t.state.is_finished() and not t.system_attrs.get(Key.RETRYABLE)]
     failed = [t for t in final if t.state == TrialState.FAIL]
     pruned = sum(t.state == TrialState.PRUNED for t in final)
+    if pruned and not failed:  # every trial ran and was judged by the pruner: no fault to tell
+        return None
     counts = f"{len(failed)} failed, {pruned} pruned of {spec.budget.n_trials} trial slots"
     root = SweepPaths.of(spec).root
     where = (
