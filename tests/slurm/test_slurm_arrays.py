@@ -117,7 +117,7 @@ def sacct_tasks(array: str) -> dict[str, str]:
 
 
 def test_trials_starting_together_share_one_array(workdir: Path) -> None:
-    spec = array_sweep(workdir, "arrays-together", 3, modes={"1": "kill"})
+    spec = array_sweep(workdir, "arrays-together", 3, modes={"1": "crash"})
     join(run_controllers(spec, workdir))
     trials = by_slot(spec)
     ids = {slot: trial.system_attrs[Key.JOB_ID] for slot, trial in trials.items()}

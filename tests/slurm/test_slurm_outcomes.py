@@ -29,9 +29,10 @@ pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "ok": {"mode": "ok", "seconds": 1},
-    "killed": {"mode": "kill"},
+    "crashed": {"mode": "crash"},
     "oom": {"mode": "hog", "resources": {"mem_gb": 0.25}},
-    "cancel": {"mode": "ok", "seconds": 300},
+    # Cancelled by a user: a lost attempt (no retry left here; the fault soak sees it retried).
+    "cancel": {"mode": "ok", "seconds": 300, "budget": {"n_trials": 1, "max_retries": 0}},
     # Requeued by Slurm while running (as after a node failure): resumes from its checkpoint.
     "requeue": {"mode": "steps", "seconds": 12},
     # Signalled before its limit without a checkpoint: a lost, retryable attempt.
@@ -103,7 +104,7 @@ def test_completed_job_is_told_with_slurm_facts(ended: dict[str, list[FrozenTria
 
 
 def test_failed_job_fails_the_trial_with_its_log_tail(ended: dict[str, list[FrozenTrial]]) -> None:
-    [trial] = ended["killed"]  # the job died without a result: not retried
+    [trial] = ended["crashed"]  # the job crashed without a result: not retried
     assert trial.state == TrialState.FAIL
     assert trial.user_attrs["slurm.state"] == "FAILED"
     assert "ended FAILED" in trial.user_attrs["fail_reason"]
@@ -118,12 +119,12 @@ def test_out_of_memory_fails_with_that_reason(ended: dict[str, list[FrozenTrial]
     assert not trial.system_attrs.get(Key.RETRYABLE)
 
 
-def test_cancelled_by_the_user_fails_without_retry(ended: dict[str, list[FrozenTrial]]) -> None:
+def test_cancelled_by_a_user_is_a_lost_attempt(ended: dict[str, list[FrozenTrial]]) -> None:
     [trial] = ended["cancel"]
-    assert trial.state == TrialState.FAIL
+    assert trial.state == TrialState.FAIL  # max_retries: 0
     assert trial.user_attrs["slurm.state"] == "CANCELLED"
-    assert "cancelled" in trial.user_attrs["fail_reason"]
-    assert not trial.system_attrs.get(Key.RETRYABLE)
+    assert "cancelled outside the sweep" in trial.user_attrs["fail_reason"]
+    assert trial.system_attrs.get(Key.RETRYABLE)
 
 
 def test_requeued_job_resumes_from_its_checkpoint(ended: dict[str, list[FrozenTrial]]) -> None:

@@ -1,4 +1,4 @@
-"""Objectives for the Slurm tests: sleep, resume from a checkpoint, run out of memory, die,
+"""Objectives for the Slurm tests: sleep, resume from a checkpoint, run out of memory, crash,
 say which GPUs they see."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from sweeps.job.devices import VISIBILITY_VARS
 def behave(
     params: dict[str, Any], trial: TrialHandle, mode: str = "ok", seconds: float = 0
 ) -> float:
-    """``mode``: ok (sleep ``seconds``), kill (SIGKILL itself), hog (allocate until killed),
-    steps (``seconds`` one-second steps, checkpointed; a retry resumes where it stopped; the
-    ranks of a multi-rank trial all-reduce once a step)."""
-    if mode == "kill":
+    """``mode``: ok (sleep ``seconds``), crash (SIGSEGV itself, as a native crash does), hog
+    (allocate until killed), steps (``seconds`` one-second steps, checkpointed; a retry resumes
+    where it stopped; the ranks of a multi-rank trial all-reduce once a step)."""
+    if mode == "crash":
         print("about to die on purpose", flush=True)
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGSEGV)
     if mode == "hog":
         hoard = []
         for _ in range(400):

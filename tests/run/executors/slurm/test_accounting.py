@@ -13,10 +13,11 @@ from sweeps.run.executors.slurm.facts import slurm_facts, with_accounted_energy
 from sweeps.run.executors.slurm.limits import SiteLimits, parse_assoc
 
 SACCT = """\
-41|PREEMPTED|small-g|nid005001|billing=8,cpu=7,gres/gpu=1,mem=60G,node=1|2026-01-01T10:00:00|2026-01-01T10:00:30|2026-01-01T10:10:00|570|0:15|0
-41|COMPLETED|small-g|nid005002|billing=8,cpu=7,gres/gpu=1,mem=60G,node=1|2026-01-01T10:10:01|2026-01-01T10:12:01|2026-01-01T11:12:01|3600|0:0|0
-42_3|NODE_FAIL|standard-g|nid005003|cpu=56,gres/gpu:mi250=8,node=1|2026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:01:00|60|0:0|0
-43|CANCELLED by 1000|small-g|None assigned||2026-01-01T10:00:00|Unknown|2026-01-01T10:00:05|0|0:0|0
+41|PREEMPTED|small-g|nid005001|billing=8,cpu=7,gres/gpu=1,mem=60G,node=1|2026-01-01T10:00:00|2026-01-01T10:00:30|2026-01-01T10:10:00|570|0:15|0|0:0
+41|COMPLETED|small-g|nid005002|billing=8,cpu=7,gres/gpu=1,mem=60G,node=1|2026-01-01T10:10:01|2026-01-01T10:12:01|2026-01-01T11:12:01|3600|0:0|0|0:0
+42_3|NODE_FAIL|standard-g|nid005003|cpu=56,gres/gpu:mi250=8,node=1|2026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:01:00|60|0:0|0|0:0
+43|CANCELLED by 1000|small-g|None assigned||2026-01-01T10:00:00|Unknown|\
+2026-01-01T10:00:05|0|0:0|0|0:0
 """
 
 
@@ -58,26 +59,27 @@ def test_cap_respects_parallelism_and_what_the_user_already_queued() -> None:
 # Captured from the test cluster: array 267 (tasks 0-5, task 1 cancelled while pending) and
 # array 270 (tasks 0-3, throttled %4, as submitit submits them), held, then released.
 SACCT_ARRAYS = """\
-267_[0,2-5]|PENDING|small-g|None assigned||2026-11-28T07:17:50|Unknown|Unknown|0|0:0|0
-270_[0-3%4]|PENDING|small-g|None assigned||2026-11-28T07:18:06|Unknown|Unknown|0|0:0|0
+267_[0,2-5]|PENDING|small-g|None assigned||2026-11-28T07:17:50|Unknown|Unknown|0|0:0|0|0:0
+270_[0-3%4]|PENDING|small-g|None assigned||2026-11-28T07:18:06|Unknown|Unknown|0|0:0|0|0:0
 """
 SACCT_ARRAY_STARTED = """\
-267_0|RUNNING|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|2026-11-28T07:17:50|2026-11-28T07:17:54|Unknown|4|0:0|0
-267_2|RUNNING|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|2026-11-28T07:17:50|2026-11-28T07:17:54|Unknown|4|0:0|0
-267_[3-5]|PENDING|small-g|None assigned||2026-11-28T07:17:50|Unknown|Unknown|0|0:0|0
+267_0|RUNNING|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|2026-11-28T07:17:50|2026-11-28T07:17:54|Unknown|4|0:0|0|0:0
+267_2|RUNNING|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|2026-11-28T07:17:50|2026-11-28T07:17:54|Unknown|4|0:0|0|0:0
+267_[3-5]|PENDING|small-g|None assigned||2026-11-28T07:17:50|Unknown|Unknown|0|0:0|0|0:0
 """
 SACCT_ARRAY_CANCELLED = """\
 267_0|CANCELLED by 0|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|\
-2026-11-28T07:17:50|2026-11-28T07:17:54|2026-11-28T07:18:07|13|0:0|0
-267_[3-5]|CANCELLED by 0|small-g|None assigned||2026-11-28T07:17:50|None|2026-11-28T07:18:07|0|0:0|0
+2026-11-28T07:17:50|2026-11-28T07:17:54|2026-11-28T07:18:07|13|0:0|0|0:0
+267_[3-5]|CANCELLED by 0|small-g|None assigned||2026-11-28T07:17:50|None|\
+2026-11-28T07:18:07|0|0:0|0|0:0
 """
 # Array 323 with task 0 requeued while it ran (scontrol requeue 323_0).
 SACCT_ARRAY_REQUEUED = """\
 323_0|REQUEUED|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|\
-2026-11-28T07:33:11|2026-11-28T07:33:12|2026-11-28T07:33:15|3|0:0|0
+2026-11-28T07:33:11|2026-11-28T07:33:12|2026-11-28T07:33:15|3|0:0|0|0:0
 323_1|RUNNING|small-g|localhost|billing=1,cpu=1,mem=50M,node=1|\
-2026-11-28T07:33:11|2026-11-28T07:33:12|Unknown|9|0:0|0
-323_0|PENDING|small-g|None assigned||2026-11-28T07:33:15|Unknown|Unknown|0|0:0|0
+2026-11-28T07:33:11|2026-11-28T07:33:12|Unknown|9|0:0|0|0:0
+323_0|PENDING|small-g|None assigned||2026-11-28T07:33:15|Unknown|Unknown|0|0:0|0|0:0
 """
 SQUEUE_ARRAYS = """\
 267_[3-4]|PENDING|small-g|
@@ -137,7 +139,7 @@ def test_a_requeued_array_task_counts_its_earlier_run() -> None:
 
 
 def test_consumed_energy_is_read_where_accounting_gathers_it() -> None:
-    line = "9|COMPLETED|small-g|n1|billing=1,cpu=1,node=1|{t}|{t}|{t}|60|0:0|{energy}"
+    line = "9|COMPLETED|small-g|n1|billing=1,cpu=1,node=1|{t}|{t}|{t}|60|0:0|{energy}|0:0"
     at = "2026-01-01T00:00:00"
     gathered = parse_sacct(line.format(t=at, energy="7200"))["9"]
     assert gathered.energy_j == 7200.0

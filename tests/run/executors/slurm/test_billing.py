@@ -73,7 +73,7 @@ def test_a_partition_without_a_rule_says_so() -> None:
 def test_sacct_billing_and_nodes_are_read_from_alloc_tres() -> None:
     line = (
         "42|COMPLETED|small-g|n1|billing=16,cpu=7,gres/gpu=2,mem=120G,node=1|"
-        "2026-01-01T00:00:00|2026-01-01T00:01:00|2026-01-01T01:01:00|3600|0:0|0"
+        "2026-01-01T00:00:00|2026-01-01T00:01:00|2026-01-01T01:01:00|3600|0:0|0|0:0"
     )
     info = parse_sacct(line)["42"]
     assert (info.billing, info.nodes, info.gpus) == (16.0, 1, 2)

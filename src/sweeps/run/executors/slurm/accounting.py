@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
+from sweeps.run.executors.slurm.outcomes import SlurmState, exit_signal, meaning
 
 FIELDS = (
     "JobID",
@@ -37,6 +37,7 @@ FIELDS = (
     "ElapsedRaw",
     "ExitCode",
     "ConsumedEnergyRaw",
+    "DerivedExitCode",
 )
 _GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
 _BILLING = re.compile(r"(?:^|,)billing=(\d+(?:\.\d+)?)")
@@ -63,6 +64,7 @@ class JobInfo:
     end: str = ""
     elapsed_s: int = 0
     exit_code: str = ""
+    derived_exit_code: str = ""  # the highest of its steps': ``0:9`` if one was killed by SIGKILL
     requeues: int = 0
     billing: float | None = None  # the billing TRES, where accounting records it
     nodes: int = 1
@@ -71,6 +73,11 @@ class JobInfo:
     @property
     def active(self) -> bool:
         return meaning(self.state).active
+
+    @property
+    def step_signal(self) -> int | None:
+        """The signal that ended one of the job's steps, if any."""
+        return exit_signal(self.derived_exit_code)
 
     @property
     def array_index(self) -> int | None:
@@ -203,6 +210,7 @@ def parse_sacct(text: str) -> dict[str, JobInfo]:
             end=last["End"],
             elapsed_s=int(last["ElapsedRaw"] or 0),
             exit_code=last["ExitCode"],
+            derived_exit_code=last["DerivedExitCode"],
             requeues=len(rows) - 1,
             billing=float(billing.group(1)) if billing else None,
             nodes=int(nodes.group(1)) if nodes else 1,

@@ -127,8 +127,9 @@ def slurm_outcome(job: submitit.Job[Any], watch: SlurmWatch, tasks: int = 1) -> 
         reason = f"Slurm job {job.job_id} vanished (unknown to sacct); the attempt was lost"
         return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=True)
     state = watch.info.state if watch.info else SlurmState.UNKNOWN
-    row = meaning(state, tail)
-    reason = row.reason(f"Slurm job {job.job_id}", state, last_line(tail))
+    signal = watch.info.step_signal if watch.info else None
+    row = meaning(state, tail, signal)
+    reason = row.reason(f"Slurm job {job.job_id}", state, last_line(tail), signal)
     return TrialOutcome("fail", reason=reason, traceback=tail, facts=facts, retryable=row.retryable)
 
 
