@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from sweeps.run.executors.slurm.script import sbatch_parameters
 from sweeps.run.strategies.warm.pool import WorkerPool, worker_job_spec
 from sweeps.spec import SweepSpec
 from sweeps.spec.facts import BOUND_CPUS, BOUND_GPUS, BOUND_NODE
+from sweeps.storage.proxy import PROXY_ENV
 from sweeps.study import load_study, prepare_study
 from sweeps.study.keys import Key
 from sweeps.worker.lanes import lane_bindings
@@ -250,3 +252,19 @@ def test_interrupted_controller_stops_workers_and_abandons_trial(make_spec, star
     done = load_study(spec).trials[1]
     assert done.state == TrialState.COMPLETE
     assert done.user_attrs["pid"] != given_up.system_attrs[Key.WORKER]["pid"]
+
+
+def test_workers_bound_to_another_runs_proxy_are_retired(make_spec, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A run's storage proxy ends with the run: a later run does not count the workers still
+    bound to it (a Slurm run cancels them; the fault soak's warm sweep kills snakemake)."""
+    _, spec = make_spec(dispatch={"mode": "warm"})
+    pool = WorkerPool(spec)
+    pool.folder.mkdir(parents=True)
+    monkeypatch.setenv(PROXY_ENV, "0123456789abcdef@10.0.0.1:41000")  # this run's proxy
+    for worker, proxy in (("wours", "0123456789abcdef@10.0.0.1:41000"), ("wold", "x@h:1")):
+        record = {"worker": worker, "job_id": "1", "submitted_at": time.time(), "proxy": proxy}
+        record["result"] = str(pool.folder / f"{worker}.pkl")
+        (pool.folder / f"{worker}.json").write_text(json.dumps(record))
+        (pool.folder / f"{worker}.beat").touch()
+    assert pool.live() == ["wours"]
+    assert sorted(p.name for p in pool.folder.iterdir()) == ["wours.beat", "wours.json"]

@@ -69,7 +69,9 @@ class WarmWorkers(Strategy):
         return WarmRun(spec, study, trial_id_of(trial), pool)
 
     def reattach(self, spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> Running | None:
-        return WarmRun(spec, study, trial_id_of(trial), WorkerPool(spec))
+        pool = WorkerPool(spec)
+        pool.retire_unreachable()  # its lane may be on a worker bound to a proxy now gone
+        return WarmRun(spec, study, trial_id_of(trial), pool)
 
     def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
         return lane_alive(spec, trial.system_attrs.get(Key.LANE_HEARTBEAT))

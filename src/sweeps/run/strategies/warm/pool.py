@@ -3,6 +3,12 @@
 ``<id>.json`` in the workers' folder is written when a worker job is submitted; the worker
 touches ``<id>.beat`` while it runs and removes both when it exits. A lock file serialises the
 decision to start workers between the sweep's controllers.
+
+A worker reaches the study the way the run that started it did: through that run's storage
+proxy, if it had one (recorded as ``proxy``: which storage and the address, no token). A proxy
+ends with its run; a later run's controllers cancel the workers still bound to a proxy that is
+not theirs (:meth:`WorkerPool.retire_unreachable`): their calls could only be retried until the
+retry deadline, and their trials are retried on workers of this run.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -21,6 +29,7 @@ from sweeps.run.executors import backend_for, make_executor
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.storage.locks import file_lock
+from sweeps.storage.proxy import PROXY_ENV
 from sweeps.worker.lanes import lane_count, worker_gpus
 from sweeps.worker.queue import published, spec_key
 from sweeps.worker.wakeups import ask_to_stop, clear_stop, stop_requested
@@ -50,9 +59,36 @@ class WorkerPool:
                 started = self._start(want - len(live))
         return started
 
+    def retire_unreachable(self) -> list[str]:
+        """Cancel the workers bound to a storage proxy other than this run's (an earlier run's,
+        gone with it); return their job ids, after one line on standard error."""
+        ours = os.environ.get(PROXY_ENV, "")
+        stale: dict[Path, str] = {}
+        for record_file in self.folder.glob("w*.json"):
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                record = json.loads(record_file.read_text())
+                if record.get("proxy", "") != ours:
+                    stale[record_file] = str(record["job_id"])
+        if not stale:
+            return []
+        cancelled = backend_for(self.spec).cancel(sorted(stale.values()))
+        for record_file in stale:
+            record_file.unlink(missing_ok=True)
+            (self.folder / f"{record_file.stem}.beat").unlink(missing_ok=True)
+        if cancelled:  # local workers end with the run that started them: none to cancel
+            print(
+                f"note: warm worker jobs {', '.join(cancelled)} reached the study through another"
+                " run's storage proxy, which ended with it: cancelled; their trials are retried",
+                file=sys.stderr,
+                flush=True,
+            )
+        return cancelled
+
     def live(self) -> list[str]:
-        """Ids of workers running or still starting; records of dead ones are removed."""
+        """Ids of workers running or still starting; records of dead ones are removed, and
+        workers this run cannot reach the study with are cancelled."""
         warm = self.spec.dispatch.warm
+        self.retire_unreachable()
         alive = []
         for record_file in self.folder.glob("w*.json"):
             try:
@@ -104,6 +140,7 @@ class WorkerPool:
                 "submitted_at": time.time(),
                 "result": str(job.paths.result_pickle),
                 "lanes": self.lanes,
+                "proxy": os.environ.get(PROXY_ENV, ""),
             }
             (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
         return worker_ids
