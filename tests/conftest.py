@@ -20,6 +20,31 @@ TESTS = Path(__file__).parent
 pytest_plugins = ["support.backends"]
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tests that share a server run in one pytest-xdist worker, one after another: the Slurm
+    test cluster (some take a node down) and the PostgreSQL and MariaDB servers (some restart
+    them; Slurm's accounting is on MariaDB). The rest spread over the other workers. (Marked as
+    each is collected: pytest-xdist reads the groups when collection ends.)"""
+    if _shares_servers(item):
+        item.add_marker(pytest.mark.xdist_group("servers"))
+
+
+def _shares_servers(item: pytest.Item) -> bool:
+    if item.get_closest_marker("slurm") is not None:
+        return True
+    if {"servers", "backend"} & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return (
+        any(
+            getattr(value, "__module__", None) == "support.databases"
+            for value in vars(module).values()
+        )
+        if module is not None
+        else False
+    )
+
+
 @pytest.fixture(autouse=True)
 def _objectives_importable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trial jobs are new processes: they find tests/support through PYTHONPATH."""

@@ -109,3 +109,29 @@ def test_without_restarts_a_storage_call_gives_up_within_the_retry_deadline_in_o
     assert "(deadline 3 s, SWEEPS_STORAGE_RETRY_S): gRPC UNAVAILABLE: " in gave_up[0]
     for line in lines:
         assert "\n" not in line and "debug_error_string" not in line, line
+
+
+def test_a_call_through_a_stopped_proxy_gives_up_within_the_retry_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A proxy that is there but does not answer (SIGSTOP: stuck, or its host swapping): each
+    call ends at its deadline and is retried; the whole call gives up within
+    ``SWEEPS_STORAGE_RETRY_S`` with one line naming DEADLINE_EXCEEDED, instead of hanging."""
+    monkeypatch.setenv("SWEEPS_STORAGE_RETRY_S", "3")
+    proxy = start_proxy(f"sqlite:///{tmp_path}/study.db", "127.0.0.1", 2)
+    try:
+        client = RetryingStorage(connect(proxy.address, proxy.token))
+        study_id = client.create_new_study([optuna.study.StudyDirection.MINIMIZE], "s")
+        trial_id = client.create_new_trial(study_id)
+        os.kill(proxy.process.pid, signal.SIGSTOP)
+        caplog.set_level(logging.WARNING, logger="sweeps.storage")
+        start = time.monotonic()
+        with pytest.raises(Exception, match="DEADLINE_EXCEEDED"):
+            client.set_trial_system_attr(trial_id, "beat", 1.0)
+        took = time.monotonic() - start
+    finally:
+        os.kill(proxy.process.pid, signal.SIGCONT)
+        proxy.stop()
+    assert 2.5 <= took <= 3 + 4, took
+    lines = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+    assert len(lines) == 1 and "gRPC DEADLINE_EXCEEDED" in lines[0], lines

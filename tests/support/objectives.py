@@ -146,3 +146,13 @@ def interrupted_once(params: dict[str, Any], trial: TrialHandle, how: str = "cat
                 raise
             return -1.0  # what a training script that catches Ctrl-C would report
     return float(params["x"])
+
+
+def optimizer_loss(params: dict[str, Any]) -> float:
+    """A loss over a conditional space: ``momentum`` only for sgd, ``beta1`` only for adam
+    (fails on a parameter of the other branch)."""
+    if params["optimizer"] == "sgd":
+        assert "beta1" not in params, params
+        return abs(params["momentum"] - 0.9) + params["lr"]
+    assert "momentum" not in params, params
+    return abs(params["beta1"] - 0.95) + params["lr"]

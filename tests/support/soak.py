@@ -66,6 +66,7 @@ BROAD = frozenset(  # hit every trial
     {"snakemake-kill9", "snakemake-sigint", "postgres-restart", "proxy-kill9"}
 )
 COUNTS = ("lost", "duplicated", "left RUNNING", "budget eaten")
+OUTPUT_LINES = 40
 
 
 @dataclass
@@ -92,6 +93,7 @@ class SoakResult:
     max_retries: int
     uncounted: frozenset[int]
     log: list[str]
+    outputs: list[str] = field(default_factory=list)  # each run's snakemake output
 
     def final(self, trial: FrozenTrial) -> bool:
         """Whether ``trial`` ended its slot (finished, and not an attempt to retry)."""
@@ -163,6 +165,11 @@ class SoakResult:
                 f"retryable={bool(t.system_attrs.get(Key.RETRYABLE))} "
                 f"{t.user_attrs.get('fail_reason', '')}"
             )
+        for run, output in enumerate(self.outputs, 1):
+            lines += [
+                f"output {run} (last {OUTPUT_LINES} lines):",
+                *output.splitlines()[-OUTPUT_LINES:],
+            ]
         return "\n".join(lines)
 
 
@@ -333,7 +340,11 @@ class Soak:
             elif kind == "snakemake-sigint":
                 os.killpg(proc.pid, signal.SIGINT)
             elif kind == "proxy-kill9":
-                proxies = [pid for pid, cmd in self.processes() if PROXY_MODULE in cmd]
+                proxies = [  # the run's own (its owner is the snakemake process)
+                    pid
+                    for pid, cmd in self.processes()
+                    if PROXY_MODULE in cmd and parent_of(pid) == proc.pid
+                ]
                 if not proxies:
                     return False
                 os.kill(proxies[0], signal.SIGKILL)
@@ -454,7 +465,11 @@ class Soak:
                 now = time.monotonic() - self.t0
                 if now > timeout_s:
                     os.killpg(proc.pid, signal.SIGKILL)
-                    raise TimeoutError(f"soak over {timeout_s} s:\n" + "\n".join(self.log))
+                    tail = (proc.stdout.read() if proc.stdout else "").splitlines()
+                    raise TimeoutError(
+                        f"soak over {timeout_s} s:\n"
+                        + "\n".join([*self.log, "output:", *tail[-OUTPUT_LINES * 3 :]])
+                    )
                 if pending and now >= pending[0].due_s and self.inject(pending[0], proc):
                     pending.pop(0)
                 self.tend()
@@ -516,4 +531,5 @@ def run_soak(
             max_retries=max_retries,
             uncounted=uncounted(study_now.user_attrs),
             log=soak.log,
+            outputs=soak.outputs,
         )

@@ -11,12 +11,22 @@
 # `--config controllers=threads` and `--force-use-threads`, as threads of this Snakemake
 # process: 17x less submit-host memory with 32 trials in flight (benchmarks/submit_host.py).
 
+import os
+
 from sweeps.controller.lanes import lane_count, lane_slots
+from sweeps.job.threads import thread_env
 
 TRIAL_RECEIPT = str(PATHS.trial_receipt("{slot}"))
 TRIAL_LOG = f"{PATHS.logs}/trial-{{slot}}.log"
 # Trials that run on this machine take its cores; cluster jobs take none of them.
 TRIAL_THREADS = SPEC.resources.cpus if BACKEND.runs_on_submit_host else 1
+# Snakemake's shell sets OMP_NUM_THREADS and the like to a rule's threads; the trials that a
+# controller process starts get resources.cpus (or the value exported before snakemake), as
+# those of controller threads do.
+THREADS_ENV = " ".join(
+    f"{var}={shlex.quote(value)}"
+    for var, value in thread_env(SPEC.resources.cpus, os.environ).items()
+)
 LANES = lane_count(
     SPEC.budget.n_trials, int(workflow.global_resources["sweep_trials"].value)
 )
@@ -65,7 +75,7 @@ elif SPEC.reproducible:
         resources:
             sweep_trials=1,
         shell:
-            f"{SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} "
+            f"{THREADS_ENV} {SWEEPS} trial {SPEC_ARGS} {FORCE} --slot {{wildcards.slot}} "
             "--receipt {output} --log {log}"
 
 elif CONTROLLERS == "threads":
@@ -112,7 +122,7 @@ else:
             params:
                 lane=LANE,
             shell:
-                f"{SWEEPS} lane {SPEC_ARGS} {FORCE} --lane {{params.lane}} --lanes {LANES} "
+                f"{THREADS_ENV} {SWEEPS} lane {SPEC_ARGS} {FORCE} --lane {{params.lane}} --lanes {LANES} "
                 "--log {log}"
 
 

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import optuna
 
+    from sweeps.controller.tracking import check_tracking
     from sweeps.run.strategies import check_dispatch
     from sweeps.spec.samplers import (
         resolved_pruner_args,
@@ -31,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     # An unknown executor is an error here, not in the first trial; site checks (a Slurm
     # account, say) wait for the machine that submits.
     objective_note = check_dispatch(spec, args.spec, site_checks=False)
+    check_tracking(spec, args.spec)  # a tracker named but not installed
     unpinned = unpinned_sampler_args(spec)
     resolved = {
         "study": spec.study,

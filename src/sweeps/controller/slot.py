@@ -27,13 +27,14 @@ from sweeps.controller.streak import (
     refuse_if_stopped,
     stopped_line,
 )
+from sweeps.controller.tracking import track_trial
 from sweeps.job.staging import data_identity
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.run.strategies import Running, Strategy, strategy_for
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.spec.seeds import derive_seed
-from sweeps.spec.space import suggest_all
+from sweeps.spec.space import missing_params, suggest_all
 from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import load_study
@@ -166,7 +167,7 @@ def _start_trial(spec: SweepSpec, study: optuna.Study, slot: int, plan: SlotPlan
     if plan.action == "new" and plan.trial is not None:  # asked ahead by its batch
         return claim_asked_trial(study, plan.trial)
     previous = plan.trial if plan.action == "retry" else None
-    if previous is None or not set(spec.space) <= set(previous.params):
+    if previous is None or missing_params(spec, previous.params):
         previous = replay_template(spec, slot)  # a lost attempt whose sampling never finished
     if previous is None:
         require_batch(spec, slot)
@@ -266,8 +267,10 @@ def _conclude(
     receipt_path: Path,
     force: bool,
 ) -> Receipt:
-    """Tell the outcome; retry a lost attempt within the budget, else write the receipt."""
+    """Tell the outcome and send the trial to the sweep's trackers; retry a lost attempt
+    within the budget, else write the receipt."""
     frozen = tell_outcome(study, trial, outcome, spec.storage_url)
+    track_trial(spec, frozen)  # a tracker that fails warns once; the trial stays as told
     if outcome.retryable and attempt < spec.budget.max_retries:
         return run_slot(spec, slot, receipt_path, force)
     receipt = Receipt.from_trial(spec.study, slot, frozen)

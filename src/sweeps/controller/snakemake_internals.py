@@ -16,3 +16,12 @@ def on_graceful_exit(stop: Callable[[], None]) -> None:
         stop()
 
     JobScheduler.exit_gracefully = exit_now
+
+
+def verbose_shows_everything(workflow: Any) -> None:
+    """Under ``snakemake --verbose``, show what the profiles' ``quiet:`` leaves out (the
+    per-job blocks, the step counts): Snakemake's log filters hold the run's set of quiet
+    categories (``OutputSettings.quiet``) itself, so emptying it takes effect at once."""
+    settings = workflow.output_settings
+    if settings.verbose and isinstance(settings.quiet, set):
+        settings.quiet.clear()

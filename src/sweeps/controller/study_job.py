@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sweeps.controller.tracking import check_tracking
 from sweeps.run.strategies import check_dispatch, strategy_for
 from sweeps.spec import SweepSpec
 from sweeps.storage import open_storage, redact_url
@@ -24,6 +25,7 @@ def run_study_job(
     are cancelled.
     """
     check_dispatch(spec)
+    check_tracking(spec)  # a tracker the sweep names must be installed where it runs
     open_storage(spec.storage_url)  # an unreachable storage is reported before any submission
     strategy = strategy_for(spec)
     started = strategy.before_study(spec)

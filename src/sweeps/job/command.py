@@ -1,10 +1,10 @@
 """Run a command objective: the training script as a child process of the trial job.
 
-Intermediate values (stdout JSON lines with ``step``, or ``sweeps.client.report``) go to the
-study as they come, through the trial's handle, so pruners act while the script runs. When the
-pruner says stop, ``sweeps.client.should_prune`` answers True and the script is terminated if
-it has not exited ``prune_grace_s`` later. Other output passes through to the job's log and the
-trial's log file.
+Intermediate values (stdout JSON lines with ``step``, ``sweeps.client.report``, or what
+``objective.metrics_from`` reads: sweeps.job.metrics_reader) go to the study as they come,
+through the trial's handle, so pruners act while the script runs. When the pruner says stop,
+``sweeps.client.should_prune`` answers True and the script is terminated if it has not exited
+``prune_grace_s`` later. Other output passes through to the job's log and the trial's log file.
 """
 
 from __future__ import annotations
@@ -29,13 +29,26 @@ from sweeps.job.command_result import (
     intermediate,
     json_object,
     read_metrics_file,
+    result_extras,
     result_values,
 )
 from sweeps.job.handle import TrialHandle
 from sweeps.job.judge import judge_result
+from sweeps.job.metrics_reader import MetricsReader
 from sweeps.job.staging import DATA_VAR
 from sweeps.job.task import TrialOutcome, TrialTask
+from sweeps.job.trial_dir import (
+    TRIAL_DIR_VAR,
+    command_cwd,
+    from_project,
+    make_trial_dirs,
+    metrics_path,
+    trial_dir,
+    trial_placeholders,
+)
 from sweeps.spec.command import DATA_PLACEHOLDER, command_words, expand
+from sweeps.spec.conditions import conditional_names
+from sweeps.spec.facts import RESULT, fact_key
 from sweeps.spec.launch import ranks_per_node
 from sweeps.spec.metrics import objective_value_count
 
@@ -54,8 +67,24 @@ def command_argv(task: TrialTask, args_json_file: str = "") -> list[str]:
         "args_json_file": args_json_file,
     }
     words = command_words(objective.command, objective.program)
-    placeholders = {**data_placeholders(task), **launcher_placeholders(task)}
-    return expand(words, {**task.params, **objective.args}, context, placeholders)
+    placeholders = command_placeholders(task)
+    absent = frozenset(conditional_names(task.spec.space) - set(task.params))
+    argv = expand(words, {**task.params, **objective.args}, context, placeholders, absent)
+    return from_project(argv, workdir(task))
+
+
+def command_placeholders(task: TrialTask) -> dict[str, str]:
+    """The ``{name}`` words a command may hold besides its parameters and fixed args."""
+    return {**data_placeholders(task), **launcher_placeholders(task), **trial_placeholders(task)}
+
+
+def expand_word(task: TrialTask, word: str) -> str:
+    """A word outside the command (``metrics_from.tensorboard.dir``), expanded as the
+    command's words are."""
+    objective = task.spec.objective
+    context = {"interpreter": sys.executable, "program": objective.program or ""}
+    values = {**task.params, **objective.args}
+    return "".join(expand([word], values, context, command_placeholders(task)))
 
 
 def launcher_placeholders(task: TrialTask) -> dict[str, str]:
@@ -82,8 +111,8 @@ def data_placeholders(task: TrialTask) -> dict[str, str]:
 
 
 def workdir(task: TrialTask) -> Path:
-    """Where the command runs: ``objective.cwd`` (relative to the trial's own directory)."""
-    return Path(task.spec.objective.cwd or ".").resolve()
+    """Where the command runs: ``objective.cwd``, else the project (sweeps.job.trial_dir)."""
+    return command_cwd(task)
 
 
 def exit_reason(code: int) -> str:
@@ -120,11 +149,13 @@ class _Run:
         self.acked = 0
         self._offset = 0
         self._partial = ""
+        self.reader = metrics_reader(task)
 
     def outcome(self) -> TrialOutcome:
         self.channel.touch()
         self._answer()
         self.handle.log.info("running %s", self.argv[0])
+        make_trial_dirs(self.task)
         try:
             proc = subprocess.Popen(
                 self.argv,
@@ -153,6 +184,7 @@ class _Run:
             reader.join(timeout=5)
         self._drain()
         self._poll_channel()
+        self._relay_read(force=True)
         return self._judge(proc.returncode)
 
     def _env(self) -> dict[str, str]:
@@ -166,10 +198,12 @@ class _Run:
             "SWEEPS_TRIAL_SEED": str(self.task.seed),
             "SWEEPS_TRIAL_SLOT": str(self.task.slot),
             "SWEEPS_CHECKPOINT_DIR": str(self.task.checkpoint_dir),
+            TRIAL_DIR_VAR: str(trial_dir(self.task)),
             "PYTHONUNBUFFERED": "1",  # a Python script's lines arrive as they are printed
         }
-        if self.spec.objective.metrics_file:
-            env["SWEEPS_METRICS_FILE"] = str(workdir(self.task) / self.spec.objective.metrics_file)
+        metrics_file = metrics_path(self.task)
+        if metrics_file is not None:
+            env["SWEEPS_METRICS_FILE"] = str(metrics_file)
         return env
 
     def _watch(self, proc: subprocess.Popen[str]) -> None:
@@ -179,6 +213,7 @@ class _Run:
         while proc.poll() is None:
             self._drain(timeout=_POLL_S)
             self._poll_channel()
+            self._relay_read()
             now = time.monotonic()
             if self.pruned_at is not None and now - self.pruned_at[1] > grace:
                 if termed_at is None:
@@ -191,12 +226,16 @@ class _Run:
     def _read_stdout(self, stream: TextIO) -> None:
         for line in stream:
             self.lines.put(line.rstrip("\n"))
+            if self.reader is not None:
+                self.reader.feed(line.rstrip("\n"))
         self.lines.put(None)
 
     def _read_stderr(self, stream: TextIO) -> None:
         for line in stream:
             text = line.rstrip("\n")
             self.stderr_tail.append(text)
+            if self.reader is not None:
+                self.reader.feed(text)
             print(text, file=sys.stderr, flush=True)
             self.handle.log.info("stderr: %s", text)
 
@@ -264,18 +303,7 @@ class _Run:
             return TrialOutcome(
                 "fail", reason=exit_reason(code), traceback="\n".join(self.stderr_tail) or None
             )
-        metrics_file = self.spec.objective.metrics_file
-        record: dict[str, Any] | str | None = (
-            read_metrics_file(workdir(self.task) / metrics_file) if metrics_file else self.result
-        )
-        if record is None:
-            return TrialOutcome(
-                "fail",
-                reason="the command printed no result (a JSON object without 'step') on stdout",
-            )
-        if isinstance(record, str):
-            return TrialOutcome("fail", reason=record)
-        values = result_values(record, self.spec)
+        values = self._values()
         if isinstance(values, str):
             return TrialOutcome("fail", reason=values)
         n_values = objective_value_count(self.spec)
@@ -284,6 +312,52 @@ class _Run:
             n_values,
             self.spec.objective.allow_non_finite,
         )
+
+    def _values(self) -> list[Any] | str:
+        """The objective's values: ``metrics_from``'s, ``metrics_file``'s or the last JSON result
+        line's; or why there are none."""
+        if self.reader is not None:
+            problem = self.reader.problem()
+            if problem is not None:
+                return problem
+            self._record_extras(self.reader.final_extras())
+            values = self.reader.final_values()
+            if values is not None:
+                return values
+        metrics_file = metrics_path(self.task)
+        record: dict[str, Any] | str | None = (
+            read_metrics_file(metrics_file) if metrics_file is not None else self.result
+        )
+        if record is None:
+            return "the command printed no result (a JSON object without 'step') on stdout"
+        if isinstance(record, str):
+            return record
+        self._record_extras(result_extras(record, self.spec))
+        return result_values(record, self.spec)
+
+    def _relay_read(self, force: bool = False) -> None:
+        """Report what ``metrics_from`` read since the last look (``force``: TensorBoard too)."""
+        if self.reader is not None:
+            for step, value in self.reader.take_reports(force):
+                self._report(step, value)
+
+    def _record_extras(self, extras: dict[str, Any]) -> None:
+        """The result's other keys, as the trial's ``result.<key>`` user attributes."""
+        if self.handle.rank != 0:
+            return
+        for name, value in extras.items():
+            self.handle.set_user_attr(fact_key(RESULT, name), value)
+
+
+def metrics_reader(task: TrialTask) -> MetricsReader | None:
+    """The reader of ``objective.metrics_from`` for a run starting now, or None."""
+    read = task.spec.objective.metrics_from
+    if read is None:
+        return None
+    board = None
+    if read.tensorboard is not None:
+        board = workdir(task) / expand_word(task, read.tensorboard.dir)
+    return MetricsReader(task.spec, board, since=time.time())
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

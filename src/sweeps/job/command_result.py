@@ -3,7 +3,7 @@
 Protocol: a stdout line that is a JSON object with ``step`` is an intermediate value; the last
 JSON object without ``step`` (or the ``metrics_file`` the script writes) is the result. Values
 are looked up by the sweep's ``metrics`` names; without them, by ``value``, else the object's
-only number.
+only number. Its other keys are the result's extras, recorded on the trial.
 """
 
 from __future__ import annotations
@@ -45,6 +45,18 @@ def result_values(record: dict[str, Any], spec: SweepSpec) -> list[Any] | str:
     return _values(record, objective_metrics(spec), objective_value_count(spec))
 
 
+def result_extras(record: dict[str, Any], spec: SweepSpec) -> dict[str, Any]:
+    """The result's other keys: those that are not the objective's values (nor ``step``)."""
+    names = objective_metrics(spec)
+    if names:
+        used = set(names)
+    elif "value" in record and objective_value_count(spec) == 1:
+        used = {"value"}
+    else:
+        used = {k for k, v in record.items() if _is_number(v)}
+    return {k: v for k, v in record.items() if k not in used | NOT_VALUES}
+
+
 def read_metrics_file(path: Path) -> dict[str, Any] | str:
     """The JSON object in ``path``, or why it cannot be read."""
     try:
@@ -77,3 +89,7 @@ def _values(record: dict[str, Any], names: list[str], n_values: int) -> list[Any
         f"cannot tell which of {', '.join(sorted(record))} is the value; name it with the "
         "sweep's 'metrics' or the key 'value'"
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

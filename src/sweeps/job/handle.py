@@ -18,9 +18,9 @@ from sweeps.job.devices import VISIBILITY_VARS, torch_device
 from sweeps.job.distributed import Rank
 from sweeps.job.seeding import seed_everything
 from sweeps.job.task import TrialTask
-from sweeps.spec.samplers import build_pruner
+from sweeps.spec.samplers import build_pruner, build_sampler
 from sweeps.storage import open_storage
-from sweeps.storage.optuna_internals import TRIAL_STATE
+from sweeps.storage.optuna_internals import TRIAL_STATE, cache_trial, storage_of, study_id_of
 
 TrialPruned = optuna.TrialPruned
 
@@ -69,8 +69,10 @@ class TrialHandle(optuna.Trial):
 
     @property
     def params(self) -> dict[str, Any]:
-        """The trial's parameters (also the objective's first argument)."""
-        return self._params
+        """The trial's parameters (a plain objective's first argument), with those an Optuna
+        objective suggested so far."""
+        frozen = self.__dict__.get("_cached_frozen_trial")
+        return {**self._params, **frozen.params} if frozen is not None else self._params
 
     if not TYPE_CHECKING:  # typed as optuna.Trial's attributes; built on first use
 
@@ -99,14 +101,17 @@ class TrialHandle(optuna.Trial):
         self.__dict__["_study"] = study
 
     def _bind(self) -> None:
-        """Make this an ``optuna.Trial`` of the sweep's study, with the sweep's pruner."""
+        """Make this an ``optuna.Trial`` of the sweep's study, with the sweep's pruner, and
+        its sampler where the objective may suggest parameters of its own (define-by-run)."""
         spec = self._task.spec
         study = optuna.load_study(
             study_name=spec.study,
             storage=open_storage(spec.storage_url),
-            sampler=_SampledByTheSweep(),
+            sampler=job_sampler(self._task),
             pruner=build_pruner(spec),
         )
+        storage = storage_of(study)
+        cache_trial(storage, study_id_of(study), storage.get_trial(self._task.trial_id))
         optuna.Trial.__init__(self, study, self._task.trial_id)
 
     @cached_property
@@ -234,13 +239,41 @@ class TrialHandle(optuna.Trial):
             handler.close()
 
 
+# Job-side samplers draw from seed streams apart from the slot controllers' (slot numbers).
+JOB_SAMPLER_STREAM = 1 << 24
+NOT_IN_SPACE = "a sweep draws every parameter of a 'function' objective from its space"
+REPRODUCIBLE = (
+    "reproducible: true draws every parameter before the trial starts, so that a trial number "
+    "always gets the same ones"
+)
+REPLAYED = "slot {slot} replays the parameters that replay[{slot}] lists"
+
+
+def job_sampler(task: TrialTask) -> optuna.samplers.BaseSampler:
+    """The sampler of the job's trial: the sweep's own (its seed stream this trial's) for an
+    Optuna objective, so what it suggests beyond ``space:`` is drawn against the shared study;
+    else one that refuses any parameter the trial was not given, naming why."""
+    spec = task.spec
+    if not spec.objective.takes_trial:
+        return _SampledByTheSweep(NOT_IN_SPACE)
+    if spec.reproducible:
+        return _SampledByTheSweep(REPRODUCIBLE)
+    if task.slot < len(spec.replay):
+        return _SampledByTheSweep(REPLAYED.format(slot=task.slot))
+    return build_sampler(spec, stream=JOB_SAMPLER_STREAM + task.number)
+
+
 class _SampledByTheSweep(optuna.samplers.RandomSampler):
-    """The job's sampler: ``suggest_*`` returns the trial's own parameter, never a new one."""
+    """A sampler for which ``suggest_*`` returns the trial's own parameter, never a new one."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self.why = why
 
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: Any) -> Any:
         raise ValueError(
-            f"suggest {name!r}: not a parameter of this trial; a sweep draws every parameter "
-            f"from its space (add {name!r} under space: in the sweep file)"
+            f"suggest {name!r}: not a parameter of this trial; {self.why} (add {name!r} under "
+            "space: in the sweep file)"
         )
 
 

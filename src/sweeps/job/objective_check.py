@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 import re
 import shutil
 import sys
@@ -22,6 +21,8 @@ from sweeps import __distribution__
 from sweeps.job.command import command_argv, workdir
 from sweeps.job.runner import import_objective, takes_handle
 from sweeps.job.task import TrialTask
+from sweeps.job.tensorboard_reader import check_tensorboard
+from sweeps.job.trial_dir import project_dir, python_script, skip_env
 from sweeps.spec import SweepSpec
 
 ArgsCheck = Callable[[dict[str, Any]], str | None]
@@ -55,10 +56,13 @@ def check_objective(
     that an extra of this distribution brings is named with the ``pip install`` that does.
     When it cannot be imported here but may be in the trials' own environment (a container on
     the compute nodes), return a note saying so instead. A command objective's program is
-    checked by :func:`check_command`."""
-    if spec.objective.function is None:
-        return check_command(spec, must_find=must_import)
-    name = spec.objective.function
+    checked by :func:`check_command`, the package its TensorBoard events need by
+    :func:`check_tensorboard`."""
+    name = spec.objective.entry_point
+    if name is None:
+        notes = [check_command(spec, must_find=must_import), check_tensorboard(spec, must_import)]
+        return "; ".join(note for note in notes if note) or None
+    key = "objective.optuna" if spec.objective.takes_trial else "objective.function"
     directory = Path.cwd() if directory is None else directory
     try:
         with _on_path(directory):
@@ -66,19 +70,28 @@ def check_objective(
     except Exception as err:  # ImportError, or any error raised while importing the module
         why = " ".join(f"{type(err).__name__}: {err}".split()) + _import_hint(err, name, directory)
         if must_import:
-            raise ValueError(f"objective.function = {name!r} cannot be imported: {why}") from None
+            raise ValueError(f"{key} = {name!r} cannot be imported: {why}") from None
         return (
             f"objective {name!r} cannot be imported here ({why}); "
             "the trials' own environment must provide it"
         )
     if not callable(objective):
-        raise ValueError(f"objective.function = {name!r} is not callable")
+        raise ValueError(f"{key} = {name!r} is not callable")
     try:
         signature = inspect.signature(objective)
     except (TypeError, ValueError):  # a builtin or extension without a signature: trust it
         return None
     args = spec.objective.args
-    called_with: tuple[object, ...] = ({}, object()) if takes_handle(objective, args) else ({},)
+    if not spec.objective.takes_trial and takes_optuna_trial(signature, args):
+        raise ValueError(
+            f"objective.function = {name!r} takes an Optuna trial, but a 'function' objective is"
+            f" called with the trial's parameters (a dict): write objective: {{optuna: {name!r}}}"
+            " to call it with an optuna.Trial, as study.optimize does"
+        )
+    if spec.objective.takes_trial:
+        called_with: tuple[object, ...] = (object(),)
+    else:
+        called_with = ({}, object()) if takes_handle(objective, args) else ({},)
     try:
         signature.bind(*called_with, **args)
     except TypeError as err:
@@ -92,6 +105,22 @@ def check_objective(
         return check(dict(args))
     except ValueError as err:
         raise ValueError(f"objective.args = {args!r}: {err}") from None
+
+
+def takes_optuna_trial(signature: inspect.Signature, args: dict[str, object]) -> bool:
+    """Whether a function's one positional parameter (the fixed ``args`` aside) is an Optuna
+    trial: named ``trial`` or annotated ``optuna.Trial``."""
+    positional = [
+        p
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in args
+    ]
+    if len(positional) != 1:
+        return False
+    [param] = positional
+    annotation = param.annotation
+    named = annotation if isinstance(annotation, str) else getattr(annotation, "__qualname__", "")
+    return param.name == "trial" or named.rsplit(".", 1)[-1] in ("Trial", "BaseTrial")
 
 
 def trials_directory(sweep: str | Path | None) -> Path:
@@ -164,44 +193,23 @@ def check_command(spec: SweepSpec, must_find: bool) -> str | None:
     key = "objective.command" if spec.objective.command is not None else "objective.program"
     value = spec.objective.command if spec.objective.command is not None else spec.objective.program
     cwd = workdir(_sample_task(spec))
-    words = _skip_env(argv)
+    words = skip_env(argv)
     if not words:
         raise ValueError(f"{key} = {value!r}: names no program")
     program = words[0]
+    where = cwd if cwd == project_dir() else f"{cwd} or {project_dir()}"
     if "/" in program:
         if not (cwd / program).is_file():
-            raise ValueError(f"{key} = {value!r}: program {program!r} is not a file in {cwd}")
+            raise ValueError(f"{key} = {value!r}: program {program!r} is not a file in {where}")
     elif shutil.which(program) is None:
         if must_find:
             raise ValueError(f"{key} = {value!r}: program {program!r} is not on PATH")
         return (
             f"program {program!r} is not on PATH here; the trials' own environment must provide it"
         )
-    script = _python_script(words)
+    script = python_script(words)
     if script is not None and not (cwd / script).is_file():
-        raise ValueError(f"{key} = {value!r}: script {script!r} is not a file in {cwd}")
-    return None
-
-
-def _skip_env(argv: list[str]) -> list[str]:
-    """The words after ``/usr/bin/env`` and its ``NAME=value`` assignments."""
-    words = list(argv)
-    if words and os.path.basename(words[0]) == "env":
-        words = words[1:]
-        while words and "=" in words[0] and not words[0].startswith("-"):
-            words = words[1:]
-    return words
-
-
-def _python_script(words: list[str]) -> str | None:
-    """The script file a ``python [options] SCRIPT`` command runs (None for ``-m``, ``-c``)."""
-    if not Path(words[0]).name.startswith("python"):
-        return None
-    for word in words[1:]:
-        if word in ("-m", "-c", "-"):
-            return None
-        if not word.startswith("-"):
-            return word
+        raise ValueError(f"{key} = {value!r}: script {script!r} is not a file in {where}")
     return None
 
 

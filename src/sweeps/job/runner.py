@@ -125,9 +125,12 @@ def counter_gpus(gpus: int) -> list[int]:
 
 
 def _run_function(task: TrialTask, handle: TrialHandle) -> TrialOutcome:
-    objective = import_objective(str(task.spec.objective.function))
+    objective = import_objective(str(task.spec.objective.entry_point))
     seed_everything(task.seed, task.spec.reproducible)
-    result = _call(objective, task, handle)
+    if task.spec.objective.takes_trial:  # an Optuna objective: f(trial), as study.optimize
+        result = objective(handle, **task.spec.objective.args)
+    else:
+        result = _call(objective, task, handle)
     n_values = objective_value_count(task.spec)
     return judge_result(result, n_values, task.spec.objective.allow_non_finite)
 
@@ -151,8 +154,11 @@ def _call(objective: Callable[..., Any], task: TrialTask, handle: TrialHandle) -
 
 
 def _limit_threads(cpus: int) -> None:
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, str(cpus))
+    """The trial's libraries, and a command's process (it inherits them), use ``cpus``
+    threads unless the job's environment already says otherwise (``slurm.setup``)."""
+    from sweeps.job.threads import thread_env
+
+    os.environ.update(thread_env(cpus, os.environ))
 
 
 def _leave_process_group() -> None:

@@ -6,7 +6,9 @@ A word of ``objective.command`` may hold ``{name}`` (a parameter or a fixed ``ar
 override syntax), ``${args_no_boolean_flags}`` (``--key`` for true, nothing for false),
 ``${args_json}``, ``${args_json_file}`` and ``${envvar:NAME}``. Values are written as W&B
 writes them: Python's ``str(value)``. With ``data.stage`` set, ``{data}`` is the path of the
-data set's copy on the trial's node (sweeps.spec.data).
+data set's copy on the trial's node (sweeps.spec.data). ``{trial_dir}`` (the trial's own
+directory), ``{trial_number}``, ``{slot}`` and ``{project_dir}`` (where the sweep runs) name the
+trial; they may also be written in ``objective.cwd`` and ``objective.metrics_file``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]  # W&B's
 LIST_MACROS = ("args", "args_no_hyphens", "args_no_boolean_flags")
 WORD_MACROS = ("env", "interpreter", "program", "args_json", "args_json_file")
 DATA_PLACEHOLDER = "data"  # {data}: the staged data set, where the sweep stages one
+TRIAL_PLACEHOLDERS = ("trial_dir", "trial_number", "slot", "project_dir")  # every trial's
 _TOKEN = re.compile(r"\$\{([^}]*)\}|\{\{|\}\}|\{([^{}]*)\}")
 _ENVVAR = re.compile(r"^envvar:([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -53,6 +56,25 @@ def template_problems(words: list[str], names: set[str], program: str | None) ->
     return problems
 
 
+def path_problems(word: str) -> list[str]:
+    """What is wrong with a path setting (``objective.cwd``, ``metrics_file``): it may name
+    the trial's placeholders only."""
+    problems = []
+    for match in _TOKEN.finditer(word):
+        macro, name = match.group(1), match.group(2)
+        if macro is not None:
+            problems.append(f"no macro in a path: ${{{macro}}}")
+        elif name is not None and name not in TRIAL_PLACEHOLDERS:
+            known = ", ".join(f"{{{n}}}" for n in TRIAL_PLACEHOLDERS)
+            problems.append(f"unknown placeholder {{{name}}} in {word!r} (known here: {known})")
+    return problems
+
+
+def expand_path(word: str, placeholders: Mapping[str, str]) -> str:
+    """A path setting with the trial's placeholders filled in."""
+    return _TOKEN.sub(lambda m: _value(m, placeholders, {}), word)
+
+
 def _macro_problems(macro: str, word: str, program: str | None) -> list[str]:
     if macro in LIST_MACROS:
         return [] if word == f"${{{macro}}}" else [f"${{{macro}}} must be a word of its own"]
@@ -69,10 +91,12 @@ def expand(
     values: Mapping[str, Any],
     context: Mapping[str, str],
     placeholders: Mapping[str, str] | None = None,
+    absent: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The argv for ``values`` (parameters, then fixed args); ``context`` gives
     ``interpreter``, ``program`` and ``args_json_file``; ``placeholders`` fill the other
-    ``{name}`` words (``{data}``) and never become arguments of ``${args}``."""
+    ``{name}`` words (``{data}``) and never become arguments of ``${args}``. A word naming a
+    parameter of ``absent`` (conditional, not drawn for this trial) is left out."""
     named = {**(placeholders or {}), **values}
     lists = {
         "args": [f"--{k}={v}" for k, v in values.items()],
@@ -86,6 +110,8 @@ def expand(
     singles = {**context, "args_json": json.dumps(dict(values))}
     argv: list[str] = []
     for word in words:
+        if absent and any(m.group(2) in absent for m in _TOKEN.finditer(word)):
+            continue
         if word.startswith("${") and word.endswith("}") and word[2:-1] in lists:
             argv.extend(lists[word[2:-1]])
         elif word == "${env}":

@@ -4,7 +4,8 @@ and what it means.
 A trial's job records its facts as trial user attributes. The trial's own facts have a bare
 key (``runtime_s``); the others are grouped, ``<group>.<name>``: :data:`SLURM` (the Slurm job
 that ran the trial, from accounting), :data:`COST` (what the site bills for it),
-:data:`ENERGY` (what it used) and :data:`DATA` (the data set staged on its node). Writers
+:data:`ENERGY` (what it used), :data:`DATA` (the data set staged on its node) and
+:data:`RESULT` (what a command's result gave besides the sweep's metrics). Writers
 name a fact by its declaration (``ENERGY_WH.key``, or ``ENERGY_WH.name`` inside its group's
 dict); readers (the report and ``trials.csv``,
 ``sweeps status``, the dashboard note, the budgets) read it with :meth:`Fact.read`, which also
@@ -43,7 +44,10 @@ ENERGY = "energy"
 """The energy the trial used, from the node's counters (or Slurm's accounting)."""
 DATA = "data"
 """The data set the trial read from its node (the sweep's ``data.stage``, sweeps.spec.data)."""
-GROUPS = (TRIAL, SLURM, COST, ENERGY, DATA)
+RESULT = "result"
+"""What a command objective's result gave besides the sweep's metrics (the other keys of its
+JSON result, the other groups of ``metrics_from.final``), each under its own name."""
+GROUPS = (TRIAL, SLURM, COST, ENERGY, DATA, RESULT)
 SEPARATOR = "."
 
 

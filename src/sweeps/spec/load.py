@@ -9,11 +9,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sweeps.spec.command import DATA_PLACEHOLDER, command_words, template_problems
+from sweeps.spec.command import (
+    DATA_PLACEHOLDER,
+    TRIAL_PLACEHOLDERS,
+    command_words,
+    path_problems,
+    template_problems,
+)
 from sweeps.spec.data_check import check_data
 from sweeps.spec.errors import MISSING, SpecError
 from sweeps.spec.launch import LAUNCHER_PLACEHOLDERS, launch_problem, ranks_per_node
 from sweeps.spec.metrics import check_metrics
+from sweeps.spec.metrics_from_check import check_metrics_from
 from sweeps.spec.model import PrunerSpec, SamplerSpec, SweepSpec
 from sweeps.spec.paths import sweep_file
 from sweeps.spec.samplers import (
@@ -22,6 +29,7 @@ from sweeps.spec.samplers import (
     check_sampler,
     check_sampler_section,
 )
+from sweeps.spec.tracking import redacted
 from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 from sweeps.storage.urls import redact_url
 
@@ -103,7 +111,13 @@ def check_command(spec: SweepSpec) -> list[tuple[str, Any, str]]:
         names.add(DATA_PLACEHOLDER)
     if objective.launch == "per_node":  # a launcher's {nnodes}, {nproc_per_node}, ...
         names.update(LAUNCHER_PLACEHOLDERS)
+    names.update(TRIAL_PLACEHOLDERS)  # {trial_dir}, {trial_number}, {slot}, {project_dir}
     problems = [(key, value, p) for p in template_problems(words, names, objective.program)]
+    for setting in ("cwd", "metrics_file"):
+        path = getattr(objective, setting)
+        if path is not None:
+            problems += [(f"objective.{setting}", path, p) for p in path_problems(path)]
+    problems += check_metrics_from(spec, names)
     hidden = (set(spec.space) | set(objective.args)) & {DATA_PLACEHOLDER}
     if spec.data.stage is not None and hidden:
         problems.append((key, value, "a parameter or arg named 'data' hides {data}; rename it"))
@@ -142,6 +156,8 @@ def _describe(error: Any, data: dict[str, Any]) -> tuple[str, Any, str]:
         value = redact_url(value)  # never echo a password back
     if loc[:2] == ("objective", "env") and isinstance(value, dict):
         value = dict.fromkeys(value, "***")  # nor a secret a command was to be given
+    if loc[:1] == ("tracking",):
+        value = redacted(value)  # nor a tracking server's password
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"

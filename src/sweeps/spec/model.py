@@ -20,13 +20,16 @@ from pydantic import (
 )
 
 from sweeps.spec.billing import Billing
+from sweeps.spec.conditions import allowed, drawing_order, expected
 from sweeps.spec.data import DataSpec
 from sweeps.spec.deadline import parse_deadline
 from sweeps.spec.facts import metric_name
 from sweeps.spec.launch import Launch
+from sweeps.spec.metrics_from import MetricsFrom
 from sweeps.spec.numbers import Float, Int, Seed
 from sweeps.spec.proxy import StorageProxy
 from sweeps.spec.published import Published
+from sweeps.spec.tracking import TrackingSpec
 from sweeps.spec.warm import WarmWorkers
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -37,7 +40,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class FloatParam(_Strict):
+Choice = bool | int | float | str | None
+
+
+class _Drawn(_Strict):
+    """What every parameter may carry: ``when``, the values of other parameters it is drawn
+    for (``{optimizer: sgd}``, or a list of values; sweeps.spec.conditions)."""
+
+    when: dict[str, Choice | list[Choice]] | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An unconditional parameter reads as it always did (its study's fingerprint)."""
+        data: dict[str, Any] = handler(self)
+        if data.get("when", "") is None:
+            data.pop("when")
+        return data
+
+
+class FloatParam(_Drawn):
     """A real-valued parameter, optionally log-scaled or quantised by ``step``."""
 
     type: Literal["float"]
@@ -59,7 +80,7 @@ class FloatParam(_Strict):
         return self
 
 
-class IntParam(_Strict):
+class IntParam(_Drawn):
     """An integer parameter, optionally log-scaled or with a ``step``."""
 
     type: Literal["int"]
@@ -80,7 +101,7 @@ class IntParam(_Strict):
         return self
 
 
-class CategoricalParam(_Strict):
+class CategoricalParam(_Drawn):
     """A parameter drawn from a list of choices (None, bool, int, float or str).
 
     ``weights``: the probability of each choice, summing to 1; only RandomSampler draws by
@@ -130,6 +151,37 @@ class CategoricalParam(_Strict):
 
 
 Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator="type")]
+
+
+def _check_conditions(space: dict[str, FloatParam | IntParam | CategoricalParam]) -> None:
+    """Each ``when`` names another parameter of the space, categorical or int, with values it
+    can take; conditions form no cycle."""
+    for name, param in space.items():
+        for parent, value in (param.when or {}).items():
+            key = f"space.{name}.when.{parent}"
+            if parent not in space:
+                raise ValueError(
+                    f"{key}: unknown parameter {parent!r} (the space has {sorted(space)})"
+                )
+            other = space[parent]
+            for choice in allowed(value):
+                if isinstance(other, CategoricalParam):
+                    if choice not in other.choices:
+                        raise ValueError(
+                            f"{key}: {choice!r} is not one of {parent}'s choices {other.choices}"
+                        )
+                elif isinstance(other, IntParam):
+                    if not isinstance(choice, int) or not other.low <= choice <= other.high:
+                        raise ValueError(
+                            f"{key}: {choice!r} is outside {parent}'s range [{other.low}, "
+                            f"{other.high}]"
+                        )
+                else:
+                    raise ValueError(
+                        f"{key}: a condition needs a categorical or int parameter; {parent} is "
+                        "a float"
+                    )
+    drawing_order(space)  # a ValueError naming the cycle, if any
 
 
 def _check_bounds(low: float, high: float, log: bool) -> None:
@@ -182,27 +234,33 @@ def _shown(number: float) -> str:
 
 
 class ObjectiveSpec(_Strict):
-    """What a trial runs: an importable ``module:function`` called with the fixed keyword
-    ``args``, or a ``command`` (a training script, unchanged; see sweeps.spec.command).
+    """What a trial runs: an importable ``module:function`` called with the trial's parameters
+    and the fixed keyword ``args``; an Optuna objective ``optuna: module:function`` called with
+    an ``optuna.Trial`` as ``study.optimize`` would (it may suggest parameters ``space:`` does
+    not name: define-by-run); or a ``command`` (a training script, unchanged; see
+    sweeps.spec.command).
 
-    A command's result is read from its stdout (JSON lines) or from ``metrics_file``; it runs
+    A command's result is read from its stdout (JSON lines), from ``metrics_file`` or as
+    ``metrics_from`` says (patterns, TensorBoard events: sweeps.spec.metrics_from); it runs
     in ``cwd`` (default: where the trial runs) with ``env`` added to its environment, and
     after the pruner said stop it has ``prune_grace_s`` to exit before it is terminated.
     ``allow_non_finite``: an infinite value completes its trial (by default it fails it; NaN
     always does)."""
 
     function: str | None = None
+    optuna: str | None = None
     command: str | list[str | int | float] | None = None
     program: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     metrics_file: str | None = None
+    metrics_from: MetricsFrom | None = None
     cwd: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
     prune_grace_s: Float = Field(default=10.0, ge=0)
     allow_non_finite: bool = False
     launch: Launch = "once"  # a command's processes per trial (sweeps.spec.launch)
 
-    @field_validator("function")
+    @field_validator("function", "optuna")
     @classmethod
     def _importable(cls, value: str | None) -> str | None:
         if value is not None and not _OBJECTIVE.match(value):
@@ -222,16 +280,23 @@ class ObjectiveSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> ObjectiveSpec:
-        runs_command = self.command is not None or self.program is not None
-        if self.function is not None and runs_command:
-            given = "command" if self.command is not None else "program"
+        given = [
+            kind
+            for kind in ("function", "optuna", "command", "program")
+            if getattr(self, kind) is not None
+        ]
+        if len(given) > 1 and given != ["command", "program"]:
+            first, second = given[:2]
             raise ValueError(
-                f"give either 'function' ({self.function!r}) or '{given}' "
-                f"({getattr(self, given)!r}), not both"
+                f"give either '{first}' ({getattr(self, first)!r}) or '{second}' "
+                f"({getattr(self, second)!r}), not both"
             )
-        if self.function is None and not runs_command:
-            raise ValueError("give 'function' (module:function) or 'command' (a script to run)")
-        if self.function is not None:
+        if not given:
+            raise ValueError(
+                "give 'function' (module:function), 'optuna' (an Optuna objective, "
+                "module:function) or 'command' (a script to run)"
+            )
+        if self.is_function:
             extra = [k for k in _COMMAND_ONLY if k in self.model_fields_set]
             if extra:
                 raise ValueError(f"{', '.join(extra)}: only for a command objective")
@@ -245,17 +310,32 @@ class ObjectiveSpec(_Strict):
         unused = ("command", "program", *_COMMAND_ONLY) if self.is_function else ("function",)
         for key in unused:
             data.pop(key, None)
+        for key in ("function", "optuna"):  # studies made before Optuna objectives read the same
+            if data.get(key, "") is None:
+                data.pop(key)
         if data.get("launch") == "once":  # the default: studies made before it read the same
             data.pop("launch")
+        if data.get("metrics_from", "") is None:  # likewise for studies made before it
+            data.pop("metrics_from")
         return data
 
     @property
     def is_function(self) -> bool:
         """Whether trials call a Python function (else they run a command)."""
-        return self.function is not None
+        return self.entry_point is not None
+
+    @property
+    def entry_point(self) -> str | None:
+        """The ``module:function`` trials call (a plain or an Optuna objective)."""
+        return self.function if self.function is not None else self.optuna
+
+    @property
+    def takes_trial(self) -> bool:
+        """Whether the function is an Optuna objective, called with an ``optuna.Trial``."""
+        return self.optuna is not None
 
 
-_COMMAND_ONLY = ("metrics_file", "cwd", "env", "prune_grace_s", "launch")
+_COMMAND_ONLY = ("metrics_file", "metrics_from", "cwd", "env", "prune_grace_s", "launch")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL", re.IGNORECASE)
 
 
@@ -415,7 +495,7 @@ class SweepSpec(_Strict):
     objective: ObjectiveSpec
     directions: list[Literal["minimize", "maximize"]] = Field(min_length=1)
     metrics: list[str] | None = None
-    space: dict[str, Param] = Field(min_length=1)
+    space: dict[str, Param] = Field(default_factory=dict)  # an Optuna objective's: optional
     sampler: SamplerSpec = Field(default_factory=SamplerSpec)
     pruner: PrunerSpec = Field(default_factory=PrunerSpec)
     budget: Budget
@@ -429,6 +509,8 @@ class SweepSpec(_Strict):
     replay: list[dict[str, Any]] = Field(default_factory=list)
     # The figures a publication reports for this sweep (sweeps.spec.published); else None.
     published: Published | None = None
+    # Where each finished trial is sent as a run (sweeps.spec.tracking); else None.
+    tracking: TrackingSpec | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -481,15 +563,23 @@ class SweepSpec(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:
+        if not self.space and not self.objective.takes_trial:
+            raise ValueError(
+                "space: give at least one parameter (an Optuna objective, objective: {optuna: "
+                "module:function}, may suggest its own instead)"
+            )
         if self.metrics is not None and len(self.metrics) != len(self.directions):
             raise ValueError(
                 f"'metrics' names {len(self.metrics)} values but 'directions' has "
                 f"{len(self.directions)}"
             )
+        _check_conditions(self.space)
         for slot, params in enumerate(self.replay):
-            if set(params) != set(self.space):
+            wanted = expected(self.space, params)
+            if set(params) != wanted:
                 raise ValueError(
-                    f"replay[{slot}] names {sorted(params)}, the space has {sorted(self.space)}"
+                    f"replay[{slot}] names {sorted(params)}, the space draws {sorted(wanted)} "
+                    "for them"
                 )
         if self.storage_proxy.mode == "grpc":
             from sweeps.storage.proxy import PROXIED_BACKENDS
@@ -511,8 +601,9 @@ class SweepSpec(_Strict):
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """A sweep without published figures reads as it always did (its recorded spec)."""
         data: dict[str, Any] = handler(self)
-        if self.published is None:
-            data.pop("published", None)
+        for key in ("published", "tracking"):  # unset: the recorded spec reads as it always did
+            if data.get(key, "") is None:
+                data.pop(key)
         return data
 
     @property

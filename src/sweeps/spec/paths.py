@@ -81,6 +81,11 @@ class SweepPaths:
         """The trial's own log file, the artifact the objective's logger writes."""
         return self.root / "trial-logs" / f"{number}.log"
 
+    def trial_run(self, number: int) -> Path:
+        """The trial's own directory (``{trial_dir}``), for what its command writes: a new
+        trial number (a retry) gets a new one, a requeued job keeps its trial's."""
+        return self.root / "trial-runs" / str(number)
+
     def trial_receipt(self, slot: int | str) -> Path:
         return self.root / "trials" / f"{slot}.json"
 

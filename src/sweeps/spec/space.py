@@ -12,6 +12,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
+from sweeps.spec.conditions import drawing_order, expected, holds
 from sweeps.spec.model import CategoricalParam, FloatParam, IntParam, SweepSpec
 
 
@@ -33,6 +34,11 @@ def grid_search_space(spec: SweepSpec) -> dict[str, list[Any]]:
     """The grid of every parameter, for ``GridSampler``; floats need a ``step``."""
     grid: dict[str, list[Any]] = {}
     for name, param in spec.space.items():
+        if param.when:
+            raise ValueError(
+                f"space.{name}.when: GridSampler's grid has every parameter in every trial; "
+                "a conditional parameter needs another sampler"
+            )
         if isinstance(param, CategoricalParam):
             grid[name] = list(param.choices)
         elif isinstance(param, IntParam) and not param.log:
@@ -46,11 +52,23 @@ def grid_search_space(spec: SweepSpec) -> dict[str, list[Any]]:
 
 
 def suggest_all(trial: optuna.Trial, spec: SweepSpec) -> None:
-    """Sample every parameter of the sweep on ``trial`` (through its sampler)."""
-    for name, param in spec.space.items():
+    """Sample every parameter of the sweep on ``trial`` (through its sampler), parents first,
+    each conditional one only where its condition holds on what was drawn."""
+    drawn: dict[str, Any] = {}
+    for name in drawing_order(spec.space):
+        param = spec.space[name]
+        if not holds(param, drawn):
+            continue
         if isinstance(param, FloatParam):
             trial.suggest_float(name, param.low, param.high, step=param.step, log=param.log)
         elif isinstance(param, IntParam):
             trial.suggest_int(name, param.low, param.high, step=param.step, log=param.log)
         else:
             trial.suggest_categorical(name, param.choices)
+        drawn[name] = trial.params[name]
+
+
+def missing_params(spec: SweepSpec, params: dict[str, Any]) -> set[str]:
+    """The parameters a trial with ``params`` should hold but does not (its sampling did not
+    finish); conditional ones count only where their condition holds."""
+    return expected(spec.space, params) - set(params)

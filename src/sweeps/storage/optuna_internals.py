@@ -233,6 +233,24 @@ def seed_cache(storage: BaseStorage, known: FinishedTrials) -> bool:
     return True
 
 
+def cache_trial(storage: BaseStorage, study_id: int, trial: FrozenTrial) -> None:
+    """Tell Optuna's cache layer under ``storage`` (through wrappers with a ``backend``) of a
+    trial another process created, as its own ``create_new_trial`` would: this process may then
+    set the trial's parameters (define-by-run in a trial job). Nothing where no such layer."""
+    layer: Any = storage
+    while not isinstance(layer, _CachedStorage) and hasattr(layer, "backend"):
+        layer = layer.backend
+    if not isinstance(layer, _CachedStorage):
+        return
+    from optuna.storages._cached_storage import _StudyInfo
+
+    with layer._lock:
+        if trial._trial_id in layer._trial_id_to_study_id_and_number:
+            return
+        layer._studies.setdefault(study_id, _StudyInfo())
+        layer._add_trials_to_cache(study_id, [trial])
+
+
 def proxy_servicer_on(server: grpc.Server, storage: BaseStorage) -> None:
     """Serve ``storage`` on ``server`` as ``optuna.storages.run_grpc_proxy_server`` does."""
     from optuna.storages._grpc.auto_generated import api_pb2_grpc

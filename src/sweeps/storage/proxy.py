@@ -49,6 +49,9 @@ SUPERVISE_EVERY_S = 0.2
 # A client's channel tries a refused address again within this (gRPC's default backoff grows
 # to two minutes, which would outlast a restart by far).
 RECONNECT_BACKOFF_MS = (100, 1000)
+# A call through a proxy that does not answer (stopped, stuck) ends after this, or sooner at
+# the retry deadline, as DEADLINE_EXCEEDED, which the retry wrapper retries until its deadline.
+CALL_TIMEOUT_S = 60.0
 MIN_CONNECTIONS = 2
 SOCKET_DIR_PREFIX = "sweeps-proxy-"
 # Optuna's proxy serves RDB storages only (optuna/optuna#6084: no JournalStorage).
@@ -77,13 +80,17 @@ def proxy_target(url: str) -> str | None:
 
 
 def connect(target: str, token: str) -> BaseStorage:
-    """Optuna's ``GrpcStorageProxy`` for the proxy at ``target``, sending ``token``."""
+    """Optuna's ``GrpcStorageProxy`` for the proxy at ``target``, sending ``token``; each call
+    waits at most :data:`CALL_TIMEOUT_S` (or the retry deadline, if shorter)."""
     import grpc
+
+    timeout_s = min(CALL_TIMEOUT_S, RetryPolicy().deadline_s)
 
     class _WithToken(grpc.UnaryUnaryClientInterceptor):
         def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
             metadata = [*(details.metadata or ()), (TOKEN_HEADER, token)]
-            return continuation(details._replace(metadata=metadata), request)
+            timeout = details.timeout if details.timeout is not None else timeout_s
+            return continuation(details._replace(metadata=metadata, timeout=timeout), request)
 
     first_ms, most_ms = RECONNECT_BACKOFF_MS
     options = [

@@ -76,6 +76,7 @@ _TRANSIENT = (
     "ssl syscall",
     "no route to host",
     "statuscode.unavailable",  # the storage proxy is restarting or not yet listening
+    "statuscode.deadline_exceeded",  # the storage proxy did not answer in time (stopped, stuck)
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import optuna
@@ -36,9 +37,20 @@ def prepare_study(spec: SweepSpec, force: bool = False) -> optuna.Study:
     except optuna.exceptions.DuplicatedStudyError:
         study = load_study(spec, force=force)
         _adopt(study, spec, force)
+        name_metrics(study, spec)
         return study
     _record(study, spec)
+    name_metrics(study, spec)
     return study
+
+
+def name_metrics(study: optuna.Study, spec: SweepSpec) -> None:
+    """Name the study's values by the sweep's ``metrics`` (optuna-dashboard's axis labels)."""
+    if not spec.metrics or study.metric_names == list(spec.metrics):
+        return
+    with warnings.catch_warnings():  # set_metric_names is experimental in Optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(list(spec.metrics))
 
 
 def load_study(

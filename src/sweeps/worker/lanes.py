@@ -174,8 +174,8 @@ def run_lane(
         "job_id": os.environ.get(JOB_ID_VAR, ""),
     }
     with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
-        if spec.objective.function is not None:  # a command objective starts its own process
-            import_objective(spec.objective.function)  # pay imports before the first claim
+        if spec.objective.entry_point is not None:  # a command objective starts its own process
+            import_objective(spec.objective.entry_point)  # pay imports before the first claim
     parent = os.getppid()
     deadline = float(os.environ.get(DEADLINE_VAR, "inf"))
     ran = 0

@@ -81,8 +81,8 @@ def _preload(spec: SweepSpec) -> None:
     Nothing here may open a GPU or a database connection: lanes inherit the process.
     """
     with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason
-        if spec.objective.function is not None:  # a command objective starts its own process
-            import_objective(spec.objective.function)
+        if spec.objective.entry_point is not None:  # a command objective starts its own process
+            import_objective(spec.objective.entry_point)
 
 
 def _start_lane(
