@@ -18,9 +18,12 @@ def test_a_fault_soak_loses_duplicates_and_strands_no_trial(tmp_path: Path, mode
     if problem := reachable("postgresql"):
         pytest.skip(problem)
     kinds = JOB_KINDS if mode == "job" else WARM_KINDS
-    result = run_soak(tmp_path, mode, n_trials=8, kinds=kinds, seed=0, timeout_s=240)
+    result = run_soak(
+        tmp_path, mode, n_trials=8, kinds=kinds, seed=0, gap_s=(2.0, 5.0), timeout_s=240
+    )
     rows = result.by_kind()
     details = result.details()
     assert all(rows[kind]["injected"] == 1 for kind in kinds), details
     for kind, row in rows.items():
-        assert {name: row[name] for name in COUNTS} == dict.fromkeys(COUNTS, 0), (kind, details)
+        found = {name: row[name] for name in COUNTS}
+        assert found == dict.fromkeys(COUNTS, 0), f"{kind}: {found}\n{details}"

@@ -19,6 +19,7 @@ from support.workflow import workflow_project
 
 from sweeps.spec.facts import BILLED_GPU_HOURS
 from sweeps.spec.sites import read_site
+from sweeps.study.keys import Key
 from sweeps.study.spending import worker_overhead
 
 LUMI_BILLING = read_site(REPO / "profiles" / "lumi" / "site.yaml")["dispatch"]["slurm"]["billing"]
@@ -167,16 +168,18 @@ def test_ctrl_c_with_on_interrupt_keep_leaves_the_workers_to_re_attach(tmp_path:
     assert all(t.state == TrialState.COMPLETE for t in ended)  # nothing was run twice
 
 
-def test_a_worker_job_cancelled_by_a_user_fails_its_trial_without_retry(tmp_path: Path) -> None:
+def test_a_worker_job_cancelled_by_a_user_is_a_lost_attempt_retried(tmp_path: Path) -> None:
     cwd = warm_project(
-        tmp_path, "warmcancel", seconds=60, n_trials=1, workers=1, heartbeat_timeout_s=5
+        tmp_path, "warmcancel", seconds=8, n_trials=1, workers=1, heartbeat_timeout_s=5
     )
     proc = start(cwd, *THREADS, env=sweeps_env())
     job_id = running(proc, "sweeps-warmcancel")
     time.sleep(4)  # the trial is running on the worker
     subprocess.run(["scancel", job_id], check=True)
     output, _ = proc.communicate(timeout=180)
-    ended = trials(cwd, "warmcancel")
-    assert len(ended) == 1, output[-4000:]  # no retry
-    assert ended[0].state == TrialState.FAIL
-    assert "was cancelled (scancel); not retried" in ended[0].user_attrs["fail_reason"]
+    assert proc.returncode == 0, output[-4000:]
+    lost, retried = trials(cwd, "warmcancel")
+    assert lost.state == TrialState.FAIL and lost.system_attrs.get(Key.RETRYABLE)
+    assert "is CANCELLED" in lost.user_attrs["fail_reason"], lost.user_attrs["fail_reason"]
+    assert retried.state == TrialState.COMPLETE  # on a new worker, with the same parameters
+    assert retried.params == lost.params

@@ -1,4 +1,4 @@
-"""A sweep of 1,000 near-zero trials in lane jobs, through the real `snakemake`: killed part-way
+"""A sweep of 500 near-zero trials in lane jobs, through the real `snakemake`: killed part-way
 and re-run with `--rerun-incomplete`, it ends with one finished trial per slot, none lost and
 none duplicated."""
 
@@ -21,7 +21,7 @@ from support.workflow import objectives_env, run_snakemake, workflow_project
 
 pytestmark = pytest.mark.e2e
 
-SLOTS = 1000
+SLOTS = 500
 WARM = {"workers": 1, "poll_s": 0.02, "heartbeat_s": 1, "idle_timeout_s": 15}
 
 
@@ -32,7 +32,7 @@ def finished(cwd: Path) -> list[optuna.trial.FrozenTrial]:
     return [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
 
 
-def test_a_killed_sweep_of_1000_slots_reruns_without_losing_or_duplicating_trials(
+def test_a_killed_sweep_of_500_slots_reruns_without_losing_or_duplicating_trials(
     tmp_path: Path,
 ) -> None:
     sweep = base_spec(
