@@ -13,7 +13,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from sweeps.storage.proxy import RunningProxy, connect, start_proxy
+from sweeps.storage.proxy import PROXY_MODULE, RunningProxy, connect, start_proxy
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
 
 
@@ -57,6 +57,50 @@ def test_a_killed_proxy_is_restarted_on_its_address_and_its_clients_carry_on(
     assert len(told) == 1 and not lost
     assert "ended (killed by signal 9 (SIGKILL)); restarted on the same address" in told[0]
     assert "(restart 1 of at most 3)" in told[0]
+
+
+def _starting_proxy(old: int, timeout_s: float = 30) -> int | None:
+    """The pid of a proxy process this process started other than ``old`` (one starting)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == old:
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == os.getpid() and PROXY_MODULE.encode() in command:
+                return int(entry.name)
+        time.sleep(0.005)
+    return None
+
+
+def test_a_proxy_killed_again_while_it_restarts_is_restarted_once_more(tmp_path: Path) -> None:
+    """The restarted proxy killed before it serves (two kills in a row): that restart fails,
+    one line says so, and the owner tries again within ``storage_proxy.restarts``."""
+    url = f"sqlite:///{tmp_path}/study.db"
+    proxy = start_proxy(url, "127.0.0.1", 2)
+    told: list[str] = []
+    lost: list[bool] = []
+    proxy.supervise(3, tell=told.append, on_lost=lambda: lost.append(True))
+    try:
+        client = RetryingStorage(connect(proxy.address, proxy.token), RetryPolicy(30))
+        study = optuna.create_study(study_name="s", storage=client)
+        first = _kill(proxy)
+        starting = _starting_proxy(first)
+        assert starting is not None
+        os.kill(starting, signal.SIGKILL)  # before it printed its address
+        assert _restarted(proxy, first)
+        assert proxy.process.pid != starting
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    finally:
+        proxy.stop()
+    assert not lost, told
+    assert "restart 1 of at most 3 failed: the storage proxy for" in told[0], told
+    assert "restarted on the same address (restart 2 of at most 3)" in told[1], told
 
 
 def test_a_stopped_proxy_is_not_restarted(tmp_path: Path) -> None:

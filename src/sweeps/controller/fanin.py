@@ -84,8 +84,10 @@ def start_for_sweep(spec: SweepSpec, backend: Backend) -> RunningProxy | None:
 
 
 def _interrupt_sweep() -> None:
-    """Stop the sweep as Ctrl-C does: its controllers give up within the retry deadline."""
-    os.kill(os.getpid(), signal.SIGINT)
+    """Stop the sweep as Ctrl-C does (SIGTERM, which a ``snakemake`` started as a script's
+    background job does not ignore, unlike SIGINT): its controllers give up within the retry
+    deadline."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 __all__ = ["clients_in_flight", "dry_run", "proxy_host", "proxy_wanted", "start_for_sweep"]

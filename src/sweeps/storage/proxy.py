@@ -194,16 +194,14 @@ class RunningProxy:
                         f"{restarts}); storage calls give up within {retry_s:g} s"
                     )
                     break
+                self.restarted += 1
+                attempt = f"restart {self.restarted} of at most {restarts}"
                 try:
                     self.process = _spawn(self.url, self.address, self.token, self.connections)[0]
-                except ProxyError as err:
-                    tell(f"error: {lost} and could not be restarted: {err}")
-                    break
-                self.restarted += 1
-                tell(
-                    f"note: {lost}; restarted on the same address "
-                    f"(restart {self.restarted} of at most {restarts})"
-                )
+                except ProxyError as err:  # e.g. killed while it started: the next round tries
+                    tell(f"note: {lost}; {attempt} failed: {err}")
+                    continue
+                tell(f"note: {lost}; restarted on the same address ({attempt})")
                 continue
         else:
             return
