@@ -12,6 +12,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+from support.processes import child_running
 
 from sweeps.storage.proxy import PROXY_MODULE, RunningProxy, connect, start_proxy
 from sweeps.storage.retry import RetryingStorage, RetryPolicy
@@ -63,17 +64,9 @@ def _starting_proxy(old: int, timeout_s: float = 30) -> int | None:
     """The pid of a proxy process this process started other than ``old`` (one starting)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == old:
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent == os.getpid() and PROXY_MODULE.encode() in command:
-                return int(entry.name)
+        pid = child_running(os.getpid(), PROXY_MODULE.encode(), other_than=old)
+        if pid is not None:
+            return pid
         time.sleep(0.005)
     return None
 

@@ -15,10 +15,12 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 from support.databases import PASSWORD_ENV, Server, peak_connections
+from support.processes import child_running
 from support.specs import base_spec
 from support.workflow import objectives_env, run_snakemake, workflow_project
 
 from sweeps.storage.credentials import expand_url
+from sweeps.storage.proxy import PROXY_MODULE
 from sweeps.study.keys import Key
 
 pytestmark = pytest.mark.e2e
@@ -75,18 +77,7 @@ def test_a_sweep_through_the_proxy_finishes_on_few_connections_and_leaks_no_pass
 
 def _proxy_of(parent: int) -> int | None:
     """The pid of the storage proxy process that ``parent`` started, if one runs."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"sweeps.storage.proxy_server" in command:
-            return int(entry.name)
-    return None
+    return child_running(parent, PROXY_MODULE.encode())
 
 
 def _finished(storage: optuna.storages.RDBStorage, study: str) -> int:
