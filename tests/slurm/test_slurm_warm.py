@@ -170,12 +170,15 @@ def test_ctrl_c_with_on_interrupt_keep_leaves_the_workers_to_re_attach(tmp_path:
 
 def test_a_worker_job_cancelled_by_a_user_is_a_lost_attempt_retried(tmp_path: Path) -> None:
     cwd = warm_project(
-        tmp_path, "warmcancel", seconds=8, n_trials=1, workers=1, heartbeat_timeout_s=5
+        tmp_path, "warmcancel", seconds=15, n_trials=1, workers=1, heartbeat_timeout_s=5
     )
     proc = start(cwd, *THREADS, env=sweeps_env())
     job_id = running(proc, "sweeps-warmcancel")
-    time.sleep(4)  # the trial is running on the worker
-    subprocess.run(["scancel", job_id], check=True)
+    deadline = time.monotonic() + 120
+    while not any(Key.LANE_HEARTBEAT in t.system_attrs for t in trials(cwd, "warmcancel")):
+        assert time.monotonic() < deadline and proc.poll() is None, "no trial ran on the worker"
+        time.sleep(0.5)
+    subprocess.run(["scancel", job_id], check=True)  # while its lane runs the trial
     output, _ = proc.communicate(timeout=180)
     assert proc.returncode == 0, output[-4000:]
     lost, retried = trials(cwd, "warmcancel")

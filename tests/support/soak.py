@@ -39,6 +39,7 @@ from support.slurm import (
 )
 from support.workflow import workflow_project
 from sweeps.storage.proxy import PROXY_MODULE
+from sweeps.study.controllers import controller_gone
 from sweeps.study.keys import Key
 from sweeps.study.slots import uncounted
 
@@ -405,10 +406,14 @@ class Soak:
                     continue
                 recorded = str(trial.system_attrs.get(Key.CONTROLLER, ""))
                 pid = recorded.rsplit(":", 2)[1] if recorded.count(":") >= 2 else ""
-                if pid.isdigit() and int(pid) != os.getpid():
-                    fault.hit = {trial.number}
+                if controller_gone(trial) or not pid.isdigit() or int(pid) == os.getpid():
+                    continue  # e.g. a killed run's, not taken over yet
+                try:
                     os.kill(int(pid), signal.SIGKILL)
-                    return self.done(fault, f"controller pid {pid} of trial {trial.number}")
+                except ProcessLookupError:  # it ended just now
+                    continue
+                fault.hit = {trial.number}
+                return self.done(fault, f"controller pid {pid} of trial {trial.number}")
         return False
 
     @staticmethod
