@@ -98,7 +98,7 @@ def lane_alive(spec: SweepSpec, beat: float | None) -> bool:
 
 def _worker_lost(spec: SweepSpec, who: dict[str, Any], facts: dict[str, Any]) -> TrialOutcome:
     """The outcome of a trial whose lane stopped beating: retried, unless its worker job ended
-    in a way another attempt would repeat (out of memory, cancelled by a user)."""
+    in a way another attempt would repeat (out of memory)."""
     warm = spec.dispatch.warm
     lost = (
         f"warm worker {who.get('worker')} (lane {who.get('lane')}, host {who.get('host')}) "
