@@ -35,13 +35,12 @@ def _shares_servers(item: pytest.Item) -> bool:
     if {"servers", "backend"} & set(getattr(item, "fixturenames", ())):
         return True
     module = getattr(item, "module", None)
-    return (
-        any(
-            getattr(value, "__module__", None) == "support.databases"
-            for value in vars(module).values()
-        )
-        if module is not None
-        else False
+    if module is None:
+        return False
+    if any(getattr(v, "__module__", None) == "support.databases" for v in vars(module).values()):
+        return True
+    return any(  # a module that opens a database server itself
+        isinstance(v, str) and v.startswith(("postgresql", "mysql")) for v in vars(module).values()
     )
 
 
