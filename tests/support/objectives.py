@@ -74,13 +74,18 @@ def die_once_in_slot(params: dict[str, Any], trial: TrialHandle, slot: int = 1) 
 
 
 def fail_or_sleep(
-    params: dict[str, Any], trial: TrialHandle, fail_slot: int = 0, seconds: float = 1.0
+    params: dict[str, Any],
+    trial: TrialHandle,
+    fail_slot: int = 0,
+    seconds: float = 1.0,
+    fail_after: float = 0.3,
 ) -> float:
-    """Raises in slot ``fail_slot``, else sleeps ``seconds``; reports the time it started."""
+    """Raises in slot ``fail_slot`` after ``fail_after`` seconds, else sleeps ``seconds``;
+    reports the time it started."""
     trial.log.info("running with %s", params)
     start = time.time()
     if trial.slot == fail_slot:
-        time.sleep(0.3)
+        time.sleep(fail_after)
         raise RuntimeError("packed trial failed on purpose")
     time.sleep(seconds)
     trial.report(start, 0)

@@ -128,7 +128,8 @@ def test_packed_trials_one_failing(make_spec, started) -> None:  # type: ignore[
         per_gpu=3,
         objective={
             "function": "support.objectives:fail_or_sleep",
-            "args": {"fail_slot": 0, "seconds": 2.0},
+            # the failing trial runs as long as the others: its lane is not free for another
+            "args": {"fail_slot": 0, "seconds": 2.0, "fail_after": 2.0},
         },
         budget={"n_trials": 3},
     )
