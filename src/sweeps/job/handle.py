@@ -110,8 +110,9 @@ class TrialHandle(optuna.Trial):
             sampler=job_sampler(self._task),
             pruner=build_pruner(spec),
         )
-        storage = storage_of(study)
-        cache_trial(storage, study_id_of(study), storage.get_trial(self._task.trial_id))
+        if spec.objective.takes_trial:  # it may set parameters: the cache must know the trial
+            storage = storage_of(study)
+            cache_trial(storage, study_id_of(study), storage.get_trial(self._task.trial_id))
         optuna.Trial.__init__(self, study, self._task.trial_id)
 
     @cached_property
