@@ -8,6 +8,7 @@ from sweeps.run.executors.slurm.accounting import (
     expand_job_id,
     parse_sacct,
     parse_squeue,
+    steps_signal,
 )
 from sweeps.run.executors.slurm.facts import slurm_facts, with_accounted_energy
 from sweeps.run.executors.slurm.limits import SiteLimits, parse_assoc
@@ -36,6 +37,25 @@ def test_sacct_rows_become_job_records_with_requeues() -> None:
     assert jobs["43"].node == ""
     assert jobs["43"].queue_wait_s is None
     assert not jobs["43"].active
+
+
+# Captured from the test cluster: a trial process killed with kill -9, its step recorded as
+# CANCELLED 0:9 while the job shows FAILED 9:0 with DerivedExitCode 0:0.
+KILLED_STEPS = """\
+125|9:0
+125.batch|9:0
+125.0|0:9
+1250.0|0:15
+"""
+
+
+def test_the_signal_that_ended_a_step_is_read_from_the_steps_records() -> None:
+    assert steps_signal(KILLED_STEPS, "125") == 9  # 1250's step is another job's
+    assert steps_signal("125|9:0\n125.batch|9:0\n125.0|1:0\n", "125") is None
+    assert steps_signal("7_2.0|0:15\n7_2.batch|0:0\n", "7_2") == 15
+    info = JobInfo(job_id="125", state="FAILED", exit_code="9:0", derived_exit_code="0:0")
+    assert info.step_signal is None
+    assert JobInfo(**{**info.__dict__, "steps_signal": 9}).step_signal == 9
 
 
 def test_squeue_stands_in_for_sacct() -> None:

@@ -3,6 +3,7 @@ needed: a job record as sacct gives it, and the job's folder on disk)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,19 @@ def test_a_job_failed_by_a_kill_from_outside_is_a_lost_attempt(tmp_path: Path, s
     assert outcome.reason is not None
     assert f"killed by signal {signal} (SIG" in outcome.reason
     assert "from outside the sweep" in outcome.reason
+
+
+def test_a_step_killed_from_outside_counts_where_derived_exit_code_misses_it(
+    tmp_path: Path,
+) -> None:
+    job: submitit.SlurmJob[object] = submitit.SlurmJob(folder=tmp_path / "%j", job_id="42")
+    job.paths.folder.mkdir(parents=True, exist_ok=True)
+    job.paths.stderr.write_text(KILLED_STEP_LOG + "\n")
+    info = JobInfo(job_id="42", state="FAILED", exit_code="9:0", derived_exit_code="0:0")
+    assert not slurm_outcome(job, SlurmWatch(info=info)).retryable
+    killed = slurm_outcome(job, SlurmWatch(info=replace(info, steps_signal=9)))
+    assert killed.retryable
+    assert killed.reason is not None and "killed by signal 9 (SIGKILL)" in killed.reason
 
 
 def test_a_kill_with_an_oom_event_or_a_crash_signal_is_final(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -65,6 +65,7 @@ class JobInfo:
     elapsed_s: int = 0
     exit_code: str = ""
     derived_exit_code: str = ""  # the highest of its steps': ``0:9`` if one was killed by SIGKILL
+    steps_signal: int | None = None  # read from the steps' own records (see with_step_signal)
     requeues: int = 0
     billing: float | None = None  # the billing TRES, where accounting records it
     nodes: int = 1
@@ -77,7 +78,7 @@ class JobInfo:
     @property
     def step_signal(self) -> int | None:
         """The signal that ended one of the job's steps, if any."""
-        return exit_signal(self.derived_exit_code)
+        return exit_signal(self.derived_exit_code) or self.steps_signal
 
     @property
     def array_index(self) -> int | None:
@@ -133,6 +134,32 @@ def query_jobs(job_ids: list[str], timeout_s: float = 60) -> dict[str, JobInfo]:
         except SacctError:
             raise sacct_error from None
     return {j: found[j] for j in job_ids if j in found}
+
+
+def with_step_signal(info: JobInfo, timeout_s: float = 60) -> JobInfo:
+    """``info`` with the signal that ended one of its steps, read from the steps' records when
+    the job's ``DerivedExitCode`` shows none: a step killed from outside can be recorded as
+    ``CANCELLED 0:9`` while the job shows ``FAILED 9:0`` with ``DerivedExitCode 0:0``."""
+    if info.state != SlurmState.FAILED or info.step_signal is not None:
+        return info
+    try:
+        command = ["sacct", "-D", "-n", "-P", "-o", "JobID,ExitCode", "-j", info.job_id]
+        out = _run(command, timeout_s)
+    except SacctError:
+        return info
+    found = steps_signal(out, info.job_id)
+    return info if found is None else replace(info, steps_signal=found)
+
+
+def steps_signal(text: str, job_id: str) -> int | None:
+    """The highest signal in the exit codes of ``job_id``'s steps (``sacct -o
+    JobID,ExitCode -P`` output, steps included); None if no step was ended by one."""
+    signals = []
+    for line in text.splitlines():
+        step, _, code = line.strip().partition("|")
+        if step.startswith(f"{job_id}.") and (number := exit_signal(code)) is not None:
+            signals.append(number)
+    return max(signals, default=None)
 
 
 def job_record(job_id: str) -> JobInfo | None:

@@ -18,7 +18,13 @@ import submitit
 from sweeps.job.task import TrialOutcome
 from sweeps.run.executors.base import last_line, main_outcome
 from sweeps.run.executors.logs import LOG_TAIL_CHARS, log_tail
-from sweeps.run.executors.slurm.accounting import JobInfo, SacctError, StatusBoard, query_queue
+from sweeps.run.executors.slurm.accounting import (
+    JobInfo,
+    SacctError,
+    StatusBoard,
+    query_queue,
+    with_step_signal,
+)
 from sweeps.run.executors.slurm.facts import slurm_facts
 from sweeps.run.executors.slurm.outcomes import SlurmState, meaning
 from sweeps.run.executors.slurm.requeue import NOT_REQUEUED
@@ -81,7 +87,7 @@ def wait_slurm(
                 watch.info = replace(watch.info, state=SlurmState.REQUEUED)
             elif not watch.info.active:
                 _await_result(job, RESULT_GRACE_S)
-                watch.info = _complete_facts(watch.info)
+                watch.info = with_step_signal(_complete_facts(watch.info) or watch.info)
                 board.forget(str(job.job_id))
                 return watch
         started = watch.info is not None and watch.info.state != SlurmState.PENDING
