@@ -43,8 +43,10 @@ def _steps(params: dict[str, Any], trial: TrialHandle, steps: int) -> float:
         time.sleep(1)
         if reduce is not None:
             reduce()
-        if trial.rank == 0:
-            marker.write_text(str(step + 1))
+        if trial.rank == 0:  # written whole: a run requeued beside it never reads it half-done
+            partial = marker.with_suffix(f".{os.getpid()}")
+            partial.write_text(str(step + 1))
+            partial.replace(marker)
         trial.report(float(step), step)
     return float(params["x"])
 

@@ -40,7 +40,7 @@ from support.slurm import (
 from support.workflow import workflow_project
 from sweeps.storage.proxy import PROXY_MODULE
 from sweeps.study.controllers import controller_gone
-from sweeps.study.keys import Key
+from sweeps.study.keys import Attr, Key
 from sweeps.study.slots import uncounted
 
 JOB_KINDS = (
@@ -108,6 +108,9 @@ class SoakResult:
                 return False
         return True
 
+    def sorted(self) -> list[FrozenTrial]:
+        return sorted(self.trials, key=lambda t: t.number)
+
     def problems(self) -> dict[str, list[tuple[int, list[int]]]]:
         """Per count, the (slot, trial numbers) it was seen in."""
         by_slot: dict[int, list[FrozenTrial]] = {s: [] for s in range(self.n_trials)}
@@ -157,21 +160,30 @@ class SoakResult:
         return "unattributed"
 
     def details(self) -> str:
-        """The trials (number, slot, attempt, state, reason) and the run's log, for a report."""
-        lines = [*self.log, "trials:"]
-        for t in sorted(self.trials, key=lambda t: t.number):
-            lines.append(
-                f"  #{t.number} slot {t.system_attrs.get(Key.SLOT)} attempt "
-                f"{t.system_attrs.get(Key.ATTEMPT, 0)} {t.state.name} "
-                f"retryable={bool(t.system_attrs.get(Key.RETRYABLE))} "
-                f"{t.user_attrs.get('fail_reason', '')}"
-            )
+        """The run's log, every trial (number, slot, attempt, state, reason), each run's
+        output, and last (a report cut short keeps its tail) the trials of the problem slots."""
+        lines = [*self.log, "trials:", *map(_trial_line, self.sorted())]
         for run, output in enumerate(self.outputs, 1):
             lines += [
                 f"output {run} (last {OUTPUT_LINES} lines):",
                 *output.splitlines()[-OUTPUT_LINES:],
             ]
+        problem_slots = {slot for cases in self.problems().values() for slot, _ in cases}
+        lines += ["the problem slots' trials:"]
+        lines += [_trial_line(t) for t in self.sorted() if _slot(t) in problem_slots]
         return "\n".join(lines)
+
+
+def _slot(trial: FrozenTrial) -> int:
+    return int(trial.system_attrs.get(Key.SLOT, -1))
+
+
+def _trial_line(trial: FrozenTrial) -> str:
+    return (
+        f"  #{trial.number} slot {_slot(trial)} attempt {trial.system_attrs.get(Key.ATTEMPT, 0)}"
+        f" {trial.state.name} retryable={bool(trial.system_attrs.get(Key.RETRYABLE))}"
+        f" {trial.user_attrs.get(Attr.FAIL_REASON, '')}"
+    )
 
 
 def parent_of(pid: int) -> int | None:
