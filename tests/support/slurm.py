@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -133,36 +131,14 @@ def job_nodes(job_id: str) -> list[str]:
 
 
 def take_node_down(node: str) -> None:
-    """Fail ``node`` as a dead node fails: Slurm ends its jobs as NODE_FAIL, and their
-    processes on it die at once. Drained first, so that it stays out of service when its
-    slurmd registers again (``ReturnToService=2`` would take a node back at once; a dead node
-    stays down until someone resumes it)."""
+    """Fail ``node`` as a dead node fails: Slurm ends its jobs as NODE_FAIL. Drained first, so
+    that it stays out of service when its slurmd registers again (``ReturnToService=2`` would
+    take a node back at once; a dead node stays down until someone resumes it)."""
     for state in ("drain", "down"):
         subprocess.run(
             ["scontrol", "update", f"nodename={node}", f"state={state}", "reason=test"],
             check=True,
         )
-    kill_job_processes(node)
-
-
-def kill_job_processes(node: str) -> list[int]:
-    """SIGKILL every job process of ``node`` (the test cluster's nodes share one machine:
-    a downed node's slurmd would only SIGTERM them, which submitit ignores, and SIGKILL them
-    ``KillWait`` later; a requeued job could meanwhile start again beside its old run)."""
-    mark = f"SLURMD_NODENAME={node}".encode()
-    killed = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if mark in environ and any(v.startswith(b"SLURM_JOB_ID=") for v in environ):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed.append(int(entry.name))
-    return killed
 
 
 def bring_nodes_back() -> None:
