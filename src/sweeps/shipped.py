@@ -3,10 +3,13 @@ profiles and the ``sweeps init`` template (package data in a wheel, symlinks in 
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 PUBLISHED_PREFIX = "published:"
+PUBLISHED_TIMES = "published_times.json"  # benchmarks/published_times.py writes it
 
 
 def _data(name: str) -> Path:
@@ -39,3 +42,18 @@ def published_sweeps() -> dict[str, Path]:
     """The published sweep files, by name (file name without ``.yaml``)."""
     root = _data("published_sweeps")
     return {p.stem: p for p in sorted(root.glob("*.yaml"))} if root.is_dir() else {}
+
+
+def published_times_path() -> Path:
+    """The measured seconds per trial of the published sweeps (one file for all of them)."""
+    return _data(PUBLISHED_TIMES)
+
+
+def published_times() -> dict[str, Any]:
+    """What :func:`published_times_path` holds: the machine, the workflow's own cost and each
+    measured sweep's seconds per trial; empty before anything was measured."""
+    path = published_times_path()
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data

@@ -96,6 +96,38 @@ def test_report_of_a_published_sweep_prints_and_writes_the_table(
     assert verdicts["clip"] in ("reproduces", "does not reproduce")  # 7 draws: a verdict
 
 
+def test_a_shortened_run_says_so_beside_the_comparison(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run given n_trials=6 of the file's 15, compared by hand later (no n_trials given)."""
+    pytest.importorskip("sklearn")
+    full = load_spec(f"published:{NAME}").budget.n_trials
+    run_trials(load_spec(f"published:{NAME}", n_trials=6), 6)
+    said = f"shortened from {full} to 6 trials"
+    capsys.readouterr()
+    assert main(["compare", "--spec", f"published:{NAME}"]) == 0
+    out = capsys.readouterr().out
+    header = out.split("\n\n")[0].splitlines()
+    assert "this run: 6 of 6 trials ended in slot order (6 complete" in out
+    assert [line for line in header if said in line] == [
+        f"budget {said} (n_trials=6; the sweep file's budget.n_trials is {full}): a figure of "
+        "more trials than the run has is too short to compare"
+    ]
+    assert main(["compare", "--spec", f"published:{NAME}", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["budget"] == {"n_trials": 6, "sweep_file": full, "shortened": True}
+    assert said in report["shortened"]
+    assert main(["report", "--spec", f"published:{NAME}"]) == 0
+    assert f"budget {said} (n_trials=6)" in capsys.readouterr().out
+    page = (workdir / "results" / NAME / "report.html").read_text()
+    standing = html_tables(section(page, "Where the sweep stands"))[0]  # no header row
+    assert standing[:2] == [
+        ["budget (trials)", "6"],
+        ["budget shortened", said],
+    ]
+    assert said in section(page, "Against the published figures")
+
+
 def test_compare_a_sweep_without_figures_fails_in_one_line(
     make_spec: Any, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

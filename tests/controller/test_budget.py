@@ -11,15 +11,24 @@ from pathlib import Path
 import optuna
 import pytest
 
-from sweeps.controller.budget import BudgetSpent, cancel_reason, forget_not_run, refuse_if_spent
+from sweeps.controller.budget import (
+    BudgetSpent,
+    cancel_reason,
+    forget_not_run,
+    note_run_budget,
+    refuse_if_spent,
+)
 from sweeps.controller.receipts import NOT_RUN
 from sweeps.controller.slot import run_slot, tell_outcome
 from sweeps.job.task import TrialOutcome
+from sweeps.spec import load_spec
 from sweeps.spec.facts import BILLED_GPU_HOURS
 from sweeps.spec.paths import SweepPaths
+from sweeps.spec.space import distributions
 from sweeps.storage import open_storage
 from sweeps.storage.optuna_internals import storage_of
 from sweeps.study import load_study, prepare_study
+from sweeps.study.budget_record import TrialBudget
 from sweeps.study.keys import Key
 from sweeps.study.slots import create_slot_trial
 from sweeps.study.spending import Spending, totals
@@ -147,3 +156,17 @@ def test_the_check_at_a_trials_start_reads_no_trial(make_spec, monkeypatch) -> N
     with pytest.raises(BudgetSpent, match=r"5\.5 of 5\.0 GPU-hours spent"):
         refuse_if_spent(spec, study)
     assert calls == []
+
+
+def test_each_run_of_the_workflow_records_its_budget(make_spec, workdir) -> None:  # type: ignore[no-untyped-def]
+    """At a run's start an existing study records the trials the run is given (n_trials=N);
+    a study not made yet is left to the study job, and nothing is created."""
+    path, _ = make_spec(budget={"n_trials": 10})
+    assert note_run_budget(load_spec(path, n_trials=3)) is None
+    assert not (workdir / "results").exists()
+    study = prepare_study(load_spec(path, n_trials=3))
+    for _ in range(3):
+        study.tell(study.ask(distributions(load_spec(path))), 1.0)
+    assert note_run_budget(load_spec(path, n_trials=6)) == TrialBudget(6, 10)
+    assert study.user_attrs[Key.TRIAL_BUDGET] == {"n_trials": 6, "sweep_file": 10}
+    assert note_run_budget(load_spec(path)) == TrialBudget(10, 10)

@@ -92,6 +92,7 @@ def test_an_installed_wheel_runs_a_new_project(tmp_path: Path) -> None:
         "sweeps/workflow/rules/trials.smk",
         "sweeps/workflow/schemas/config.schema.yaml",
         "sweeps/published_sweeps/bayesmark-SVM_wine_acc.yaml",
+        "sweeps/published_times.json",
         "sweeps/templates/init/train.py",
         "sweeps/profiles/lumi/config.yaml",
         "sweeps/report/published.py",
@@ -112,6 +113,12 @@ def test_an_installed_wheel_runs_a_new_project(tmp_path: Path) -> None:
     where = run([str(python), "-c", "import sweeps; print(sweeps.__file__)"], cwd=tmp_path, env=env)
     assert Path(where.strip()).is_relative_to(venv), where
 
+    # The list of published sweeps reads the measured times the wheel ships.
+    listed = run(
+        [str(venv / "bin" / "sweeps"), "published", "bayesmark-kNN_iris_acc"], cwd=tmp_path, env=env
+    )
+    row = listed.splitlines()[-1].split()
+    assert row[:2] == ["bayesmark-kNN_iris_acc", "15"] and "not" not in row[2:4], listed
     run([str(venv / "bin" / "sweeps"), "init", "proj"], cwd=tmp_path, env=env)
     proj = tmp_path / "proj"
     run([str(python), "-m", "snakemake", "--cores", "2"], cwd=proj, env=env)

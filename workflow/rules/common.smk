@@ -4,7 +4,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sweeps.controller.budget import forget_not_run, not_run_slots
+from sweeps.controller.budget import forget_not_run, not_run_slots, note_run_budget
 from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.interrupt import stop_sweep_on_termination
@@ -13,6 +13,7 @@ from sweeps.run.strategies import check_dispatch
 from sweeps.run.executors import backend_for
 from sweeps.spec import load_spec
 from sweeps.spec.paths import SweepPaths
+from sweeps.spec.shortening import hand_on
 from sweeps.spec.sites import load_with_sites, resolve_site
 from sweeps.storage.proxy import ProxyError
 from sweeps.storage.reach import StorageUnreachable, check_reachable
@@ -24,7 +25,14 @@ verbose_shows_everything(workflow)  # the profiles' `quiet:` yields to --verbose
 # over everything, e.g. to tweak a shared profile for one run.
 SITE = resolve_site(config.get("site"), workflow.overwrite_configfiles) or None
 OVERRIDES = [Path(s) for s in (config.get("site_overrides"),) if s]
-SPEC = load_with_sites(config["sweep"], [Path(SITE)] if SITE else [], OVERRIDES)
+# `--config n_trials=N`: this run's budget, shortened from the sweep file's (refused unless
+# 1..budget.n_trials); the study records it, and the report and `sweeps compare` say so. The
+# jobs' commands find N in their environment, so a changed N changes no command.
+N_TRIALS = config.get("n_trials")
+SPEC = load_with_sites(
+    config["sweep"], [Path(SITE)] if SITE else [], OVERRIDES, n_trials=N_TRIALS
+)
+hand_on(None if N_TRIALS is None else SPEC.budget.n_trials)
 # e.g. an unknown executor or a missing account: an error before anything is submitted
 OBJECTIVE_NOTE = check_dispatch(SPEC, config["sweep"])
 if OBJECTIVE_NOTE:
@@ -53,6 +61,8 @@ PATHS = SweepPaths.of(SPEC)
 # (a dry run only reports, and writes nothing).
 if not dry_run(sys.argv):
     forget_not_run(SPEC)
+    if workflow.is_main_process:  # a study made already records this run's trials
+        note_run_budget(SPEC)
 elif not_run_slots(SPEC):
     print(
         f"note: {len(not_run_slots(SPEC))} slots a spent budget ended are looked at again "

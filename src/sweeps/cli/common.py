@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from sweeps.spec import SpecError, SweepSpec
+from sweeps.spec.shortening import N_TRIALS_ENV, handed_on
 from sweeps.spec.sites import load_with_sites
 from sweeps.study import StudyMismatch
 from sweeps.study.batches import BatchOrderError
@@ -69,6 +70,13 @@ def add_spec_options(parser: argparse.ArgumentParser, positional: bool = False) 
         default=None,
         help="settings merged over the sweep and its sites, resources too (one run's tweak)",
     )
+    parser.add_argument(
+        "--n-trials",
+        default=None,
+        metavar="N",
+        help="this run's budget shortened to N trials, 1 to the sweep's budget.n_trials "
+        f"(default: ${N_TRIALS_ENV}, which snakemake --config n_trials=N sets for its jobs)",
+    )
 
 
 def add_force_option(parser: argparse.ArgumentParser) -> None:
@@ -78,9 +86,11 @@ def add_force_option(parser: argparse.ArgumentParser) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
-    """Load the sweep named by --spec, with its --site settings."""
+    """Load the sweep named by --spec, with its --site settings and --n-trials (else the
+    budget the workflow handed on: sweeps.spec.shortening)."""
+    n_trials = args.n_trials if args.n_trials is not None else handed_on()
     try:
-        return load_with_sites(args.spec, args.site or [], args.site_override)
+        return load_with_sites(args.spec, args.site or [], args.site_override, n_trials=n_trials)
     except SpecError as err:
         raise UserError(str(err)) from None
 

@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.report.tables import write_tables
     from sweeps.spec.paths import SweepPaths
     from sweeps.study import load_study
+    from sweeps.study.budget_record import recorded_budget
 
     spec = spec_from_args(args)
     out = args.out or SweepPaths.of(spec).root
@@ -31,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     csv_path, best_path = write_tables(study, spec, out)
     html_path = write_html_report(study, spec, out / "report.html")
     print(f"wrote {csv_path}, {best_path}, {html_path}")
+    budget = recorded_budget(study, spec)
+    if budget.shortened:
+        print(f"budget {budget.line()} (n_trials={budget.n_trials})")
     if spec.published is not None:
         from sweeps.report.published import compare_published
 

@@ -19,7 +19,9 @@ from sweeps.controller.receipts import NOT_RUN, Receipt, write_receipt
 from sweeps.controller.stopped import ControllerStopped
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
+from sweeps.storage import open_storage, storage_file
 from sweeps.storage.mutex import storage_mutex
+from sweeps.study.budget_record import TrialBudget, record_budget
 from sweeps.study.controllers import this_run
 from sweeps.study.spending import (
     BudgetState,
@@ -101,6 +103,21 @@ def forget_not_run(spec: SweepSpec) -> int:
         marker.unlink(missing_ok=True)
         forgotten += 1
     return forgotten
+
+
+def note_run_budget(spec: SweepSpec) -> TrialBudget | None:
+    """At the start of a run (the workflow's main process, not a dry run): an existing study
+    records the trials this run is given, so a shortened run says so in its report and its
+    comparison (sweeps.study.budget_record). A study not made yet is left to the study job,
+    which records it; None then."""
+    stored = storage_file(spec.storage_url)
+    if stored is not None and not stored.exists():  # opening it would create it
+        return None
+    try:
+        study = optuna.load_study(study_name=spec.study, storage=open_storage(spec.storage_url))
+    except KeyError:
+        return None
+    return record_budget(study, spec)
 
 
 def look_again(spec: SweepSpec, slots: Iterable[int]) -> None:

@@ -19,6 +19,7 @@ from sweeps.report.published import compare_published
 from sweeps.report.summary import Summary, summarize
 from sweeps.report.tables import best_frame
 from sweeps.spec import SweepSpec
+from sweeps.study.budget_record import TrialBudget, recorded_budget
 
 STYLE = (
     "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
@@ -34,7 +35,7 @@ def write_html_report(study: optuna.Study, spec: SweepSpec, path: Path) -> Path:
     best = best_frame(frame, [b["number"] for b in summary.best], spec)
     best_title = "Best trials (Pareto front)" if spec.multi_objective else "Best parameters"
     sections = [
-        ("Where the sweep stands", _table(_standing(summary))),
+        ("Where the sweep stands", _table(_standing(summary, recorded_budget(study, spec)))),
         *_published_section(study, spec),
         (best_title, _table(best) if not best.empty else _note("No trial has completed yet.")),
         ("What the sweep cost", _table(pd.DataFrame(cost_lines(cost_totals(frame))))),
@@ -62,8 +63,11 @@ def _published_section(study: optuna.Study, spec: SweepSpec) -> list[tuple[str, 
     return [("Against the published figures", lines + table)]
 
 
-def _standing(summary: Summary) -> pd.DataFrame:
-    rows = [("budget (trials)", summary.n_trials), ("slots done", summary.slots_done)]
+def _standing(summary: Summary, budget: TrialBudget) -> pd.DataFrame:
+    rows: list[tuple[str, object]] = [("budget (trials)", budget.n_trials)]
+    if budget.shortened:
+        rows.append(("budget shortened", budget.line()))
+    rows.append(("slots done", summary.slots_done))
     rows += [(state.lower(), count) for state, count in summary.final_counts.items()]
     return pd.DataFrame(rows)
 

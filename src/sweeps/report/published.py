@@ -25,6 +25,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.spec import SweepSpec
 from sweeps.spec.published import Published, PublishedFigure
+from sweeps.study.budget_record import TrialBudget, recorded_budget
 from sweeps.study.fingerprint import fingerprint, pinned_settings
 from sweeps.study.keys import Key
 
@@ -90,6 +91,9 @@ class Comparison:
     run: str
     note: str
     rows: list[Row] = field(default_factory=list)
+    # The trials the study was run to and the sweep file's budget (a shortened run says so).
+    budget: dict[str, Any] = field(default_factory=dict)
+    shortened: str = ""  # "shortened from M to N trials (...)", or "" for the file's budget
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rows": [asdict(r) for r in self.rows]}
@@ -119,6 +123,8 @@ class Comparison:
 
     def header(self) -> list[str]:
         lines = [f"source: {self.source}", self.publication, self.run]
+        if self.shortened:
+            lines.append(f"budget {self.shortened}")
         return lines + ([f"note: {self.note}"] if self.note else [])
 
     def text(self) -> str:
@@ -140,7 +146,8 @@ class Comparison:
 def compare_published(study: optuna.Study, spec: SweepSpec) -> Comparison:
     """Compare the study's run of ``spec`` with the figures of its ``published:`` block."""
     published = require_published(spec)
-    run = _Run.read(study, spec)
+    budget = recorded_budget(study, spec)
+    run = _Run.read(study, spec, budget)
     runs = f"{published.runs} run(s)" if published.runs else "runs: not recorded"
     return Comparison(
         study=spec.study,
@@ -149,6 +156,17 @@ def compare_published(study: optuna.Study, spec: SweepSpec) -> Comparison:
         run=run.describe(),
         note=published.note,
         rows=[_row(figure, published, run) for figure in published.figures],
+        budget=budget.as_dict(),
+        shortened=_shortened(budget),
+    )
+
+
+def _shortened(budget: TrialBudget) -> str:
+    if not budget.shortened:
+        return ""
+    return (
+        f"{budget.line()} (n_trials={budget.n_trials}; the sweep file's budget.n_trials is "
+        f"{budget.sweep_file}): a figure of more trials than the run has is too short to compare"
     )
 
 
@@ -168,6 +186,7 @@ class _Run:
     pruner and seed the study was created with (the sweep file's where it recorded none)."""
 
     spec: SweepSpec
+    budget: TrialBudget  # the trials the study was run to
     ended: list[FrozenTrial]  # slots 0..k-1, each ended
     later: int  # trials ended beyond the first slot still open
     sampler: str
@@ -176,7 +195,7 @@ class _Run:
     other_settings: bool  # the study was created from other pinned settings than the spec's
 
     @classmethod
-    def read(cls, study: optuna.Study, spec: SweepSpec) -> _Run:
+    def read(cls, study: optuna.Study, spec: SweepSpec, budget: TrialBudget) -> _Run:
         by_slot: dict[int, FrozenTrial] = {}
         for trial in study.get_trials(deepcopy=False):
             if not trial.state.is_finished() or trial.system_attrs.get(Key.RETRYABLE):
@@ -191,6 +210,7 @@ class _Run:
         stored = study.user_attrs.get(Key.FINGERPRINT)
         return cls(
             spec,
+            budget,
             ended,
             len(by_slot) - len(ended),
             sampler=pinned.get("sampler", {}).get("name", spec.sampler.name),
@@ -217,7 +237,7 @@ class _Run:
             else ""
         )
         return (
-            f"this run: {len(self.ended)} of {self.spec.budget.n_trials} trials ended in slot "
+            f"this run: {len(self.ended)} of {self.budget.n_trials} trials ended in slot "
             f"order ({states[TrialState.COMPLETE]} complete, {states[TrialState.PRUNED]} "
             f"pruned, {states[TrialState.FAIL]} failed){later}; 1 run (seed {self.seed}); "
             f"{self.label}{other}"
@@ -253,6 +273,8 @@ def _row(figure: PublishedFigure, published: Published, run: _Run) -> Row:
         "best_of_pool": _best_of_pool,
         "best_params": _best_params,
         "reference": _reference,
+        "data_min": _data_extreme,
+        "data_max": _data_extreme,
     }[figure.statistic]
     return build(figure, published, run)
 
@@ -267,6 +289,8 @@ def _statistic(figure: PublishedFigure, method: str) -> str:
         "best_of_pool": f"best of {after} {method} evaluations",
         "best_params": f"parameters of the best of {after} {method} evaluations",
         "reference": f"a reference value, not of {method}",
+        "data_min": "the lowest value in the data the objective was fitted to",
+        "data_max": "the highest value in the data the objective was fitted to",
     }[figure.statistic]
 
 
@@ -416,6 +440,29 @@ def _reference(figure: PublishedFigure, published: Published, run: _Run) -> Row:
     basis = f"this run's best {run.metric} of its {len(run.ended)} trials"
     why = f"a reference the publication gives, not a statistic of its {published.method} runs"
     return _make(figure, published, best, NOT_COMPARABLE, basis, why)
+
+
+def _data_extreme(figure: PublishedFigure, published: Published, run: _Run) -> Row:
+    assert figure.value is not None
+    lowest = figure.statistic == "data_min"
+    values = [v for t in run.ended for v in t.intermediate_values.values()]
+    values += [t.values[0] for t in run.ended if t.state == TrialState.COMPLETE]
+    word = "lowest" if lowest else "highest"
+    basis = (
+        f"this run's {word} {run.metric} of {len(values)} values (every step reported and "
+        f"final value of its {len(run.ended)} trials)"
+    )
+    why = (
+        f"the figure is of the data, not of {published.method} runs, and a fitted objective "
+        "may lie beyond the data's range"
+    )
+    if not values:
+        return _make(figure, published, None, NOT_COMPARABLE, basis, f"no value yet; {why}")
+    ours = float(min(values) if lowest else max(values))
+    beyond = ours < figure.value if lowest else ours > figure.value
+    side = ("below" if lowest else "above") if beyond else "within"
+    why = f"this run's {word} lies {side} the data's {word if beyond else 'range'}; {why}"
+    return _make(figure, published, ours, NOT_COMPARABLE, basis, why)
 
 
 def _show(value: Any, signed: bool = False) -> str:

@@ -9,10 +9,12 @@ from typing import Any
 class SpecError(ValueError):
     """A sweep file is invalid. ``problems`` lists (key, value, message) triples."""
 
-    def __init__(self, path: str | Path, problems: list[tuple[str, Any, str]]) -> None:
+    def __init__(
+        self, path: str | Path, problems: list[tuple[str, Any, str]], what: str = "invalid sweep"
+    ) -> None:
         self.path = str(path)
         self.problems = problems
-        lines = [f"{self.path}: invalid sweep"]
+        lines = [f"{self.path}: {what}"]
         for key, value, message in problems:
             shown = "" if value is _MISSING else f" = {value!r}"
             lines.append(f"  {key or '<top level>'}{shown}: {message}")

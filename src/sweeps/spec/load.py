@@ -29,6 +29,7 @@ from sweeps.spec.samplers import (
     check_sampler,
     check_sampler_section,
 )
+from sweeps.spec.shortening import N_TRIALS, file_trials, shortened_trials
 from sweeps.spec.tracking import redacted
 from sweeps.spec.yamlfile import DuplicateKeys, parse_yaml
 from sweeps.storage.urls import redact_url
@@ -38,9 +39,12 @@ def load_spec(
     path: str | Path,
     overrides: dict[str, Any] | None = None,
     defaults: dict[str, Any] | None = None,
+    n_trials: object = None,
 ) -> SweepSpec:
     """Load and validate a sweep file (a path or ``published:NAME``); ``defaults`` are
-    deep-merged under it and ``overrides`` over it first."""
+    deep-merged under it and ``overrides`` over it first, then ``n_trials`` (a run shortened
+    to that many trials: sweeps.spec.shortening). A spec given fewer trials than its file's
+    ``budget.n_trials`` knows that number (:attr:`SweepSpec.shortened_from`)."""
     path = sweep_file(path)
     try:
         text = path.read_text()
@@ -54,11 +58,20 @@ def load_spec(
         raise SpecError(path, [("", MISSING, f"not valid YAML: {err}")]) from err
     if not isinstance(data, dict):
         raise SpecError(path, [("", data, "a sweep file must be a YAML mapping")])
+    budget = file_trials(data)
     if defaults:
         data = deep_merge(defaults, data)
     if overrides:
         data = deep_merge(data, overrides)
-    return spec_from_dict(data, source=path)
+    if n_trials is not None:
+        trials = shortened_trials(n_trials, budget)
+        if isinstance(trials, str):
+            raise SpecError(path, [(N_TRIALS, n_trials, trials)], what=f"refused {N_TRIALS}")
+        data = deep_merge(data, {"budget": {"n_trials": trials}})
+    spec = spec_from_dict(data, source=path)
+    if budget is not None and spec.budget.n_trials < budget:
+        return spec.shortened(budget)
+    return spec
 
 
 def spec_from_dict(data: dict[str, Any], source: str | Path = "<spec>") -> SweepSpec:

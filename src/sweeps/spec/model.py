@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
@@ -511,6 +512,9 @@ class SweepSpec(_Strict):
     published: Published | None = None
     # Where each finished trial is sent as a run (sweeps.spec.tracking); else None.
     tracking: TrackingSpec | None = None
+    # The sweep file's own budget.n_trials when this run's is smaller (sweeps.spec.shortening);
+    # set by loading, never by the file.
+    _shortened_from: int | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -619,6 +623,18 @@ class SweepSpec(_Strict):
     @property
     def multi_objective(self) -> bool:
         return len(self.directions) > 1
+
+    @property
+    def shortened_from(self) -> int | None:
+        """The sweep file's ``budget.n_trials`` when this run was given fewer trials (``n_trials=N``
+        on the command line, or a site override), else None."""
+        return self._shortened_from
+
+    def shortened(self, sweep_file_trials: int) -> SweepSpec:
+        """This spec, marked as a run shortened from the file's ``sweep_file_trials``."""
+        marked = self.model_copy()
+        marked._shortened_from = sweep_file_trials
+        return marked
 
 
 def _check_published(published: Published, spec: SweepSpec) -> None:

@@ -10,7 +10,9 @@ what a run can show about it:
   ``tolerance`` band a run's best must fall in;
 - ``best_params``: the parameters of the best of ``after`` evaluations;
 - ``reference``: a value the publication reports that its method did not produce (the best
-  any optimizer found).
+  any optimizer found);
+- ``data_min`` / ``data_max``: the lowest / highest value of the metric in the data the
+  objective was fitted to (a surrogate's), over every configuration and step the data holds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sweeps.spec.numbers import Float, Int
 
 Statistic = Literal[
-    "median_single", "mean_best", "median_best", "best_of_pool", "best_params", "reference"
+    "median_single",
+    "mean_best",
+    "median_best",
+    "best_of_pool",
+    "best_params",
+    "reference",
+    "data_min",
+    "data_max",
 ]
 # Statistics of the best after a number of trials: they need ``after``.
 AFTER = frozenset({"mean_best", "median_best", "best_of_pool", "best_params"})

@@ -37,13 +37,17 @@ def split_site(site: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, A
 
 
 def load_with_sites(
-    spec: str | Path, sites: list[Path], overrides: list[Path] | None = None
+    spec: str | Path,
+    sites: list[Path],
+    overrides: list[Path] | None = None,
+    n_trials: object = None,
 ) -> SweepSpec:
-    """The sweep ``spec`` with its site settings (their defaults under it, the rest over it)
-    and then ``overrides`` (files of settings for one run, over everything)."""
+    """The sweep ``spec`` with its site settings (their defaults under it, the rest over it),
+    then ``overrides`` (files of settings for one run, over everything), then ``n_trials`` (the
+    run's budget shortened to that many trials; None: the sweep's)."""
     defaults, over = split_site(read_sites(sites))
     over = deep_merge(over, read_sites(overrides or []) or {})
-    return load_spec(spec, overrides=over or None, defaults=defaults or None)
+    return load_spec(spec, overrides=over or None, defaults=defaults or None, n_trials=n_trials)
 
 
 def read_site(path: Path) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.samplers import build_pruner, build_sampler
 from sweeps.storage import open_storage, redact_url
 from sweeps.storage.urls import storage_file
+from sweeps.study.budget_record import record_budget
 from sweeps.study.fingerprint import differences, fingerprint, pinned_settings
 from sweeps.study.kept import restore_finished
 from sweeps.study.keys import Key
@@ -38,9 +39,11 @@ def prepare_study(spec: SweepSpec, force: bool = False) -> optuna.Study:
         study = load_study(spec, force=force)
         _adopt(study, spec, force)
         name_metrics(study, spec)
+        record_budget(study, spec)
         return study
     _record(study, spec)
     name_metrics(study, spec)
+    record_budget(study, spec)
     return study
 
 

@@ -45,6 +45,7 @@ class Key(StrEnum):
     BUDGET_SPENT = "sweeps:budget_spent"  # the budget that ended the sweep, and when
     SPENT_TOTALS = "sweeps:spent_totals"  # running totals of what the told trials recorded
     FIRST_START = "sweeps:first_start"  # when the study's first trial started (a deadline's)
+    TRIAL_BUDGET = "sweeps:trial_budget"  # the trials its runs were given (a shortened budget)
     WORKER_ALLOCATION = "sweeps:worker_allocation"  # + ":<worker id>": a warm worker's billing
 
 
