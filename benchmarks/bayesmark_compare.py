@@ -37,18 +37,12 @@ from _published_bayesmark import (
     read_log,
     read_published,
 )
+from _published_material import default_published
 
 from sweeps.objectives.bayesmark import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def default_published() -> Path:
-    for parent in REPO.parents:
-        if (parent / "shared" / "published").is_dir():
-            return parent / "shared" / "published"
-    return REPO.parent / "shared" / "published"
 
 
 def select(patterns: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 from _published_bayesmark import BASELINE, read_published
+from _published_material import default_published
 
 from sweeps.objectives.bayesmark import DATASETS, parse_problem, problems, space_of, sweep_space
 
@@ -37,14 +38,6 @@ HEADER = """\
 # After a run, against the published block below: sweeps compare --spec published:bayesmark-{name}
 # Over hundreds of random draws: python benchmarks/bayesmark_compare.py --problems {name}
 """
-
-
-def default_published() -> Path:
-    """The nearest ``shared/published`` beside the repository or one of its parents."""
-    for parent in REPO.parents:
-        if (parent / "shared" / "published").is_dir():
-            return parent / "shared" / "published"
-    return REPO.parent / "shared" / "published"
 
 
 def sweep_path(name: str) -> Path:

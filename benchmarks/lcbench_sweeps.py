@@ -41,6 +41,7 @@ from _published_lcbench import (
     read_ranges,
     sweep_name,
 )
+from _published_material import default_published
 
 from sweeps.objectives.lcbench import INSTANCES, MAX_EPOCH, SPACE
 from sweeps.spec import SweepSpec
@@ -68,14 +69,6 @@ NOTE = (
 )
 Pool = dict[str | int, float]
 Ranges = dict[str, tuple[float, float]]
-
-
-def default_published() -> Path:
-    """The nearest ``shared/published`` beside the repository or one of its parents."""
-    for parent in REPO.parents:
-        if (parent / "shared" / "published").is_dir():
-            return parent / "shared" / "published"
-    return REPO.parent / "shared" / "published"
 
 
 def sweep_path(instance: str) -> Path:
