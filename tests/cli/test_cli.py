@@ -69,6 +69,20 @@ def test_status_json(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
     assert "1/4 trial slots done" in capsys.readouterr().out
 
 
+def test_status_of_a_shortened_run_counts_against_its_budget(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, _ = make_spec()  # budget.n_trials: 4
+    assert main(["study", "prepare", "--spec", str(path), "--n-trials", "2"]) == 0
+    short = ["--spec", str(path), "--n-trials", "2"]
+    assert main(["trial", *short, "--slot", "0", "--receipt", "r/0.json"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--spec", str(path)]) == 0  # by hand, without --n-trials
+    shown = " ".join(capsys.readouterr().out.split())  # the console may wrap the line
+    assert "1/2 trial slots done (budget shortened from 4 to 2 trials)" in shown
+    assert main(["status", "--spec", str(path), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["trial_budget"] == {"n_trials": 2, "sweep_file": 4, "shortened": True}
+
+
 def test_status_of_unknown_study_is_a_clear_error(make_spec, capsys) -> None:  # type: ignore[no-untyped-def]
     path, _ = make_spec()
     assert main(["status", "--spec", str(path)]) == 2

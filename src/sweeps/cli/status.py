@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from sweeps.spec.facts import BILLED_GPU_HOURS, ENERGY_WH, QUEUE_WAIT_S
     from sweeps.storage import redact_url
     from sweeps.study import load_study
+    from sweeps.study.budget_record import recorded_budget
     from sweeps.study.heartbeat import stale_after_s
     from sweeps.study.spending import budget_states, read_spent, totals, worker_overhead
     from sweeps.study.stale import stale_trials
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     study = load_study(spec, check=False)
     silent = stale_trials(study)  # reported only: status never writes to the study
     summary = summarize(study, spec)
+    trial_budget = recorded_budget(study, spec)  # a shortened run's study was run to fewer
     stop = read_stop(study.user_attrs)
     trials = study.get_trials(deepcopy=False)
     since = ended_after(trials, stop.after) if stop else 0
@@ -45,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         report = {
             **summary.as_dict(),
+            "trial_budget": trial_budget.as_dict(),
             "silent_trials": [t.number for t in silent],
             "totals": spent.as_dict(),
             "warm_overhead": overhead.as_dict() if overhead else None,
@@ -83,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(
         f"[bold]{spec.study}[/] in {redact_url(spec.storage_url)}: "
-        f"{summary.slots_done}/{summary.n_trials} trial slots done"
+        f"{summary.slots_done}/{trial_budget.n_trials} trial slots done"
+        + (f" (budget {trial_budget.line()})" if trial_budget.shortened else "")
     )
     table = Table("state", "trials")
     for state, count in summary.counts.items():
