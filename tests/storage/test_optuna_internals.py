@@ -108,6 +108,31 @@ def test_trials_tagged_reads_the_tagged_trials(tmp_path: Path) -> None:
     assert trials_tagged(rdb, study_id_of(study), "tag", 2) == []
 
 
+def test_trials_tagged_reads_no_trial_newer_than_the_tagged_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An old slot's trials are read alone, not with every trial created since (a re-run
+    walking its done slots read the whole study once per slot)."""
+    storage = cached(RDBStorage(f"sqlite:///{tmp_path}/s.db"))
+    study = optuna.create_study(study_name="s", storage=storage)
+    storage.set_trial_system_attr(trial_id_of(study.ask()), "tag", "old")
+    for _ in range(20):
+        study.ask()
+    rdb = rdb_under(storage)
+    assert rdb is not None
+    read: list[int] = []
+    real = RDBStorage._get_trials
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trials = real(self, *args, **kwargs)
+        read.extend(t.number for t in trials)
+        return trials
+
+    monkeypatch.setattr(RDBStorage, "_get_trials", counting)
+    assert [t.number for t in trials_tagged(rdb, study_id_of(study), "tag", "old")] == [0]
+    assert read == [0]
+
+
 def test_the_grpc_proxy_client_talks_over_the_channel_given(tmp_path: Path) -> None:
     """Optuna's servicer on a server of ours, its client on a channel of ours."""
     from concurrent.futures import ThreadPoolExecutor

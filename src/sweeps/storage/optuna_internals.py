@@ -146,6 +146,9 @@ def _upsert(dialect: str, model_cls: Any, trial_id: int, attrs: Mapping[str, Any
     return None
 
 
+_NO_TRIAL_ID_ABOVE = 2**31 - 1
+
+
 def trials_tagged(rdb: RDBStorage, study_id: int, key: str, value: Any) -> list[FrozenTrial]:
     """The study's trials whose system attribute ``key`` is ``value``, oldest first: two
     queries of the trials at hand, however large the study."""
@@ -168,8 +171,11 @@ def trials_tagged(rdb: RDBStorage, study_id: int, key: str, value: Any) -> list[
     ids = {int(row[0]) for row in rows}
     if not ids:
         return []
-    # Optuna's own reader of a set of trials: those listed, or newer than the newest listed.
-    trials = rdb._get_trials(study_id, None, included_trial_ids=ids, trial_id_greater_than=max(ids))
+    # Optuna's own reader of a set of trials: those listed, or newer than a bound that no
+    # trial id passes (trial_id is a 32-bit column), so only those listed are read.
+    trials = rdb._get_trials(
+        study_id, None, included_trial_ids=ids, trial_id_greater_than=_NO_TRIAL_ID_ABOVE
+    )
     return sorted((t for t in trials if t._trial_id in ids), key=lambda t: t.number)
 
 

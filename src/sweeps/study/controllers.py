@@ -3,7 +3,8 @@
 A controller records itself on the trial it works on (``host:pid:start``). Another controller
 on the same host can then tell at once that it is gone (a killed Snakemake re-run from the same
 login node re-attaches without waiting out the heartbeat's grace period); from another host,
-only the heartbeat tells (:func:`sweeps.study.stale.heard_from_recently`).
+only the heartbeat tells (:func:`sweeps.study.stale.heard_from_recently`). A warm lane records
+itself the same way on the trial it claims.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def process_identity(pid: int) -> str:
 def controller_gone(trial: FrozenTrial) -> bool:
     """Whether the trial's recorded controller is known to have exited: it ran on this host
     and its process is no longer there (False when unknown)."""
-    recorded = trial.system_attrs.get(Key.CONTROLLER)
+    return process_gone(trial.system_attrs.get(Key.CONTROLLER))
+
+
+def process_gone(recorded: object) -> bool:
+    """Whether the process recorded as ``host:pid:start`` (:func:`process_identity`) is known
+    to have exited: it ran on this host and is no longer there (False when unknown)."""
     if not isinstance(recorded, str) or recorded.count(":") < 2:
         return False
     host, pid, started = recorded.rsplit(":", 2)

@@ -36,6 +36,7 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.facts import QUEUE_WAIT_S, RUNTIME_S
 from sweeps.storage import open_storage
 from sweeps.storage.optuna_internals import trial_id_of
+from sweeps.study.controllers import process_identity
 from sweeps.study.heartbeat import Heartbeat
 from sweeps.study.keys import Attr, Key
 from sweeps.study.slots import slots_done, uncounted
@@ -171,6 +172,7 @@ def run_lane(
         "lane": lane,
         "host": socket.gethostname(),
         "pid": os.getpid(),
+        "process": process_identity(os.getpid()),
         "job_id": os.environ.get(JOB_ID_VAR, ""),
     }
     with contextlib.suppress(Exception):  # a broken objective fails each trial, with its reason

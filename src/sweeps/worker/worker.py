@@ -21,6 +21,7 @@ from typing import Any
 from sweeps.job.binding import Binding
 from sweeps.job.runner import import_objective
 from sweeps.spec import SweepSpec
+from sweeps.study.controllers import process_identity
 from sweeps.worker.allocation import record_allocation
 from sweeps.worker.lanes import DEADLINE_VAR, JOB_ID_VAR, lane_bindings, lane_main
 
@@ -33,7 +34,7 @@ def run_worker(spec: SweepSpec, worker_id: str, registry: str) -> dict[str, Any]
     folder = Path(registry)
     folder.mkdir(parents=True, exist_ok=True)
     beat = folder / f"{worker_id}.beat"
-    beat.touch()
+    beat.write_text(process_identity(os.getpid()))  # a local one is seen gone at once
     threads = str(spec.resources.cpus)  # each lane's share, set before torch is imported
     os.environ.update(
         {

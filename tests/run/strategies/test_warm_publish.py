@@ -14,15 +14,20 @@ from typing import Any
 
 import pytest
 from optuna.trial import FrozenTrial, TrialState
+from support.controllers import exited_controller
 
 from sweeps.controller.slot import run_slot
 from sweeps.job.devices import VISIBILITY_VARS, visibility_var
 from sweeps.run.executors.slurm.script import sbatch_parameters
+from sweeps.run.strategies.warm import WarmWorkers
 from sweeps.run.strategies.warm.pool import WorkerPool, worker_job_spec
+from sweeps.run.strategies.warm.publish import lane_alive
 from sweeps.spec import SweepSpec
 from sweeps.spec.facts import BOUND_CPUS, BOUND_GPUS, BOUND_NODE
+from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.storage.proxy import PROXY_ENV
 from sweeps.study import load_study, prepare_study
+from sweeps.study.controllers import this_controller
 from sweeps.study.keys import Key
 from sweeps.worker.lanes import lane_bindings
 
@@ -116,7 +121,8 @@ def test_killed_worker_takes_down_only_its_trial(make_spec, started, monkeypatch
     assert all(t.state == TrialState.COMPLETE for t in final.values())
     (lost,) = [t for t in trials if t.state == TrialState.FAIL]
     assert lost.system_attrs[Key.SLOT] == 1 and lost.system_attrs[Key.RETRYABLE]
-    assert "no heartbeat" in lost.user_attrs["fail_reason"]
+    # the lane ran on this host: its exit is seen at once, not after heartbeat_timeout_s
+    assert "lost: its lane process exited" in lost.user_attrs["fail_reason"]
     assert final[1].system_attrs[Key.ATTEMPT] == 1 and final[1].params == lost.params
 
 
@@ -269,3 +275,39 @@ def test_workers_bound_to_another_runs_proxy_are_retired(make_spec, monkeypatch)
         (pool.folder / f"{worker}.beat").touch()
     assert pool.live() == ["wours"]
     assert sorted(p.name for p in pool.folder.iterdir()) == ["wours.beat", "wours.json"]
+
+
+def test_a_worker_or_lane_killed_on_this_host_is_seen_gone_at_once(make_spec, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A killed local worker's fresh beat file does not hold back a new worker for
+    heartbeat_timeout_s, a trial claimed by a lane that exited is not running, and a trial
+    whose controller died before publishing it has no lane to re-attach to."""
+    _, spec = warm_spec(make_spec, workers=1)
+    pool = WorkerPool(spec)
+    pool.folder.mkdir(parents=True, exist_ok=True)
+    for worker, process in (("wdead", exited_controller()), ("wlive", this_controller())):
+        record = {
+            "worker": worker,
+            "job_id": "1",
+            "submitted_at": time.time(),
+            "result": str(tmp_path / f"{worker}.pkl"),
+            "lanes": 1,
+            "proxy": "",
+        }
+        (pool.folder / f"{worker}.json").write_text(json.dumps(record))
+        (pool.folder / f"{worker}.beat").write_text(process)
+    assert pool.live() == ["wlive"]
+    assert not (pool.folder / "wdead.json").exists()
+
+    prepare_study(spec)
+    study = load_study(spec)
+    trial = study.ask()
+    storage = storage_of(study)
+    beat = {Key.LANE_HEARTBEAT: time.time()}
+    for process, alive in ((this_controller(), True), (exited_controller(), False)):
+        storage.set_trial_system_attr(trial_id_of(trial), Key.WORKER, {"process": process})
+        storage.set_trial_system_attr(
+            trial_id_of(trial), Key.LANE_HEARTBEAT, beat[Key.LANE_HEARTBEAT]
+        )
+        assert lane_alive(spec, storage.get_trial(trial_id_of(trial))) is alive
+    unpublished = storage.get_trial(trial_id_of(study.ask()))
+    assert WarmWorkers().reattach(spec, study, unpublished) is None

@@ -69,12 +69,14 @@ class WarmWorkers(Strategy):
         return WarmRun(spec, study, trial_id_of(trial), pool)
 
     def reattach(self, spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> Running | None:
+        if Key.WARM_TASK not in trial.system_attrs:
+            return None  # its controller died before publishing it: no lane has it
         pool = WorkerPool(spec)
         pool.retire_unreachable()  # its lane may be on a worker bound to a proxy now gone
         return WarmRun(spec, study, trial_id_of(trial), pool)
 
     def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
-        return lane_alive(spec, trial.system_attrs.get(Key.LANE_HEARTBEAT))
+        return lane_alive(spec, trial)
 
     def trials_per_gpu(self, spec: SweepSpec) -> int:
         """Lanes pack ``warm.trials_per_gpu`` trials on each GPU."""

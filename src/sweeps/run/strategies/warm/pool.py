@@ -1,7 +1,8 @@
 """The sweep's warm worker jobs: started when published trials need lanes, stopped at the end.
 
 ``<id>.json`` in the workers' folder is written when a worker job is submitted; the worker
-touches ``<id>.beat`` while it runs and removes both when it exits. A lock file serialises the
+touches ``<id>.beat`` while it runs (it holds the worker's ``host:pid:start``, so a worker
+killed on this host is seen gone at once) and removes both when it exits. A lock file serialises the
 decision to start workers between the sweep's controllers.
 
 A worker reaches the study the way the run that started it did: through that run's storage
@@ -30,6 +31,7 @@ from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.storage.locks import file_lock
 from sweeps.storage.proxy import PROXY_ENV
+from sweeps.study.controllers import process_gone
 from sweeps.worker.lanes import lane_count, worker_gpus
 from sweeps.worker.queue import published, spec_key
 from sweeps.worker.wakeups import ask_to_stop, clear_stop, stop_requested
@@ -99,6 +101,7 @@ class WorkerPool:
             ended = Path(record["result"]).exists()
             if beat.exists():
                 fresh = time.time() - beat.stat().st_mtime < warm.heartbeat_timeout_s
+                fresh = fresh and not _process_gone(beat)
             else:
                 fresh = time.time() - record["submitted_at"] < warm.start_timeout_s
             if fresh and not ended:
@@ -144,6 +147,13 @@ class WorkerPool:
             }
             (self.folder / f"{worker_id}.json").write_text(json.dumps(record))
         return worker_ids
+
+
+def _process_gone(beat: Path) -> bool:
+    """Whether the worker that writes ``beat`` ran on this host and has exited."""
+    with contextlib.suppress(OSError):
+        return process_gone(beat.read_text())
+    return False
 
 
 def worker_job_spec(spec: SweepSpec) -> SweepSpec:

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.run.executors import backend_for
@@ -23,6 +23,7 @@ from sweeps.run.strategies.warm.pool import WorkerPool
 from sweeps.spec import SweepSpec
 from sweeps.storage.attrs import set_trial_attrs
 from sweeps.storage.optuna_internals import storage_of, study_id_of, trial_id_of
+from sweeps.study.controllers import process_gone
 from sweeps.study.keys import Attr, Key
 from sweeps.study.slots import fail_retryable, slot_trials
 from sweeps.worker.queue import outcome_from_record, task_record
@@ -79,10 +80,16 @@ def await_outcome(
         now = time.monotonic()
         if frozen.state == TrialState.RUNNING:
             beat = frozen.system_attrs.get(Key.LANE_HEARTBEAT)
+            if process_gone(who.get("process")):  # on this host: no need to wait for the beat
+                if Key.WARM_OUTCOME in storage.get_trial(trial_id).system_attrs:
+                    continue  # recorded just before the lane exited
+                return _worker_lost(spec, who, facts, "its lane process exited")
             if beat != last_beat:  # compare changes, not clocks: workers run on other hosts
                 last_beat, beat_seen = beat, now
             elif now - beat_seen > warm.heartbeat_timeout_s:
-                return _worker_lost(spec, who, facts)
+                return _worker_lost(
+                    spec, who, facts, f"no heartbeat for {warm.heartbeat_timeout_s:g} s"
+                )
         elif frozen.state == TrialState.WAITING and now - last_ensure > max(warm.heartbeat_s, 1):
             pool.ensure(storage, study_id)  # a worker may have gone idle or died meanwhile
             last_ensure = now
@@ -91,18 +98,23 @@ def await_outcome(
         wait_for_outcome_flag(pool.folder, trial_id, spec.dispatch.poll_interval_s)
 
 
-def lane_alive(spec: SweepSpec, beat: float | None) -> bool:
-    """Whether a lane beat the trial's heartbeat recently enough to be still running it."""
-    return beat is not None and time.time() - float(beat) < spec.dispatch.warm.heartbeat_timeout_s
+def lane_alive(spec: SweepSpec, trial: FrozenTrial) -> bool:
+    """Whether the lane that claimed ``trial`` beat its heartbeat recently enough to be still
+    running it, and is not known to have exited."""
+    beat = trial.system_attrs.get(Key.LANE_HEARTBEAT)
+    if beat is None or time.time() - float(beat) >= spec.dispatch.warm.heartbeat_timeout_s:
+        return False
+    return not process_gone(trial.system_attrs.get(Key.WORKER, {}).get("process"))
 
 
-def _worker_lost(spec: SweepSpec, who: dict[str, Any], facts: dict[str, Any]) -> TrialOutcome:
-    """The outcome of a trial whose lane stopped beating: retried, unless its worker job ended
-    in a way another attempt would repeat (out of memory)."""
-    warm = spec.dispatch.warm
+def _worker_lost(
+    spec: SweepSpec, who: dict[str, Any], facts: dict[str, Any], why: str
+) -> TrialOutcome:
+    """The outcome of a trial whose lane stopped beating or exited: retried, unless its
+    worker job ended in a way another attempt would repeat (out of memory)."""
     lost = (
         f"warm worker {who.get('worker')} (lane {who.get('lane')}, host {who.get('host')}) "
-        f"lost: no heartbeat for {warm.heartbeat_timeout_s:g} s"
+        f"lost: {why}"
     )
     job_id = str(who.get("job_id") or "")
     status = backend_for(spec).status(job_id) if job_id else None
