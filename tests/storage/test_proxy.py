@@ -95,6 +95,17 @@ def test_fewer_than_two_connections_are_refused(tmp_path: Path) -> None:
         start_proxy(_sqlite(tmp_path), None, 1)
 
 
+def test_a_proxy_that_ends_before_it_reads_its_settings_did_not_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether it ended before or after its settings were written, the start fails in one
+    error, never a broken pipe (a proxy killed while its owner restarts it)."""
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    for _ in range(20):
+        with pytest.raises(ProxyError, match="did not start"):
+            start_proxy(_sqlite(tmp_path), None, 2)
+
+
 def test_a_journal_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ProxyError, match="journal storage"):
         start_proxy(f"journal:///{tmp_path}/study.log", None, 2)

@@ -274,10 +274,14 @@ def _spawn(url: str, bind: str, token: str, connections: int) -> tuple[subproces
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
     )
     assert process.stdin is not None and process.stdout is not None
-    process.stdin.write(json.dumps({"url": url, "token": token}) + "\n")
-    process.stdin.close()
-    ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT_S)
-    line = process.stdout.readline().strip() if ready else ""
+    try:
+        process.stdin.write(json.dumps({"url": url, "token": token}) + "\n")
+        process.stdin.close()
+    except BrokenPipeError:  # it ended before it read its settings: it did not start
+        line = ""
+    else:
+        ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT_S)
+        line = process.stdout.readline().strip() if ready else ""
     if not line:
         process.kill()
         process.wait()
