@@ -6,6 +6,8 @@ behind it is tested in test_slot.py and, inside lanes, by tests/workflow/."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,88 @@ def test_a_lane_outside_the_lanes_is_refused(lane: int, lanes: int) -> None:
 def test_no_lanes_for_an_empty_budget() -> None:
     with pytest.raises(ValueError, match="n_trials >= 1"):
         lane_count(0, 2)
+
+
+WARM = {"mode": "warm", "warm": {"hand_over_ahead": 1}}
+
+
+def concurrency(ran: list[int], active: list[int], seen: list[int]) -> Any:
+    """A stand-in slot that meets a second one on its way in (a barrier), recording how many
+    ran at once."""
+    lock = threading.Lock()
+    barrier = threading.Barrier(2, timeout=10)
+
+    def run_slot(spec: Any, slot: int, receipt: Path, **_: Any) -> Path:
+        with lock:
+            ran.append(slot)
+            active.append(slot)
+            seen.append(len(active))
+        try:
+            if slot < 2:
+                barrier.wait()  # broken (an error) unless two controllers run at once
+            time.sleep(0.05)
+        finally:
+            with lock:
+                active.remove(slot)
+        return receipt
+
+    return run_slot
+
+
+def test_a_warm_lane_job_runs_the_next_slots_controller_while_one_waits(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, spec = make_spec(budget={"n_trials": 6}, dispatch=WARM)
+    ran: list[int] = []
+    seen: list[int] = []
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", concurrency(ran, [], seen))
+    run_lane_job(spec, 0, 1)
+    assert sorted(ran) == [0, 1, 2, 3, 4, 5]  # each slot once
+    assert max(seen) == 2
+
+
+def test_under_a_cost_budget_a_warm_lane_job_runs_one_slot_at_a_time(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial handed over ahead would start after the budget was spent."""
+    _, spec = make_spec(budget={"n_trials": 4, "max_energy_kwh": 1.0}, dispatch=WARM)
+    ran: list[int] = []
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", stand_in(ran, {}))
+    run_lane_job(spec, 0, 1)
+    assert ran == [0, 1, 2, 3]
+    _, spec = make_spec(budget={"n_trials": 4, "max_energy_kwh": 1.0}, dispatch=WARM)
+    monkeypatch.setattr(lanes, "run_slot", concurrency([], [], []))
+    with pytest.raises(threading.BrokenBarrierError):
+        run_lane_job(spec, 0, 1)
+
+
+def test_a_stopped_sweep_ends_an_overlapped_lane_once_its_controllers_end(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _, spec = make_spec(budget={"n_trials": 20}, dispatch=WARM)
+    ran: list[int] = []
+    slow = stand_in(ran, {1: SweepStopped("stopped")})
+
+    def run_slot(spec: Any, slot: int, receipt: Path, **kwargs: Any) -> Path:
+        if slot != 1:
+            time.sleep(0.2)  # slot 1 stops the sweep while its neighbour still runs
+        return slow(spec, slot, receipt, **kwargs)
+
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", run_slot)
+    with pytest.raises(LaneFailed, match="the sweep stopped at slot 1"):
+        run_lane_job(spec, 0, 1, log=tmp_path / "lane.log")
+    assert 1 in ran and max(ran) <= 3  # no slot started once the stop was seen
+    assert "slot 1: stopped" in (tmp_path / "lane.log").read_text()
+
+
+def test_an_error_in_one_controller_of_an_overlapped_lane_reaches_the_lane(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, spec = make_spec(budget={"n_trials": 6}, dispatch=WARM)
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", stand_in([], {3: RuntimeError("a bug")}))
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_lane_job(spec, 0, 1)

@@ -16,6 +16,8 @@ class WarmWorkers(BaseModel):
     trials of one GPU (``trials_per_gpu`` lanes when it has none).
     Each lane gets its own copy of the directories named by the environment variables in
     ``per_lane_dirs`` (caches that concurrent processes must not share).
+    Each lane job keeps ``hand_over_ahead`` more trials published than the one it waits for,
+    so a lane that finishes a trial claims the next at once (none while a cost budget is set).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -30,3 +32,4 @@ class WarmWorkers(BaseModel):
     heartbeat_timeout_s: Float = Field(default=60.0, gt=0)
     start_timeout_s: Float = Field(default=3600.0, gt=0)
     per_lane_dirs: list[str] = Field(default_factory=list)
+    hand_over_ahead: Int = Field(default=1, ge=0)

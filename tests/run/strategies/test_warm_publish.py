@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from optuna.trial import FrozenTrial, TrialState
 from support.controllers import exited_controller
 
+from sweeps.controller.lanes import run_lane_job
 from sweeps.controller.slot import run_slot
 from sweeps.job.devices import VISIBILITY_VARS, visibility_var
 from sweeps.run.executors.slurm.script import sbatch_parameters
@@ -46,11 +48,19 @@ def started() -> Iterator[list[WorkerPool]]:
             time.sleep(0.2)
 
 
-def warm_spec(make_spec, workers: int, per_gpu: int = 1, idle_s: float = 3, **overrides: Any):  # type: ignore[no-untyped-def]
+def warm_spec(  # type: ignore[no-untyped-def]
+    make_spec,
+    workers: int,
+    per_gpu: int = 1,
+    idle_s: float = 3,
+    warm: dict[str, Any] | None = None,
+    **overrides: Any,
+):
+    settings = {"workers": workers, "trials_per_gpu": per_gpu, "idle_timeout_s": idle_s}
     dispatch = {
         "poll_interval_s": 0.1,
         "mode": "warm",
-        "warm": {**WARM, "workers": workers, "trials_per_gpu": per_gpu, "idle_timeout_s": idle_s},
+        "warm": {**WARM, **settings, **(warm or {})},
     }
     path, spec = make_spec(dispatch=dispatch, **overrides)
     prepare_study(spec)
@@ -311,3 +321,32 @@ def test_a_worker_or_lane_killed_on_this_host_is_seen_gone_at_once(make_spec, tm
         assert lane_alive(spec, storage.get_trial(trial_id_of(trial))) is alive
     unpublished = storage.get_trial(trial_id_of(study.ask()))
     assert WarmWorkers().reattach(spec, study, unpublished) is None
+
+
+@pytest.mark.parametrize("ahead", [1, 0])
+def test_a_lane_job_hands_its_next_trial_over_while_the_current_one_runs(  # type: ignore[no-untyped-def]
+    make_spec, started, ahead: int
+) -> None:
+    """One lane job, one worker lane: with ``hand_over_ahead: 1`` each next trial is published
+    before the one running is told, so the freed lane claims it at once; with 0, only after."""
+    _, spec = warm_spec(
+        make_spec,
+        workers=1,
+        idle_s=30,
+        objective={
+            "function": "support.objectives:fail_or_sleep",
+            "args": {"fail_slot": -1, "seconds": 1.5},
+        },
+        budget={"n_trials": 3},
+        warm={"hand_over_ahead": ahead},
+    )
+    started.append(WorkerPool(spec))
+    run_lane_job(spec, 0, 1)
+    trials = sorted(load_study(spec).trials, key=lambda t: t.number)
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3
+    assert len({t.user_attrs["pid"] for t in trials}) == 1  # one lane ran them all
+    for before, after in itertools.pairwise(trials):
+        published_at = after.system_attrs[Key.WARM_TASK]["published_at"]
+        assert before.datetime_complete is not None
+        told_at = before.datetime_complete.timestamp()
+        assert (published_at < told_at) == bool(ahead), (before.number, published_at, told_at)

@@ -75,6 +75,11 @@ class Strategy:
         to re-attach (the executor decides: ``dispatch.slurm.on_interrupt: keep``)."""
         return backend_for(spec).keeps_jobs_on_interrupt(spec)
 
+    def trials_ahead(self, spec: SweepSpec) -> int:
+        """How many more trials a lane job may start while it waits for one: their controllers
+        run at once, so the next trial is ready when the current one ends."""
+        return 0
+
     def trials_per_gpu(self, spec: SweepSpec) -> int:
         """Trials sharing each GPU of a trial (its jobs': one; handed to the trial as
         :attr:`TrialTask.trials_per_gpu`, which its GPU-hours divide by)."""

@@ -18,6 +18,7 @@ from sweeps.run.strategies.warm.publish import await_outcome, lane_alive, publis
 from sweeps.spec import SweepSpec
 from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.keys import Key
+from sweeps.study.spending import has_budgets
 from sweeps.worker.lanes import lane_count, lane_layout
 
 
@@ -77,6 +78,11 @@ class WarmWorkers(Strategy):
 
     def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
         return lane_alive(spec, trial)
+
+    def trials_ahead(self, spec: SweepSpec) -> int:
+        """``warm.hand_over_ahead``, but none under a cost budget: a trial published ahead
+        would start after the budget was spent."""
+        return 0 if has_budgets(spec) else spec.dispatch.warm.hand_over_ahead
 
     def trials_per_gpu(self, spec: SweepSpec) -> int:
         """Lanes pack ``warm.trials_per_gpu`` trials on each GPU."""

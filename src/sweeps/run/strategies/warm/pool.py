@@ -47,8 +47,10 @@ class WorkerPool:
         self.lanes = lane_count(spec)
 
     def ensure(self, storage: BaseStorage, study_id: int) -> list[str]:
-        """Start worker jobs until the published trials have lanes (at most ``workers``)."""
-        return self.provide(lambda: len(published(storage, study_id, spec_key(self.spec))))
+        """Start worker jobs until the published trials have lanes (at most ``workers``); no
+        more than ``parallelism`` trials need one (the rest are handed over ahead)."""
+        key, parallelism = spec_key(self.spec), self.spec.parallelism
+        return self.provide(lambda: min(len(published(storage, study_id, key)), parallelism))
 
     def provide(self, demand: Callable[[], int]) -> list[str]:
         """Start worker jobs until ``demand()`` trials have lanes (at most ``workers``)."""
