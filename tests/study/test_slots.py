@@ -54,3 +54,17 @@ def test_a_failure_the_sweep_stopped_on_does_not_use_up_the_slot(workdir) -> Non
     plan = plan_slot(slot_trials(study, 0), 0, not_counted)  # whatever the retries say
     assert plan.action == "retry" and plan.attempt == 1 and plan.trial is not None
     assert plan.trial.number == trial.number
+
+
+def test_a_trial_published_for_warm_workers_is_running_one_asked_ahead_is_new(workdir) -> None:  # type: ignore[no-untyped-def]
+    """WAITING with a warm task: a lane has it or will claim it, so a later controller of the
+    slot re-attaches to it; WAITING without one: asked ahead by its batch, to be started."""
+    study = prepare_study(spec_from_dict(base_spec()))
+    storage = storage_of(study)
+    for slot, system in ((0, {Key.WARM_TASK: {"key": "k"}}), (1, {})):
+        trial = create_slot_trial(study, slot=slot, attempt=0)
+        for key, value in system.items():
+            storage.set_trial_system_attr(trial_id_of(trial), key, value)
+        storage.set_trial_state_values(trial_id_of(trial), TrialState.WAITING)
+    assert plan_slot(slot_trials(study, 0), max_retries=2).action == "running"
+    assert plan_slot(slot_trials(study, 1), max_retries=2).action == "new"

@@ -57,7 +57,9 @@ def plan_slot(
         return SlotPlan("new")
     last = trials[-1]
     attempt = int(last.system_attrs.get(Key.ATTEMPT, 0))
-    if last.state == TrialState.RUNNING:
+    if last.state == TrialState.RUNNING or (
+        last.state == TrialState.WAITING and Key.WARM_TASK in last.system_attrs
+    ):  # published for warm workers: in a lane's hands, or about to be
         return SlotPlan("running", last, attempt)
     if last.state == TrialState.FAIL and last.number in not_counted:
         return SlotPlan("retry", last, attempt + 1)  # not its parameters' fault: not counted

@@ -350,3 +350,20 @@ def test_a_lane_job_hands_its_next_trial_over_while_the_current_one_runs(  # typ
         assert before.datetime_complete is not None
         told_at = before.datetime_complete.timestamp()
         assert (published_at < told_at) == bool(ahead), (before.number, published_at, told_at)
+
+
+def test_a_waiting_trial_published_under_other_settings_is_not_re_attached(make_spec) -> None:  # type: ignore[no-untyped-def]
+    """No worker of this sweep would claim it: its slot fails it and starts another."""
+    from sweeps.study.slots import create_slot_trial
+    from sweeps.worker.queue import spec_key
+
+    _, spec = warm_spec(make_spec, workers=1)
+    study = load_study(spec)
+    storage = storage_of(study)
+    for slot, key in ((0, spec_key(spec)), (1, "other-settings")):
+        trial = create_slot_trial(study, slot=slot, attempt=0)
+        storage.set_trial_system_attr(trial_id_of(trial), Key.WARM_TASK, {"key": key})
+        storage.set_trial_state_values(trial_id_of(trial), TrialState.WAITING)
+    ours, other = sorted(study.trials, key=lambda t: t.number)
+    assert WarmWorkers().reattach(spec, study, ours) is not None
+    assert WarmWorkers().reattach(spec, study, other) is None

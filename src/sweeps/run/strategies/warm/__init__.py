@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 
 import optuna
-from optuna.trial import FrozenTrial
+from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.job.task import TrialOutcome, TrialTask
 from sweeps.run.strategies.base import Running, Strategy
@@ -20,6 +20,7 @@ from sweeps.storage.optuna_internals import trial_id_of
 from sweeps.study.keys import Key
 from sweeps.study.spending import has_budgets
 from sweeps.worker.lanes import lane_count, lane_layout
+from sweeps.worker.queue import spec_key
 
 
 @dataclass
@@ -70,8 +71,11 @@ class WarmWorkers(Strategy):
         return WarmRun(spec, study, trial_id_of(trial), pool)
 
     def reattach(self, spec: SweepSpec, study: optuna.Study, trial: FrozenTrial) -> Running | None:
-        if Key.WARM_TASK not in trial.system_attrs:
+        record = trial.system_attrs.get(Key.WARM_TASK)
+        if record is None:
             return None  # its controller died before publishing it: no lane has it
+        if trial.state == TrialState.WAITING and record.get("key") != spec_key(spec):
+            return None  # published under other settings: no worker of this sweep claims it
         pool = WorkerPool(spec)
         pool.retire_unreachable()  # its lane may be on a worker bound to a proxy now gone
         return WarmRun(spec, study, trial_id_of(trial), pool)
