@@ -14,7 +14,9 @@ to its exit (``snakemake`` start to exit for this project):
 - ``sweeps-warm``: ``snakemake --cores P`` in a fresh project (as the tests make one), the
   local executor, ``dispatch.mode: warm`` (one worker, P lanes), the random sampler, the
   project's defaults otherwise (the default target, report included);
-- ``sweeps-job``:  the same in job mode (a process per trial).
+- ``sweeps-job``:  the same in job mode (a process per trial);
+- ``sweeps-warm-in-turn``: warm mode with ``dispatch.warm.hand_over_ahead: 0`` (each lane
+  job publishes its next trial only once the current one is told), by name only.
 
 Ray is no dependency of this project: it runs in a virtualenv of its own (``--venv``, made
 with ``ray[tune]`` from ``--ray-spec`` when missing) through ``benchmarks/_ray_peer.py``.
@@ -60,6 +62,7 @@ REPO = Path(__file__).resolve().parents[1]
 RAY_PEER = Path(__file__).resolve().parent / "_ray_peer.py"
 RAY_SPEC = "ray[tune]==2.58.0"
 PEERS = ("ray-reuse", "ray-default", "optuna", "sweeps-warm", "sweeps-job")
+EXTRA_PEERS = ("sweeps-warm-in-turn",)
 REFERENCE = "ray-reuse"
 # This project's phases (sweep_phases), in order, with their column names.
 PHASES = {
@@ -264,9 +267,11 @@ def run_optuna(work: Path, trials: int, parallel: int, trial_s: float) -> dict[s
 
 def sweep(trials: int, parallel: int, trial_s: float, records: Path, mode: str) -> dict[str, Any]:
     """The sweep file: the sleep objective, random sampler, P in parallel, local executor."""
-    dispatch: dict[str, Any] = {"executor": "local", "mode": mode}
-    if mode == "warm":
+    dispatch: dict[str, Any] = {"executor": "local", "mode": mode.removesuffix("-in-turn")}
+    if mode.startswith("warm"):
         dispatch["warm"] = {"workers": 1, "trials_per_gpu": parallel}  # P lanes, one worker
+    if mode == "warm-in-turn":
+        dispatch["warm"]["hand_over_ahead"] = 0
     return {
         "study": "bench",
         "objective": {
@@ -550,9 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     args = bench.parse(argv)
     trials = [int(n) for n in args.trials.split(",")]
     peers = args.peers.split(",")
-    unknown = sorted(set(peers) - set(PEERS))
+    unknown = sorted(set(peers) - set(PEERS) - set(EXTRA_PEERS))
     if unknown:
-        bench.parser.error(f"unknown peers {unknown}: choose from {', '.join(PEERS)}")
+        bench.parser.error(f"unknown peers {unknown}: choose from {', '.join(PEERS + EXTRA_PEERS)}")
     ray = ensure_venv(args.venv, args.ray_spec) if any(p.startswith("ray") for p in peers) else None
     runs: dict[str, dict[int, list[dict[str, Any]]]] = {
         peer: {n: [] for n in trials} for peer in peers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -11,7 +12,7 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 from support.specs import base_spec
 
-from sweeps.report.outcome import CAUSE_CHARS, no_success_line
+from sweeps.report.outcome import CAUSE_CHARS, no_success_line, write_verdict
 from sweeps.spec import SweepSpec
 from sweeps.spec.load import spec_from_dict
 from sweeps.study.keys import Key
@@ -108,3 +109,16 @@ def test_the_line_stays_one_short_line(reason: str) -> None:
 def test_an_empty_study_has_not_succeeded() -> None:
     line = no_success_line(optuna.create_study(), spec_with())
     assert line is not None and "(0 failed, 0 pruned of 3 trial slots);" in line
+
+
+def test_the_verdict_file_says_ok_or_failed_then_the_line_to_show(tmp_path: Path) -> None:
+    """What the workflow's last step reads (in the shell) to pass or fail with one line."""
+    study = optuna.create_study()
+    add(study, TrialState.FAIL, OOM.format(2500))
+    path = tmp_path / "logs" / "verdict.txt"
+    assert write_verdict(study, spec_with(), path) is False
+    status, line = path.read_text().splitlines()
+    assert status == "failed" and line == no_success_line(study, spec_with())
+    add(study, TrialState.COMPLETE)
+    assert write_verdict(study, spec_with(), path) is True
+    assert path.read_text().splitlines() == ["ok", "t: 1 trial(s) complete"]

@@ -8,7 +8,7 @@ from sweeps.controller.budget import forget_not_run, not_run_slots, note_run_bud
 from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.interrupt import stop_sweep_on_termination
-from sweeps.controller.snakemake_internals import verbose_shows_everything
+from sweeps.controller.snakemake_internals import exit_once_done, verbose_shows_everything
 from sweeps.run.strategies import check_dispatch
 from sweeps.run.executors import backend_for
 from sweeps.spec import load_spec
@@ -19,6 +19,7 @@ from sweeps.storage.proxy import ProxyError
 from sweeps.storage.reach import StorageUnreachable, check_reachable
 
 verbose_shows_everything(workflow)  # the profiles' `quiet:` yields to --verbose
+exit_once_done()  # not a second more after the last job
 
 # A profile's relative `site` path is found beside its config file: its resources are defaults
 # under the sweep's, the rest is merged over the sweep; `site_overrides` (a path) is merged

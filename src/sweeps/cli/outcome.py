@@ -22,8 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @user_errors
 def run(args: argparse.Namespace) -> int:
-    from sweeps.report.outcome import no_success_line
-    from sweeps.report.summary import summarize
+    from sweeps.report.outcome import verdict
     from sweeps.storage import storage_file
     from sweeps.study import load_study
 
@@ -31,15 +30,9 @@ def run(args: argparse.Namespace) -> int:
     stored = storage_file(spec.storage_url)
     if stored is not None and not stored.exists():  # opening it would create it
         raise UserError(f"no study yet: {stored} does not exist; run the sweep first")
-    study = load_study(spec, check=False)
-    line = no_success_line(study, spec)
-    if line is None:
-        complete = summarize(study, spec).final_counts["COMPLETE"]
-        verdict = f"{spec.study}: {complete} trial(s) complete"
-    else:
-        verdict = line
-    print(verdict, file=sys.stdout if line is None else sys.stderr, flush=True)
+    succeeded, line = verdict(load_study(spec, check=False), spec)
+    print(line, file=sys.stdout if succeeded else sys.stderr, flush=True)
     if args.log is not None:
         args.log.parent.mkdir(parents=True, exist_ok=True)
-        args.log.write_text(verdict + "\n")
-    return 0 if line is None else 1
+        args.log.write_text(line + "\n")
+    return 0 if succeeded else 1

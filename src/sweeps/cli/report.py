@@ -15,6 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="output directory (default: results/<study>)"
     )
+    parser.add_argument(
+        "--verdict",
+        type=Path,
+        default=None,
+        help="also write whether the sweep succeeded here (the workflow's last step reads it)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -32,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
     csv_path, best_path = write_tables(study, spec, out)
     html_path = write_html_report(study, spec, out / "report.html")
     print(f"wrote {csv_path}, {best_path}, {html_path}")
+    if args.verdict is not None:
+        from sweeps.report.outcome import write_verdict
+
+        write_verdict(study, spec, args.verdict)
     budget = recorded_budget(study, spec)
     if budget.shortened:
         print(f"budget {budget.line()} (n_trials={budget.n_trials})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,3 +26,18 @@ def verbose_shows_everything(workflow: Any) -> None:
     settings = workflow.output_settings
     if settings.verbose and isinstance(settings.quiet, set):
         settings.quiet.clear()
+
+
+def exit_once_done() -> None:
+    """Let ``snakemake`` exit as soon as its last job ended: its scheduler starts a
+    ``threading.Timer`` each round to look again after the rate limiter's timespan
+    (``JobScheduler._schedule_reevalutation``, 1 s by default), and the interpreter waits for
+    those timers at exit. Started as daemon threads, they no longer hold it up."""
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    def look_again_later(self: Any, delay: float) -> None:
+        timer = threading.Timer(delay, self._open_jobs.release)
+        timer.daemon = True
+        timer.start()
+
+    JobScheduler._schedule_reevalutation = look_again_later

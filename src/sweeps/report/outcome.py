@@ -6,10 +6,12 @@ trial's reason is, and whether a re-run can still start trials."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from sweeps.report.summary import summarize
 from sweeps.spec import SweepSpec
 from sweeps.spec.paths import SweepPaths
 from sweeps.study.keys import Attr, Key
@@ -17,6 +19,24 @@ from sweeps.study.spending import spent_budget
 from sweeps.study.streak import cause_of, fail_reason
 
 CAUSE_CHARS = 200  # the most common failure reason is shown up to this length
+
+
+def verdict(study: optuna.Study, spec: SweepSpec) -> tuple[bool, str]:
+    """Whether the sweep succeeded, and the line that says so (or says that no trial did)."""
+    line = no_success_line(study, spec)
+    if line is not None:
+        return False, line
+    complete = summarize(study, spec).final_counts["COMPLETE"]
+    return True, f"{spec.study}: {complete} trial(s) complete"
+
+
+def write_verdict(study: optuna.Study, spec: SweepSpec, path: Path) -> bool:
+    """The verdict for the workflow's last step, which reads it without starting Python: a
+    first line ``ok`` or ``failed``, then the line to show. Returns whether it succeeded."""
+    succeeded, line = verdict(study, spec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{'ok' if succeeded else 'failed'}\n{line}\n")
+    return succeeded
 
 
 def no_success_line(study: optuna.Study, spec: SweepSpec) -> str | None:
