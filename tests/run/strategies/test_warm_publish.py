@@ -26,7 +26,7 @@ from sweeps.run.strategies.warm.pool import WorkerPool, worker_job_spec
 from sweeps.run.strategies.warm.publish import lane_alive
 from sweeps.spec import SweepSpec
 from sweeps.spec.facts import BOUND_CPUS, BOUND_GPUS, BOUND_NODE
-from sweeps.storage.optuna_internals import storage_of, trial_id_of
+from sweeps.storage.optuna_internals import storage_of, study_id_of, trial_id_of
 from sweeps.storage.proxy import PROXY_ENV
 from sweeps.study import load_study, prepare_study
 from sweeps.study.controllers import this_controller
@@ -367,3 +367,25 @@ def test_a_waiting_trial_published_under_other_settings_is_not_re_attached(make_
     ours, other = sorted(study.trials, key=lambda t: t.number)
     assert WarmWorkers().reattach(spec, study, ours) is not None
     assert WarmWorkers().reattach(spec, study, other) is None
+
+
+def test_trials_handed_over_ahead_start_no_worker_beyond_the_parallelism(  # type: ignore[no-untyped-def]
+    make_spec, monkeypatch
+) -> None:
+    """Four published trials at ``parallelism: 2``, one lane per worker: two workers are
+    needed, not four (the other two trials wait for a lane that frees). The submission is
+    recorded rather than made: what is tested is how many the pool asks for."""
+    from sweeps.study.slots import create_slot_trial
+    from sweeps.worker.queue import spec_key
+
+    _, spec = warm_spec(make_spec, workers=4, parallelism=2)
+    study = load_study(spec)
+    storage = storage_of(study)
+    for slot in range(4):
+        trial = create_slot_trial(study, slot=slot, attempt=0)
+        storage.set_trial_system_attr(trial_id_of(trial), Key.WARM_TASK, {"key": spec_key(spec)})
+        storage.set_trial_state_values(trial_id_of(trial), TrialState.WAITING)
+    asked: list[int] = []
+    monkeypatch.setattr(WorkerPool, "_start", lambda self, count: asked.append(count) or [])
+    WorkerPool(spec).ensure(storage, study_id_of(study))
+    assert asked == [2]
