@@ -67,6 +67,14 @@ def warm_spec(  # type: ignore[no-untyped-def]
     return path, spec
 
 
+def sleeping(seconds: float) -> dict[str, Any]:
+    """An objective that sleeps ``seconds`` in every slot."""
+    return {
+        "function": "support.objectives:fail_or_sleep",
+        "args": {"fail_slot": -1, "seconds": seconds},
+    }
+
+
 def run_controllers(spec: SweepSpec, slots: range, parallel: int) -> None:
     """Run slots ``parallel`` at a time, as Snakemake would (threads here: cheaper than
     processes on a small CI machine; the controller code is the same)."""
@@ -93,10 +101,7 @@ def test_many_trials_through_two_warm_workers(make_spec, started) -> None:  # ty
         make_spec,
         workers=2,
         idle_s=30,
-        objective={
-            "function": "support.objectives:fail_or_sleep",
-            "args": {"fail_slot": -1, "seconds": 0.3},
-        },
+        objective=sleeping(0.3),
         budget={"n_trials": n},
     )
     started.append(WorkerPool(spec))
@@ -333,10 +338,7 @@ def test_a_lane_job_hands_its_next_trial_over_while_the_current_one_runs(  # typ
         make_spec,
         workers=1,
         idle_s=30,
-        objective={
-            "function": "support.objectives:fail_or_sleep",
-            "args": {"fail_slot": -1, "seconds": 1.5},
-        },
+        objective=sleeping(1.5),
         budget={"n_trials": 3},
         warm={"hand_over_ahead": ahead},
     )
