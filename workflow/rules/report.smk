@@ -35,6 +35,8 @@ rule outcome:
     log:
         f"{PATHS.logs}/outcome.log",
     localrule: True
+    conda:
+        "../envs/sweeps.yaml"
     shell:
         'tail -n +2 {input.verdict} > {log}; if [ "$(head -n 1 {input.verdict})" = ok ]; '
         "then cat {log}; touch {output}; else cat {log} >&2; exit 1; fi"
