@@ -8,7 +8,10 @@ from sweeps.controller.budget import forget_not_run, not_run_slots, note_run_bud
 from sweeps.controller.fanin import dry_run
 from sweeps.controller.fanin import start_for_sweep as start_storage_proxy
 from sweeps.controller.interrupt import stop_sweep_on_termination
-from sweeps.controller.snakemake_internals import exit_once_done, verbose_shows_everything
+from sweeps.controller.snakemake_internals import (
+    exit_once_done,
+    verbose_shows_everything,
+)
 from sweeps.run.strategies import check_dispatch
 from sweeps.run.executors import backend_for
 from sweeps.spec import load_spec
