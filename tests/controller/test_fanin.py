@@ -37,8 +37,12 @@ def test_auto_funnels_a_database_server_once_many_processes_use_it() -> None:
 def test_warm_lanes_count_as_clients() -> None:
     warm = {"mode": "warm", "warm": {"workers": 8, "trials_per_gpu": 8}}
     sweep = spec(storage=PG, parallelism=2, dispatch=warm)
-    assert clients_in_flight(sweep, backend_for(sweep)) == 2 + 64
+    # two controllers per trial in flight (one hands its next trial over ahead), every lane
+    assert clients_in_flight(sweep, backend_for(sweep)) == 2 * 2 + 64
     assert proxy_wanted(sweep, backend_for(sweep))
+    in_turn = {**warm, "warm": {**warm["warm"], "hand_over_ahead": 0}}
+    sweep = spec(storage=PG, parallelism=2, dispatch=in_turn)
+    assert clients_in_flight(sweep, backend_for(sweep)) == 2 + 64
 
 
 def test_auto_leaves_sqlite_alone_and_off_and_grpc_mean_what_they_say() -> None:

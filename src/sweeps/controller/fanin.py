@@ -27,10 +27,12 @@ SERVERS = frozenset({"postgresql", "mysql"})
 
 
 def clients_in_flight(spec: SweepSpec, backend: Backend) -> int:
-    """How many processes may use the study at once: a controller per trial in flight, and
-    what its run strategy starts (a trial job each, or every lane of the warm workers)."""
-    in_flight = backend.trials_in_flight(spec)
-    return in_flight + strategy_for(spec).study_clients(spec, in_flight)
+    """How many processes may use the study at once: a controller per trial in flight (and
+    per trial handed over ahead), and what its run strategy starts (a trial job each, or every
+    lane of the warm workers)."""
+    in_flight, strategy = backend.trials_in_flight(spec), strategy_for(spec)
+    controllers = in_flight * (1 + strategy.trials_ahead(spec))
+    return controllers + strategy.study_clients(spec, in_flight)
 
 
 WANTED: dict[ProxyMode, Callable[[SweepSpec, Backend], bool]] = {
