@@ -7,7 +7,7 @@ from sweeps.spec import spec_from_dict
 from sweeps.storage.optuna_internals import storage_of, trial_id_of
 from sweeps.study import prepare_study
 from sweeps.study.keys import Key
-from sweeps.study.slots import create_slot_trial, plan_slot, slot_trials, uncounted
+from sweeps.study.slots import create_slot_trial, fail_retryable, plan_slot, slot_trials, uncounted
 
 
 def test_slot_lifecycle(workdir) -> None:  # type: ignore[no-untyped-def]
@@ -68,3 +68,20 @@ def test_a_trial_published_for_warm_workers_is_running_one_asked_ahead_is_new(wo
         storage.set_trial_state_values(trial_id_of(trial), TrialState.WAITING)
     assert plan_slot(slot_trials(study, 0), max_retries=2).action == "running"
     assert plan_slot(slot_trials(study, 1), max_retries=2).action == "new"
+
+
+def test_a_trial_failed_before_it_started_is_retried_without_using_up_a_retry(workdir) -> None:  # type: ignore[no-untyped-def]
+    """Handed over ahead (WAITING) and cancelled by a stop: the attempt never happened, so the
+    slot runs it again with the same attempt number, even with no retries left."""
+    study = prepare_study(spec_from_dict(base_spec()))
+    storage = storage_of(study)
+    waiting = create_slot_trial(study, slot=0, attempt=0)
+    waiting.suggest_float("x", -5, 5)
+    storage.set_trial_state_values(trial_id_of(waiting), TrialState.WAITING)
+    assert fail_retryable(storage, trial_id_of(waiting), "cancelled: the sweep was stopped")
+    plan = plan_slot(slot_trials(study, 0), max_retries=0)
+    assert plan.action == "retry" and plan.attempt == 0
+    running = create_slot_trial(study, slot=1, attempt=0)  # RUNNING: it started
+    assert fail_retryable(storage, trial_id_of(running), "interrupted: the sweep was stopped")
+    assert plan_slot(slot_trials(study, 1), max_retries=0).action == "done"
+    assert Key.NEVER_STARTED not in storage.get_trial(trial_id_of(running)).system_attrs

@@ -23,6 +23,7 @@ class Key(StrEnum):
     SLOT = "sweeps:slot"
     ATTEMPT = "sweeps:attempt"
     RETRYABLE = "sweeps:retryable"
+    NEVER_STARTED = "sweeps:never_started"  # failed while WAITING: the attempt did not happen
     BATCH = "sweeps:batch"
     CLAIMED_AT = "sweeps:claimed_at"
     TOKEN = TOKEN  # set by the storage layer, so a retried create finds its trial

@@ -64,6 +64,8 @@ def plan_slot(
     if last.state == TrialState.FAIL and last.number in not_counted:
         return SlotPlan("retry", last, attempt + 1)  # not its parameters' fault: not counted
     retryable = last.state == TrialState.FAIL and last.system_attrs.get(Key.RETRYABLE)
+    if retryable and last.system_attrs.get(Key.NEVER_STARTED):
+        return SlotPlan("retry", last, attempt)  # e.g. handed over ahead, then cancelled
     if retryable and attempt < max_retries:
         return SlotPlan("retry", last, attempt + 1)
     if last.state == TrialState.WAITING:
@@ -91,11 +93,13 @@ def create_slot_trial(
 
 
 def fail_retryable(storage: BaseStorage, trial_id: int, why: str) -> bool:
-    """Fail a trial lost to the infrastructure so its slot retries it; False if it had ended."""
+    """Fail a trial lost to the infrastructure so its slot retries it; False if it had ended.
+    A trial still WAITING never started: its retry does not count against ``max_retries``."""
+    system: dict[str, Any] = {Key.RETRYABLE: True}
+    if storage.get_trial(trial_id).state == TrialState.WAITING:
+        system[Key.NEVER_STARTED] = True
     try:
-        set_trial_attrs(
-            storage, trial_id, user={Attr.FAIL_REASON: why}, system={Key.RETRYABLE: True}
-        )
+        set_trial_attrs(storage, trial_id, user={Attr.FAIL_REASON: why}, system=system)
         storage.set_trial_state_values(trial_id, TrialState.FAIL)
     except UpdateFinishedTrialError:
         return False  # told by its controller, or failed by another one first
