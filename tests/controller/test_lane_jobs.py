@@ -23,6 +23,8 @@ from sweeps.controller.lanes import (
 )
 from sweeps.controller.stopped import ControllerStopped
 from sweeps.controller.streak import SweepStopped
+from sweeps.spec.paths import SweepPaths
+from sweeps.worker.wakeups import STOP_FILE
 
 
 def stand_in(ran: list[int], raises: dict[int, Exception]) -> Any:
@@ -191,3 +193,18 @@ def test_an_error_in_one_controller_of_an_overlapped_lane_reaches_the_lane(
     monkeypatch.setattr(lanes, "run_slot", stand_in([], {3: RuntimeError("a bug")}))
     with pytest.raises(RuntimeError, match="a bug"):
         run_lane_job(spec, 0, 1)
+
+
+def test_the_lane_that_ends_a_warm_sweeps_last_slot_asks_its_workers_to_exit(
+    make_spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before `snakemake` (and its storage proxy) ends: a worker bound to that proxy could not
+    read that the sweep is done, and would hold its GPUs until its storage calls gave up."""
+    _, spec = make_spec(budget={"n_trials": 4}, dispatch=WARM)
+    stop = SweepPaths.of(spec).workers / STOP_FILE
+    monkeypatch.setattr(lanes, "report_slot", no_report)
+    monkeypatch.setattr(lanes, "run_slot", stand_in([], {}))
+    run_lane_job(spec, 0, 2)
+    assert not stop.exists()  # lane 1's slots are still to run
+    run_lane_job(spec, 1, 2)
+    assert stop.exists()

@@ -61,11 +61,15 @@ def run_lane_job(
     slot controllers run at once as threads: each starts its slot's trial while the others
     wait for theirs, so a freed lane finds the next trial ready."""
     run = _LaneRun(spec, lane_slots(lane, lanes, spec.budget.n_trials), log, force)
-    controllers = 1 + strategy_for(spec).trials_ahead(spec)
+    strategy = strategy_for(spec)
+    controllers = 1 + strategy.trials_ahead(spec)
     if controllers == 1:
         run.work()
     else:
         run.overlapped(controllers)
+    paths = SweepPaths.of(spec)
+    if all(paths.trial_receipt(slot).exists() for slot in range(spec.budget.n_trials)):
+        strategy.sweep_done(spec)  # this lane ended the sweep's last slot
     if run.stopped_at is not None:
         raise LaneFailed(f"lane {lane}: the sweep stopped at slot {run.stopped_at}")
     if run.failed:

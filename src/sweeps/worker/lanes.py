@@ -188,10 +188,12 @@ def run_lane(
         if time.time() + spec.resources.time_min * 60 > deadline:
             print(f"sweeps worker {worker_id} lane {lane}: no time left for a trial", flush=True)
             break
+        if stop_requested(registry):  # before the claim: the storage may be gone already
+            break
         trial = claim_published_trial(storage, study_id, key, spec.storage_url, who)
         if trial is None:
             now = time.monotonic()
-            if now - idle_since > warm.idle_timeout_s or stop_requested(registry):
+            if now - idle_since > warm.idle_timeout_s:
                 break
             if now - checked > BUDGET_CHECK_S:
                 checked = now

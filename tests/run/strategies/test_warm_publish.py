@@ -292,10 +292,13 @@ def test_workers_bound_to_another_runs_proxy_are_retired(make_spec, monkeypatch)
     assert sorted(p.name for p in pool.folder.iterdir()) == ["wours.beat", "wours.json"]
 
 
-def test_a_worker_or_lane_killed_on_this_host_is_seen_gone_at_once(make_spec, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_or_lane_killed_on_this_host_is_seen_gone_at_once(  # type: ignore[no-untyped-def]
+    make_spec, tmp_path, monkeypatch
+) -> None:
     """A killed local worker's fresh beat file does not hold back a new worker for
     heartbeat_timeout_s, a trial claimed by a lane that exited is not running, and a trial
     whose controller died before publishing it has no lane to re-attach to."""
+    monkeypatch.delenv(PROXY_ENV, raising=False)  # the records name no proxy: neither does this run
     _, spec = warm_spec(make_spec, workers=1)
     pool = WorkerPool(spec)
     pool.folder.mkdir(parents=True, exist_ok=True)

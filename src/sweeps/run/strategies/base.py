@@ -75,6 +75,9 @@ class Strategy:
         to re-attach (the executor decides: ``dispatch.slurm.on_interrupt: keep``)."""
         return backend_for(spec).keeps_jobs_on_interrupt(spec)
 
+    def sweep_done(self, spec: SweepSpec) -> None:
+        """Every slot of the sweep has its receipt: let go of what its trials held."""
+
     def trials_ahead(self, spec: SweepSpec) -> int:
         """How many more trials a lane job may start while it waits for one: their controllers
         run at once, so the next trial is ready when the current one ends."""

@@ -83,6 +83,11 @@ class WarmWorkers(Strategy):
     def still_running(self, spec: SweepSpec, trial: FrozenTrial) -> bool:
         return lane_alive(spec, trial)
 
+    def sweep_done(self, spec: SweepSpec) -> None:
+        """Ask the workers to exit now: no trial of this run is left, and once ``snakemake``
+        ends, a worker bound to its storage proxy could not even read that it is done."""
+        WorkerPool(spec).stop()
+
     def trials_ahead(self, spec: SweepSpec) -> int:
         """``warm.hand_over_ahead``, but none under a cost budget: a trial published ahead
         would start after the budget was spent."""
