@@ -67,8 +67,7 @@ def run_lane_job(
         run.work()
     else:
         run.overlapped(controllers)
-    paths = SweepPaths.of(spec)
-    if all(paths.trial_receipt(slot).exists() for slot in range(spec.budget.n_trials)):
+    if all(run.paths.trial_receipt(slot).exists() for slot in range(spec.budget.n_trials)):
         strategy.sweep_done(spec)  # this lane ended the sweep's last slot
     if run.stopped_at is not None:
         raise LaneFailed(f"lane {lane}: the sweep stopped at slot {run.stopped_at}")
@@ -82,6 +81,7 @@ class _LaneRun:
 
     def __init__(self, spec: SweepSpec, slots: range, log: Path | None, force: bool) -> None:
         self.spec, self.log, self.force = spec, log, force
+        self.paths = SweepPaths.of(spec)
         self.failed: list[int] = []
         self.stopped_at: int | None = None
         self._slots = iter(slots)
@@ -99,13 +99,14 @@ class _LaneRun:
             if STOP.is_set():
                 raise KeyboardInterrupt
             try:
-                receipt_path = SweepPaths.of(self.spec).trial_receipt(slot)
+                receipt_path = self.paths.trial_receipt(slot)
                 receipt = run_slot(self.spec, slot, receipt_path, force=self.force)
             except SweepStopped as err:  # every later slot would be refused as well
                 _say(self.log, f"sweeps lane: slot {slot}: {err}")
                 with self._lock:
                     self._quit.set()
-                    self.stopped_at = min(slot, self.stopped_at or slot)
+                    if self.stopped_at is None or slot < self.stopped_at:
+                        self.stopped_at = slot
                 return
             except (ControllerStopped, OSError) as err:  # the traceback is in the trial's log
                 _say(self.log, f"sweeps lane: slot {slot}: {err}")
